@@ -1,0 +1,1 @@
+"""Reusable ComponentResources. Each takes typed args and never reads `pulumi.Config`."""

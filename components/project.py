@@ -1,0 +1,126 @@
+"""ProdProject: one environment's Atlas project, its team roles and its SSO group mappings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping, Optional, Sequence
+
+import pulumi
+import pulumi_mongodbatlas as atlas
+
+TOKEN = "atlas:prod:ProdProject"
+
+# Least privilege at the organization level: members see the org, their project roles do the rest.
+ORG_MEMBER_ROLE = "ORG_MEMBER"
+
+
+@dataclass(frozen=True)
+class TeamRoles:
+    """An existing Atlas team and the project roles it gets."""
+
+    key: str
+    """Stable, readable key; it names the Pulumi resource, so renaming it replaces the assignment."""
+    team_id: pulumi.Input[str]
+    role_names: Sequence[str]
+
+
+@dataclass(frozen=True)
+class IdpGroupRoles:
+    """An identity-provider group and the project roles its members get."""
+
+    external_group_name: str
+    role_names: Sequence[str]
+
+
+@dataclass(frozen=True)
+class ProjectFeatures:
+    """Atlas project feature switches (`mongodbatlas.Project` is_*_enabled flags)."""
+
+    data_explorer: bool = False
+    data_explorer_gen_ai: bool = False
+    performance_advisor: bool = True
+    schema_advisor: bool = True
+    realtime_performance_panel: bool = True
+    collect_database_statistics: bool = True
+    default_alerts: bool = True
+
+
+@dataclass(frozen=True)
+class ProdProjectArgs:
+    org_id: pulumi.Input[str]
+    name: pulumi.Input[str]
+    tags: Mapping[str, str] = field(default_factory=dict)
+    features: ProjectFeatures = ProjectFeatures()
+    teams: Sequence[TeamRoles] = ()
+    federation_settings_id: Optional[pulumi.Input[str]] = None
+    idp_groups: Sequence[IdpGroupRoles] = ()
+    protect: bool = True
+    """Refuse `pulumi destroy` and replacements of the project (on by default; prod keeps it)."""
+
+
+def _slug(text: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in text.lower()).strip("-")
+
+
+class ProdProject(pulumi.ComponentResource):
+    """The environment's Atlas project with least-privilege team and SSO-group access."""
+
+    project_id: pulumi.Output[str]
+    project_name: pulumi.Output[str]
+
+    def __init__(self, name: str, args: ProdProjectArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        super().__init__(TOKEN, name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        features = args.features
+
+        project = atlas.Project(
+            f"{name}-project",
+            org_id=args.org_id,
+            name=args.name,
+            tags=dict(args.tags),
+            is_data_explorer_enabled=features.data_explorer,
+            is_data_explorer_gen_ai_features_enabled=features.data_explorer_gen_ai,
+            is_data_explorer_gen_ai_sample_document_passing_enabled=False,
+            is_performance_advisor_enabled=features.performance_advisor,
+            is_schema_advisor_enabled=features.schema_advisor,
+            is_realtime_performance_panel_enabled=features.realtime_performance_panel,
+            is_collect_database_specifics_statistics_enabled=features.collect_database_statistics,
+            with_default_alerts_settings=features.default_alerts,
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+        )
+
+        # TeamProjectAssignment, not Project.teams: the latter is deprecated and managing both
+        # flips the assignments on every update.
+        self.team_assignments = [
+            atlas.TeamProjectAssignment(
+                f"{name}-team-{_slug(team.key)}",
+                project_id=project.id,
+                team_id=team.team_id,
+                role_names=list(team.role_names),
+                opts=child,
+            )
+            for team in args.teams
+        ]
+
+        self.idp_mappings = []
+        if args.federation_settings_id is not None:
+            self.idp_mappings = [
+                atlas.FederatedSettingsOrgRoleMapping(
+                    f"{name}-idp-{_slug(group.external_group_name)}",
+                    federation_settings_id=args.federation_settings_id,
+                    org_id=args.org_id,
+                    external_group_name=group.external_group_name,
+                    role_assignments=[
+                        atlas.FederatedSettingsOrgRoleMappingRoleAssignmentArgs(org_id=args.org_id, roles=[ORG_MEMBER_ROLE]),
+                        atlas.FederatedSettingsOrgRoleMappingRoleAssignmentArgs(
+                            group_id=project.id, roles=list(group.role_names)
+                        ),
+                    ],
+                    opts=child,
+                )
+                for group in args.idp_groups
+            ]
+
+        self.project_id = project.id
+        self.project_name = project.name
+        self.register_outputs({"project_id": self.project_id, "project_name": self.project_name})

@@ -1,0 +1,134 @@
+"""`make preview STACK=prod`: what a stack would create, planned offline.
+
+Runs the real program under the Pulumi SDK's mock runtime with the stack's own config, then
+prints the resource tree (type, name, key inputs, secrets masked), a count by type and the
+stack's exports. A bad stack file prints the program's clean error and exits 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from typing import Any, Iterable, Optional
+
+from .mocks import Registration
+from .runner import ROOT, Plan, run_stack
+from .stackfile import available_stacks
+
+MASK = "[secret]"
+MAX_INPUTS = 14
+MAX_VALUE = 70
+
+
+def flatten(value: Any, path: str = "") -> Iterable[tuple[str, Any]]:
+    if isinstance(value, dict) and value:
+        for key, item in value.items():
+            yield from flatten(item, f"{path}.{key}" if path else key)
+    elif isinstance(value, list) and value and any(isinstance(v, (dict, list)) for v in value):
+        for index, item in enumerate(value):
+            yield from flatten(item, f"{path}[{index}]")
+    else:
+        yield path, value
+
+
+def _is_secret(path: str, secrets: set[str]) -> bool:
+    return any(path == s or path.startswith(f"{s}.") or path.startswith(f"{s}[") for s in secrets)
+
+
+def render_inputs(resource: Registration) -> list[str]:
+    parts = []
+    for path, value in flatten(resource.inputs):
+        if path.startswith("__"):
+            continue
+        text = MASK if _is_secret(path, resource.secret_inputs) else json.dumps(value, default=str)
+        if len(text) > MAX_VALUE:
+            text = text[: MAX_VALUE - 3] + "..."
+        parts.append(f"{path}={text}")
+    if len(parts) > MAX_INPUTS:
+        parts = parts[:MAX_INPUTS] + [f"(+{len(parts) - MAX_INPUTS} more inputs)"]
+    return parts
+
+
+def _flags(resource: Registration) -> str:
+    flags = []
+    if resource.protect:
+        flags.append("protected")
+    if resource.retain_on_delete:
+        flags.append("retained on delete")
+    if resource.custom_timeouts:
+        flags.append("timeouts " + ",".join(f"{k}={v}" for k, v in resource.custom_timeouts.items()))
+    return f"  [{'; '.join(flags)}]" if flags else ""
+
+
+def render_tree(plan: Plan) -> list[str]:
+    lines: list[str] = []
+    by_parent: dict[str, list[Registration]] = {}
+    for resource in plan.resources:
+        by_parent.setdefault(resource.parent, []).append(resource)
+    stack_urn = next((r.parent for r in plan.resources if r.parent.endswith("::pulumi:pulumi:Stack::" + f"{plan.project}-{plan.stack}")), "")
+
+    def walk(parent: str, depth: int) -> None:
+        for resource in sorted(by_parent.get(parent, []), key=lambda r: (r.custom, r.type, r.name)):
+            indent = "  " * depth
+            lines.append(f"{indent}+ {resource.type}  {resource.name}{_flags(resource)}")
+            for part in render_inputs(resource) if resource.custom else []:
+                lines.append(f"{indent}      {part}")
+            walk(resource.urn, depth + 1)
+
+    lines.append(f"+ pulumi:pulumi:Stack  {plan.project}-{plan.stack}")
+    walk(stack_urn, 1)
+    return lines
+
+
+def render_counts(plan: Plan) -> list[str]:
+    counts = Counter(r.type for r in plan.resources)
+    width = max((len(str(n)) for n in counts.values()), default=1)
+    lines = [f"  {n:>{width}}  {token}" for token, n in sorted(counts.items())]
+    custom = sum(1 for r in plan.resources if r.custom)
+    lines.append(f"  {len(plan.resources):>{width}}  total ({custom} cloud resources, {len(plan.resources) - custom} components)")
+    return lines
+
+
+def render_exports(plan: Plan) -> list[str]:
+    return [
+        f"  {name} = {MASK if name in plan.secret_exports else json.dumps(value, default=str)}"
+        for name, value in sorted(plan.exports.items())
+    ]
+
+
+def render_plan(plan: Plan) -> str:
+    out = [
+        f"Offline plan of stack '{plan.stack}' (project {plan.project}), run under the Pulumi SDK mock runtime.",
+        f"Config: Pulumi.{plan.stack}.yaml; secure: values cannot be decrypted offline and show as {MASK}.",
+        "",
+        *render_tree(plan),
+        "",
+        "Resources by type:",
+        *render_counts(plan),
+        "",
+        "Exports:",
+        *render_exports(plan),
+    ]
+    return "\n".join(out)
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="make preview", description=__doc__.splitlines()[0])
+    parser.add_argument("--stack", default="prod", help=f"stack to plan (here: {', '.join(available_stacks(ROOT))})")
+    args = parser.parse_args(argv)
+
+    import pulumi
+
+    try:
+        plan = run_stack(args.stack)
+    except pulumi.RunError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(render_plan(plan))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,130 @@
+"""Run `__main__.py` for one stack under the Pulumi SDK's own mock runtime and return its plan.
+
+Nothing here re-implements Pulumi: the program runs unchanged, the SDK serializes every
+resource exactly as it would for the engine, and `RecordingMonitor` keeps those requests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import runpy
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+import pulumi
+from pulumi.runtime import settings as pulumi_settings
+
+from .mocks import AtlasMocks, RecordingMonitor, Registration, unwrap_secrets
+from .stackfile import engine_config, project_name
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Plan:
+    """What one stack would send to the engine: its resources and its exports."""
+
+    project: str
+    stack: str
+    resources: list[Registration]
+    exports: dict[str, Any] = field(default_factory=dict)
+    secret_exports: set[str] = field(default_factory=set)
+
+    def of_type(self, token: str) -> list[Registration]:
+        return [r for r in self.resources if r.type == token]
+
+    def one(self, token: str) -> Registration:
+        found = self.of_type(token)
+        if len(found) != 1:
+            raise AssertionError(f"expected exactly one {token}, found {len(found)}: {[r.name for r in found]}")
+        return found[0]
+
+    def by_urn(self, urn: str) -> Registration:
+        return next(r for r in self.resources if r.urn == urn)
+
+    def named(self, name: str) -> Registration:
+        return next(r for r in self.resources if r.name == name)
+
+    def children(self, parent: Registration) -> list[Registration]:
+        return [r for r in self.resources if r.parent == parent.urn]
+
+    def depends_on(self, resource: Registration, other: Registration) -> bool:
+        """True when `resource` waits for `other`, directly or through a chain of dependencies."""
+        seen: set[str] = set()
+        pending = list(self._direct_dependencies(resource))
+        while pending:
+            urn = pending.pop()
+            if urn == other.urn:
+                return True
+            if urn in seen:
+                continue
+            seen.add(urn)
+            found = [r for r in self.resources if r.urn == urn]
+            if found:
+                pending.extend(self._direct_dependencies(found[0]))
+        return False
+
+    @staticmethod
+    def _direct_dependencies(resource: Registration) -> set[str]:
+        urns = set(resource.dependencies)
+        for deps in resource.property_dependencies.values():
+            urns.update(deps)
+        return urns
+
+
+async def _collect_exports(outputs: dict[str, Any]) -> tuple[dict[str, Any], set[str]]:
+    values: dict[str, Any] = {}
+    secrets: set[str] = set()
+    for name, value in outputs.items():
+        output = pulumi.Output.from_input(value)
+        resolved = await output.future(with_unknowns=True)
+        plain, inner = unwrap_secrets(resolved)
+        values[name] = plain
+        if inner or await output.is_secret():
+            secrets.add(name)
+    return values, secrets
+
+
+def run_stack(
+    stack: str,
+    *,
+    config: Optional[dict[str, Any]] = None,
+    root: Path = ROOT,
+    preview: bool = False,
+) -> Plan:
+    """Plan `stack` offline. `config` replaces the stack file's `config:` mapping.
+
+    A bad stack file raises the program's own `ConfigError` (a `pulumi.RunError`).
+    """
+    project = project_name(root)
+    values, secret_keys = engine_config(root, stack, config)
+    monitor = RecordingMonitor(AtlasMocks())
+    pulumi_settings.ROOT.set(None)
+    pulumi.runtime.set_mocks(AtlasMocks(), project=project, stack=stack, preview=preview, monitor=monitor)
+    pulumi.runtime.set_all_config(values, secret_keys)
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+
+    captured: dict[str, Any] = {}
+
+    @pulumi.runtime.test
+    def program() -> Any:
+        runpy.run_path(str(root / "__main__.py"), run_name="__main__")
+        stack_resource = pulumi_settings.get_root_resource()
+        outputs = dict(getattr(stack_resource, "outputs", {}) or {})
+
+        async def collect() -> None:
+            captured["exports"], captured["secrets"] = await _collect_exports(outputs)
+
+        return asyncio.ensure_future(collect())
+
+    program()
+    return Plan(
+        project=project,
+        stack=stack,
+        resources=list(monitor.registrations),
+        exports=captured.get("exports", {}),
+        secret_exports=captured.get("secrets", set()),
+    )

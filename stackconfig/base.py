@@ -1,0 +1,122 @@
+"""Building blocks shared by every section of the stack file model.
+
+Each section model inherits `StackModel`: camelCase keys as in the stack file, unknown keys
+refused, field docstrings kept as descriptions (they feed the "did you mean" hints and the
+README's key reference).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Callable
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, GetCoreSchemaHandler
+from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticCustomError, core_schema
+
+
+class StackModel(BaseModel):
+    """Base of every stack-file section: camelCase aliases, no unknown keys, immutable."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        alias_generator=to_camel,
+        populate_by_name=True,
+        frozen=True,
+        use_attribute_docstrings=True,
+        validate_default=True,
+    )
+
+
+def invalid(kind: str, message: str) -> PydanticCustomError:
+    """A validation error whose message already says what to write instead.
+
+    No template context is passed, so pydantic keeps the message verbatim (braces included).
+    """
+    return PydanticCustomError(kind, message)
+
+
+def pattern_str(pattern: str, what: str, fix: str) -> Any:
+    """A string type checked against `pattern`, with a message that names the fix.
+
+    pydantic's own "String should match pattern '^[0-9a-f]{24}$'" tells a user nothing
+    about what the value is for; this says what it is and how to write it.
+    """
+    compiled = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if not compiled.fullmatch(value):
+            raise invalid("invalid_format", f"{value!r} is not {what}; {fix}")
+        return value
+
+    return Annotated[str, AfterValidator(check)]
+
+
+def one_of(values: tuple[str, ...], what: str, hint: Callable[[str], str] | None = None) -> Any:
+    """A string that must be one of `values` (Atlas's own list), with a did-you-mean hint."""
+    allowed = frozenset(values)
+
+    def check(value: str) -> str:
+        if value not in allowed:
+            from difflib import get_close_matches
+
+            close = get_close_matches(value, values, n=1, cutoff=0.6)
+            suggestion = f"did you mean {close[0]!r}? " if close else ""
+            extra = hint(value) if hint else ""
+            raise invalid("not_allowed", f"{value!r} is not {what}; {suggestion}write one of: {', '.join(values)}{extra}")
+        return value
+
+    return Annotated[str, AfterValidator(check)]
+
+
+def unique(values: list[str], what: str) -> None:
+    """Refuse a repeated value in a list, naming both positions."""
+    seen: dict[str, int] = {}
+    for index, value in enumerate(values):
+        if value in seen:
+            raise invalid("duplicate", f"{what} {value!r} appears at [{seen[value]}] and [{index}]; keep one entry")
+        seen[value] = index
+
+
+class Secret:
+    """A value that came from a `secure:` entry of the stack file.
+
+    It never prints: `repr` and `str` are masked, and components receive it only through
+    `pulumi.Output.secret(...)`. A plain-text value where a `Secret` belongs is refused.
+    """
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('[secret]')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(("Secret", self._value))
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        def check(value: Any) -> Secret:
+            if isinstance(value, Secret):
+                if not value._value:
+                    raise invalid("empty_secret", "the secure value is empty; set it with `pulumi config set --secret --path ...`")
+                return value
+            raise invalid(
+                "plain_text_secret",
+                "a plain-text value where a secret belongs; remove it from the stack file and set it "
+                "encrypted with `pulumi config set --secret --path '<key>' <value>` so the file holds a `secure:` entry",
+            )
+
+        return core_schema.no_info_plain_validator_function(
+            check, serialization=core_schema.plain_serializer_function_ser_schema(lambda v: "[secret]")
+        )

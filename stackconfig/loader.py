@@ -1,0 +1,213 @@
+"""Turn the engine's config map into one `StackConfig`, or one clean error listing every problem.
+
+The engine hands a program its config as strings (`PULUMI_CONFIG`): scalars as text, objects
+and lists as JSON. It tells which *top-level* keys hold secrets, not where inside an object the
+`secure:` value sat, so the stack file itself is read to find each `secure:` leaf. A plain-text
+value in a field typed `Secret` is then refused, however deep it is.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from difflib import get_close_matches
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Optional, Union, get_args, get_origin
+
+import pulumi
+from pydantic import BaseModel, ValidationError
+
+from .base import Secret
+from .model import StackConfig
+
+# Provider settings that are credentials: in a stack file they must be `secure:` values.
+PROVIDER_SECRET_KEYS = {
+    "mongodbatlas:privateKey": "the Atlas API private key",
+    "mongodbatlas:clientSecret": "the Atlas service-account client secret",
+    "mongodbatlas:accessToken": "the Atlas access token",
+    "aws:secretKey": "the AWS secret access key",
+    "aws:token": "the AWS session token",
+}
+
+PathPart = Union[str, int]
+Path_ = tuple[PathPart, ...]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the stack file: where, what was there, and what to write instead."""
+
+    key: str
+    message: str
+
+    def render(self, stack_file: str) -> str:
+        return f"{stack_file}: {self.key}: {self.message}"
+
+
+class ConfigError(pulumi.RunError):
+    """A stack file that cannot be planned. The message lists every problem at once."""
+
+    def __init__(self, stack_file: str, problems: list[Problem]) -> None:
+        self.stack_file = stack_file
+        self.problems = problems
+        noun = "problem" if len(problems) == 1 else "problems"
+        lines = [f"{stack_file} has {len(problems)} {noun}; nothing was created:"]
+        lines += [f"  - {p.render(stack_file)}" for p in problems]
+        super().__init__("\n".join(lines))
+
+
+def render_path(namespace: str, path: Iterable[PathPart]) -> str:
+    """`("teams", 0, "roles")` -> `atlas-platform:teams[0].roles`, the syntax of `pulumi config --path`."""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return f"{namespace}:{text}"
+
+
+def read_stack_file(stack_file: Path) -> Optional[dict[str, Any]]:
+    """The stack file's `config:` mapping, or None when config lives elsewhere (e.g. Pulumi ESC)."""
+    if not stack_file.exists():
+        return None
+    import yaml
+
+    try:
+        document = yaml.safe_load(stack_file.read_text()) or {}
+    except yaml.YAMLError as error:
+        raise ConfigError(stack_file.name, [Problem("(file)", f"is not valid YAML: {error}; fix the indentation or quoting")])
+    if not isinstance(document, dict) or not isinstance(document.get("config", {}), dict):
+        raise ConfigError(stack_file.name, [Problem("config", "must be a mapping of keys to values")])
+    return document.get("config") or {}
+
+
+def secure_leaves(value: Any, path: Path_ = ()) -> Iterable[Path_]:
+    """Every position inside a stack-file value that holds a `secure:` entry."""
+    if isinstance(value, dict):
+        if set(value) == {"secure"}:
+            yield path
+            return
+        for key, item in value.items():
+            yield from secure_leaves(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from secure_leaves(item, (*path, index))
+
+
+def _decode(raw: Any) -> Any:
+    if isinstance(raw, str) and raw[:1] in ("{", "["):
+        try:
+            return json.loads(raw)
+        except json.JSONDecodeError:
+            return raw
+    return raw
+
+
+def _wrap_secrets(value: Any, leaves: Iterable[Path_]) -> Any:
+    for leaf in leaves:
+        if not leaf:
+            return Secret(str(value))
+        parent = value
+        for part in leaf[:-1]:
+            parent = parent[part]
+        parent[leaf[-1]] = Secret(str(parent[leaf[-1]]))
+    return value
+
+
+def _model_at(model: type[BaseModel], loc: tuple[PathPart, ...]) -> Optional[type[BaseModel]]:
+    """The section model that a validation error location points into, for "did you mean"."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int) or not (isinstance(current, type) and issubclass(current, BaseModel)):
+            continue
+        field = next((f for name, f in current.model_fields.items() if (f.alias or name) == part), None)
+        if field is None:
+            return None
+        current = _inner_model(field.annotation)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _inner_model(annotation: Any) -> Any:
+    """Unwrap Optional[...], list[...], dict[..., ...] and Annotated[...] down to a model class."""
+    while get_origin(annotation) is not None:
+        args = [a for a in get_args(annotation) if a is not type(None)]
+        models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
+        annotation = models[0] if models else (args[-1] if get_origin(annotation) is dict else args[0])
+    return annotation
+
+
+def _describe(error: Mapping[str, Any], namespace: str) -> Problem:
+    loc = tuple(error["loc"])
+    key = render_path(namespace, loc)
+    kind = error["type"]
+    value = error.get("input")
+    if kind == "extra_forbidden":
+        section = _model_at(StackConfig, loc[:-1])
+        valid = [f.alias or n for n, f in section.model_fields.items()] if section else []
+        close = get_close_matches(str(loc[-1]), valid, n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        return Problem(key, f"unknown key; {hint}valid keys here: {', '.join(valid)}")
+    if kind == "missing":
+        section = _model_at(StackConfig, loc[:-1])
+        field = next((f for n, f in section.model_fields.items() if (f.alias or n) == loc[-1]), None) if section else None
+        about = f" ({field.description.splitlines()[0]})" if field is not None and field.description else ""
+        return Problem(key, f"required key is missing; add it{about}")
+    if kind == "plain_text_secret":
+        command = f"pulumi config set --secret --path '{render_path(namespace, loc)}' <value>"
+        return Problem(key, f"a plain-text value where a secret belongs; delete it and run `{command}` so the file holds a `secure:` entry")
+    message = str(error["msg"])
+    if kind in {"invalid_format", "not_allowed", "duplicate"} or isinstance(value, (dict, list)):
+        return Problem(key, message)
+    return Problem(key, f"{message} (got {value!r})")
+
+
+def load_stack_config(
+    config: Mapping[str, Any],
+    *,
+    namespace: str,
+    stack_file: Path,
+    secret_keys: Iterable[str] = (),
+) -> StackConfig:
+    """Validate every key of `namespace` in `config` into a `StackConfig`.
+
+    `config` maps full keys (`atlas-platform:orgId`) to the engine's string values. Raises one
+    `ConfigError` naming the stack file, each key path, the bad value and the fix.
+    """
+    secret_keys = set(secret_keys)
+    file_config = read_stack_file(stack_file) or {}
+    problems: list[Problem] = []
+    data: dict[str, Any] = {}
+    prefix = f"{namespace}:"
+    for full_key in sorted(config):
+        if full_key in PROVIDER_SECRET_KEYS and full_key not in secret_keys:
+            problems.append(
+                Problem(
+                    full_key,
+                    f"{PROVIDER_SECRET_KEYS[full_key]} is in plain text; delete it and run "
+                    f"`pulumi config set --secret {full_key} <value>` (or set it in the environment, not the stack file)",
+                )
+            )
+        if not full_key.startswith(prefix):
+            continue
+        name = full_key[len(prefix) :]
+        value = _decode(config[full_key])
+        leaves = list(secure_leaves(file_config.get(full_key)))
+        if full_key in secret_keys and not isinstance(value, (dict, list)):
+            leaves = [()]
+        try:
+            data[name] = _wrap_secrets(value, leaves)
+        except (KeyError, IndexError, TypeError):
+            # The stack file and the engine's config disagree (config set outside the file):
+            # leave the value unwrapped, so a secret field fails closed with its fix.
+            data[name] = value
+    environment = data.get("environment")
+    context = {"environment": environment if environment in ("prod", "staging", "dev") else None}
+    stack_config: Optional[StackConfig] = None
+    try:
+        stack_config = StackConfig.model_validate(data, context=context)
+    except ValidationError as error:
+        problems += [_describe(e, namespace) for e in error.errors(include_url=False)]
+    if problems or stack_config is None:
+        raise ConfigError(stack_file.name, problems)
+    return stack_config
