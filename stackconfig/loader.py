@@ -60,6 +60,8 @@ def render_path(namespace: str, path: Iterable[PathPart]) -> str:
     """`("teams", 0, "roles")` -> `atlas-platform:teams[0].roles`, the syntax of `pulumi config --path`."""
     text = ""
     for part in path:
+        if part == "[key]":  # pydantic's marker for an invalid dict key: the key itself is already named
+            continue
         if isinstance(part, int):
             text += f"[{part}]"
         else:
@@ -162,6 +164,19 @@ def _describe(error: Mapping[str, Any], namespace: str) -> Problem:
     return Problem(key, f"{message} (got {value!r})")
 
 
+def _describe_all(errors: list[Any], namespace: str) -> list[Problem]:
+    """One problem per error, except that a misspelt key is reported once, not also as missing."""
+    described = [(tuple(e["loc"]), e["type"], _describe(e, namespace)) for e in errors]
+    misspelt = {
+        (*loc[:-1], hint)
+        for loc, kind, problem in described
+        if kind == "extra_forbidden"
+        for hint in [problem.message.partition("did you mean '")[2].partition("'")[0]]
+        if hint
+    }
+    return [problem for loc, kind, problem in described if not (kind == "missing" and loc in misspelt)]
+
+
 def load_stack_config(
     config: Mapping[str, Any],
     *,
@@ -207,7 +222,7 @@ def load_stack_config(
     try:
         stack_config = StackConfig.model_validate(data, context=context)
     except ValidationError as error:
-        problems += [_describe(e, namespace) for e in error.errors(include_url=False)]
+        problems += _describe_all(error.errors(include_url=False), namespace)
     if problems or stack_config is None:
         raise ConfigError(stack_file.name, problems)
     return stack_config

@@ -1,0 +1,218 @@
+"""The stack file model: every shipped stack loads; every kind of bad input gets its own clear message."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from offline.stackfile import engine_config
+from stackconfig import ConfigError, Secret, StackConfig, load_stack_config
+from tests.conftest import NAMESPACE, ROOT, STACKS, key, stack_config
+
+
+def load(config: dict[str, Any], stack: str = "prod", stack_file: Path | None = None) -> StackConfig:
+    """Load a stack-file `config:` mapping through the same path the program uses."""
+    values, secret_keys = engine_config(ROOT, stack, config)
+    return load_stack_config(
+        values, namespace=NAMESPACE, stack_file=stack_file or Path(f"Pulumi.{stack}.yaml"), secret_keys=secret_keys
+    )
+
+
+def problems(config: dict[str, Any], stack: str = "prod") -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        load(config, stack, stack_file=Path("/nonexistent") / f"Pulumi.{stack}.yaml")
+    return [p.render(caught.value.stack_file) for p in caught.value.problems]
+
+
+def variant(stack: str = "prod", **changes: Any) -> dict[str, Any]:
+    config = stack_config(stack)
+    for name, value in changes.items():
+        full = name if ":" in name else key(name)
+        if value is None:
+            config.pop(full, None)
+        else:
+            config[full] = value
+    return config
+
+
+def only_problem(config: dict[str, Any], stack: str = "prod") -> str:
+    found = problems(config, stack)
+    assert len(found) == 1, found
+    return found[0]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_shipped_stack_file_loads(stack):
+    cfg = load(stack_config(stack), stack, stack_file=ROOT / f"Pulumi.{stack}.yaml")
+    assert cfg.environment == stack
+    assert cfg.resolved_project_name == f"payments-{stack}"
+
+
+def test_stack_files_are_in_their_own_environment():
+    environments = [stack_config(s)[key("environment")] for s in STACKS]
+    assert sorted(environments) == sorted(STACKS)
+
+
+# Each case: a change to the prod stack file, the key path the message must name, and words of the fix.
+BAD_INPUTS = [
+    pytest.param({"projectTgas": {"a": "b"}}, "atlas-platform:projectTgas", "did you mean 'projectTags'", id="unknown-top-level-key"),
+    pytest.param(
+        {"teams": [{"name": "sre", "teamID": "5f0000000000000000000b01", "roles": ["GROUP_READ_ONLY"]}]},
+        "atlas-platform:teams[0].teamID",
+        "did you mean 'teamId'",
+        id="unknown-nested-key",
+    ),
+    pytest.param({"orgId": "12345"}, "atlas-platform:orgId", "24-character lowercase hex id", id="bad-org-id"),
+    pytest.param({"environment": "production"}, "atlas-platform:environment", "'prod', 'staging' or 'dev'", id="bad-environment"),
+    pytest.param({"orgId": None}, "atlas-platform:orgId", "required key is missing", id="missing-org-id"),
+    pytest.param({"app": "Payments"}, "atlas-platform:app", "lowercase letters", id="bad-app-name"),
+    pytest.param({"projectName": "payments prod!"}, "atlas-platform:projectName", "letters, digits, hyphens", id="bad-project-name"),
+    pytest.param(
+        {"teams": [{"name": "sre", "teamId": "5f0000000000000000000b01", "roles": ["GROUP_READ_ONLI"]}]},
+        "atlas-platform:teams[0].roles[0]",
+        "did you mean 'GROUP_READ_ONLY'",
+        id="unknown-project-role",
+    ),
+    pytest.param(
+        {"teams": [{"name": "sre", "teamId": "5f0000000000000000000b01", "roles": ["GROUP_READ_ONLY", "GROUP_READ_ONLY"]}]},
+        "atlas-platform:teams[0]",
+        "listed twice",
+        id="duplicate-role",
+    ),
+    pytest.param(
+        {"teams": [{"name": "sre", "teamId": "5f0000000000000000000b01", "roles": []}]},
+        "atlas-platform:teams[0].roles",
+        "at least 1 item",
+        id="empty-roles",
+    ),
+    pytest.param(
+        {"teams": [{"name": "sre", "teamId": "5f0000000000000000000b01", "roles": ["GROUP_OWNER"]}]},
+        "atlas-platform:teams[0]",
+        "needs `ownerReason`",
+        id="prod-owner-without-reason",
+    ),
+    pytest.param(
+        {"teams": [{"name": "sre", "teamId": "5f0000000000000000000b01", "roles": ["GROUP_OWNER"], "ownerReason": "ok"}]},
+        "atlas-platform:teams[0].ownerReason",
+        "at least 10 characters",
+        id="owner-reason-too-short",
+    ),
+    pytest.param(
+        {
+            "teams": [
+                {"name": "sre", "teamId": "5f0000000000000000000b01", "roles": ["GROUP_READ_ONLY"]},
+                {"name": "ops", "teamId": "5f0000000000000000000b01", "roles": ["GROUP_READ_ONLY"]},
+            ]
+        },
+        "atlas-platform:teams",
+        "teamId '5f0000000000000000000b01' appears at [0] and [1]",
+        id="duplicate-team-id",
+    ),
+    pytest.param(
+        {
+            "teams": [
+                {"name": "sre", "teamId": "5f0000000000000000000b01", "roles": ["GROUP_READ_ONLY"]},
+                {"name": "sre", "teamId": "5f0000000000000000000b02", "roles": ["GROUP_READ_ONLY"]},
+            ]
+        },
+        "atlas-platform:teams",
+        "team name 'sre' appears at [0] and [1]",
+        id="duplicate-team-name",
+    ),
+    pytest.param({"teams": "sre"}, "atlas-platform:teams", "valid list", id="teams-not-a-list"),
+    pytest.param({"projectTags": {"environment": "qa"}}, "atlas-platform:projectTags", "set by this program", id="reserved-tag"),
+    pytest.param({"projectTags": {"cost center!": "x"}}, "atlas-platform:projectTags.cost center!", "tag key", id="bad-tag-key"),
+    pytest.param({"projectSettings": {"dataExplorer": "sometimes"}}, "atlas-platform:projectSettings.dataExplorer", "valid boolean", id="bad-bool"),
+    pytest.param(
+        {"federation": {"settingsId": "nope", "groups": [{"externalGroupName": "x", "roles": ["GROUP_READ_ONLY"]}]}},
+        "atlas-platform:federation.settingsId",
+        "Atlas id",
+        id="bad-federation-id",
+    ),
+    pytest.param(
+        {
+            "federation": {
+                "settingsId": "5f0000000000000000000c01",
+                "groups": [
+                    {"externalGroupName": "ops", "roles": ["GROUP_READ_ONLY"]},
+                    {"externalGroupName": "ops", "roles": ["GROUP_CLUSTER_MANAGER"]},
+                ],
+            }
+        },
+        "atlas-platform:federation.groups",
+        "externalGroupName 'ops' appears at [0] and [1]",
+        id="duplicate-idp-group",
+    ),
+    pytest.param({"mongodbatlas:privateKey": "plain-text-key"}, "mongodbatlas:privateKey", "pulumi config set --secret mongodbatlas:privateKey", id="plain-text-provider-secret"),
+]
+
+
+@pytest.mark.parametrize(("change", "path", "fix"), BAD_INPUTS)
+def test_bad_input_is_refused_with_its_key_path_and_fix(change, path, fix):
+    message = only_problem(variant(**change))
+    assert message.startswith(f"Pulumi.prod.yaml: {path}: "), message
+    assert fix in message
+
+
+def test_there_are_at_least_fifteen_kinds_of_bad_input():
+    assert len(BAD_INPUTS) >= 15
+
+
+def test_one_error_lists_every_problem_at_once():
+    config = variant(
+        projectTgas={"a": "b"},
+        orgId="not-an-org",
+        teams=[{"name": "sre", "teamId": "5f0000000000000000000b01", "roles": ["GROUP_ADMIN"]}],
+        **{"mongodbatlas:clientSecret": "plain"},
+    )
+    with pytest.raises(ConfigError) as caught:
+        load(config)
+    text = str(caught.value)
+    assert text.startswith("Pulumi.prod.yaml has 4 problems; nothing was created:")
+    for path in ("atlas-platform:projectTgas", "atlas-platform:orgId", "atlas-platform:teams[0].roles[0]", "mongodbatlas:clientSecret"):
+        assert f"Pulumi.prod.yaml: {path}: " in text
+
+
+def test_secure_provider_secret_is_accepted():
+    load(variant(**{"mongodbatlas:privateKey": {"secure": "v1:AAAA"}}))
+
+
+def test_owner_is_allowed_outside_prod_and_with_a_reason_in_prod():
+    dev = stack_config("dev")
+    assert load(dev, "dev").teams[0].roles == ["GROUP_OWNER"]
+    owner = [{"name": "sre", "teamId": "5f0000000000000000000b01", "roles": ["GROUP_OWNER"], "ownerReason": "break-glass team for incidents"}]
+    assert load(variant(teams=owner)).teams[0].owner_reason == "break-glass team for incidents"
+
+
+def test_invalid_yaml_in_stack_file_names_the_file(tmp_path):
+    bad = tmp_path / "Pulumi.prod.yaml"
+    bad.write_text("config:\n  atlas-platform:app: [unclosed\n")
+    with pytest.raises(ConfigError) as caught:
+        load_stack_config({}, namespace=NAMESPACE, stack_file=bad)
+    assert "Pulumi.prod.yaml: (file): is not valid YAML" in str(caught.value)
+
+
+def test_secure_leaves_are_found_in_the_stack_file_not_guessed(tmp_path):
+    """Under the real engine only the top-level key is marked secret; the file says which leaf."""
+    stack_file = tmp_path / "Pulumi.prod.yaml"
+    stack_file.write_text("config:\n  mongodbatlas:privateKey:\n    secure: v1:abc\n")
+    engine_values = {key("environment"): "prod", key("orgId"): "5f0000000000000000000a01", key("app"): "payments", "mongodbatlas:privateKey": "decrypted"}
+    cfg = load_stack_config(engine_values, namespace=NAMESPACE, stack_file=stack_file, secret_keys={"mongodbatlas:privateKey"})
+    assert cfg.app == "payments"
+
+
+def test_secret_values_never_print():
+    secret = Secret("hunter2")
+    assert "hunter2" not in repr(secret) and "hunter2" not in str(secret)
+    assert secret.reveal() == "hunter2"
+
+
+def test_engine_config_passes_objects_as_json_and_scalars_as_text():
+    values, secret_keys = engine_config(ROOT, "prod", {key("teams"): [{"a": 1}], key("app"): "x", key("flag"): True, "mongodbatlas:privateKey": {"secure": "v1:x"}})
+    assert json.loads(values[key("teams")]) == [{"a": 1}]
+    assert values[key("flag")] == "true"
+    assert secret_keys == ["mongodbatlas:privateKey"]
+    assert values["mongodbatlas:privateKey"] != "v1:x"
