@@ -7,6 +7,8 @@ resource exactly as it would for the engine, and `RecordingMonitor` keeps those 
 from __future__ import annotations
 
 import asyncio
+import json
+import os
 import runpy
 import sys
 from dataclasses import dataclass, field
@@ -93,9 +95,12 @@ def run_stack(
     config: Optional[dict[str, Any]] = None,
     root: Path = ROOT,
     preview: bool = False,
+    config_via_environment: bool = False,
 ) -> Plan:
     """Plan `stack` offline. `config` replaces the stack file's `config:` mapping.
 
+    `config_via_environment` hands the config over as the real language host does
+    (`PULUMI_CONFIG` / `PULUMI_CONFIG_SECRET_KEYS`) instead of through `set_all_config`.
     A bad stack file raises the program's own `ConfigError` (a `pulumi.RunError`).
     """
     project = project_name(root)
@@ -103,7 +108,12 @@ def run_stack(
     monitor = RecordingMonitor(AtlasMocks())
     pulumi_settings.ROOT.set(None)
     pulumi.runtime.set_mocks(AtlasMocks(), project=project, stack=stack, preview=preview, monitor=monitor)
-    pulumi.runtime.set_all_config(values, secret_keys)
+    if config_via_environment:
+        os.environ["PULUMI_CONFIG"] = json.dumps(values)
+        os.environ["PULUMI_CONFIG_SECRET_KEYS"] = json.dumps(secret_keys)
+        pulumi.runtime.set_all_config({}, [])
+    else:
+        pulumi.runtime.set_all_config(values, secret_keys)
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))
 
@@ -120,7 +130,11 @@ def run_stack(
 
         return asyncio.ensure_future(collect())
 
-    program()
+    try:
+        program()
+    finally:
+        if config_via_environment:
+            del os.environ["PULUMI_CONFIG"], os.environ["PULUMI_CONFIG_SECRET_KEYS"]
     return Plan(
         project=project,
         stack=stack,

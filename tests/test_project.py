@@ -102,3 +102,13 @@ def test_reordering_teams_keeps_resource_names(plans, plan_variant):
 def test_project_name_can_be_overridden(plan_variant):
     plan = plan_variant("staging", lambda c: c.__setitem__(key("projectName"), "payments-stage-eu"))
     assert plan.one(PROJECT).inputs["name"] == "payments-stage-eu"
+
+
+def test_program_reads_config_the_way_the_language_host_passes_it(plans):
+    """Under `pulumi up` config arrives as PULUMI_CONFIG, not through set_all_config."""
+    from offline.runner import run_stack
+
+    via_env = run_stack("prod", config_via_environment=True)
+    assert [(r.type, r.name, r.inputs) for r in sorted(via_env.resources, key=lambda r: r.urn)] == [
+        (r.type, r.name, r.inputs) for r in sorted(plans("prod").resources, key=lambda r: r.urn)
+    ]
