@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STACK ?= prod
 REQUIREMENTS := requirements.txt requirements-dev.txt policies/requirements.txt
 
-.PHONY: setup preview test bench clean
+.PHONY: setup preview test lint bench clean
 
 setup: $(VENV)/.installed
 
@@ -19,8 +19,14 @@ $(VENV)/.installed: $(REQUIREMENTS)
 preview: setup
 	$(PY) -m offline.preview --stack $(STACK)
 
-test: setup
+test: lint
 	$(PY) -m pytest -q
+
+# Lint, format check and strict typing (configured in pyproject.toml); part of `make test`.
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 bench: setup
 	$(PY) -m offline.bench

@@ -23,9 +23,7 @@ def read_stack_config() -> StackConfig:
     config = {**pulumi.runtime.get_config_env(), **pulumi.runtime.config.CONFIG.get()}
     secret_keys = {key for key in config if pulumi.runtime.is_config_secret(key)}
     secret_keys |= set(pulumi.runtime.get_config_secret_keys_env())
-    return load_stack_config(
-        config, namespace=project, stack_file=HERE / f"Pulumi.{stack}.yaml", secret_keys=secret_keys
-    )
+    return load_stack_config(config, namespace=project, stack_file=HERE / f"Pulumi.{stack}.yaml", secret_keys=secret_keys)
 
 
 def project_args(cfg: StackConfig) -> ProdProjectArgs:

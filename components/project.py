@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Mapping, Optional, Sequence
 
 import pulumi
 import pulumi_mongodbatlas as atlas
@@ -52,7 +52,7 @@ class ProdProjectArgs:
     tags: Mapping[str, str] = field(default_factory=dict)
     features: ProjectFeatures = ProjectFeatures()
     teams: Sequence[TeamRoles] = ()
-    federation_settings_id: Optional[pulumi.Input[str]] = None
+    federation_settings_id: pulumi.Input[str] | None = None
     idp_groups: Sequence[IdpGroupRoles] = ()
     protect: bool = True
     """Refuse `pulumi destroy` and replacements of the project (on by default; prod keeps it)."""
@@ -68,7 +68,7 @@ class ProdProject(pulumi.ComponentResource):
     project_id: pulumi.Output[str]
     project_name: pulumi.Output[str]
 
-    def __init__(self, name: str, args: ProdProjectArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+    def __init__(self, name: str, args: ProdProjectArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TOKEN, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         features = args.features

@@ -10,8 +10,9 @@ timeouts, and the inputs with their secret markers intact.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import pulumi
 from pulumi.runtime import rpc
@@ -115,7 +116,9 @@ class RecordingMonitor(MockMonitor):
             retain_on_delete=bool(request.retainOnDelete),
             delete_before_replace=bool(request.deleteBeforeReplace),
             ignore_changes=list(request.ignoreChanges),
-            custom_timeouts={k: v for k, v in (("create", timeouts.create), ("update", timeouts.update), ("delete", timeouts.delete)) if v},
+            custom_timeouts={
+                k: v for k, v in (("create", timeouts.create), ("update", timeouts.update), ("delete", timeouts.delete)) if v
+            },
             id=response.id,
         )
         registration.outputs, _ = unwrap_secrets(rpc.deserialize_properties(response.object)) if request.custom else ({}, set())

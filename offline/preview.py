@@ -11,7 +11,8 @@ import argparse
 import json
 import sys
 from collections import Counter
-from typing import Any, Iterable, Optional
+from collections.abc import Iterable
+from typing import Any
 
 from .mocks import Registration
 from .runner import ROOT, Plan, run_stack
@@ -39,7 +40,7 @@ def _is_secret(path: str, secrets: set[str]) -> bool:
 
 def render_inputs(resource: Registration) -> list[str]:
     parts = []
-    for path, value in flatten(resource.inputs):
+    for path, value in sorted(flatten(resource.inputs)):
         if path.startswith("__"):
             continue
         text = MASK if _is_secret(path, resource.secret_inputs) else json.dumps(value, default=str)
@@ -47,7 +48,7 @@ def render_inputs(resource: Registration) -> list[str]:
             text = text[: MAX_VALUE - 3] + "..."
         parts.append(f"{path}={text}")
     if len(parts) > MAX_INPUTS:
-        parts = parts[:MAX_INPUTS] + [f"(+{len(parts) - MAX_INPUTS} more inputs)"]
+        parts = [*parts[:MAX_INPUTS], f"(+{len(parts) - MAX_INPUTS} more inputs)"]
     return parts
 
 
@@ -67,7 +68,9 @@ def render_tree(plan: Plan) -> list[str]:
     by_parent: dict[str, list[Registration]] = {}
     for resource in plan.resources:
         by_parent.setdefault(resource.parent, []).append(resource)
-    stack_urn = next((r.parent for r in plan.resources if r.parent.endswith("::pulumi:pulumi:Stack::" + f"{plan.project}-{plan.stack}")), "")
+    stack_urn = next(
+        (r.parent for r in plan.resources if r.parent.endswith("::pulumi:pulumi:Stack::" + f"{plan.project}-{plan.stack}")), ""
+    )
 
     def walk(parent: str, depth: int) -> None:
         for resource in sorted(by_parent.get(parent, []), key=lambda r: (r.custom, r.type, r.name)):
@@ -114,7 +117,7 @@ def render_plan(plan: Plan) -> str:
     return "\n".join(out)
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make preview", description=__doc__.splitlines()[0])
     parser.add_argument("--stack", default="prod", help=f"stack to plan (here: {', '.join(available_stacks(ROOT))})")
     args = parser.parse_args(argv)

@@ -13,7 +13,7 @@ import runpy
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import pulumi
 from pulumi.runtime import settings as pulumi_settings
@@ -92,7 +92,7 @@ async def _collect_exports(outputs: dict[str, Any]) -> tuple[dict[str, Any], set
 def run_stack(
     stack: str,
     *,
-    config: Optional[dict[str, Any]] = None,
+    config: dict[str, Any] | None = None,
     root: Path = ROOT,
     preview: bool = False,
     config_via_environment: bool = False,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import yaml
 
@@ -50,7 +50,7 @@ def _replace_secure(value: Any) -> Any:
     return value
 
 
-def engine_config(root: Path, stack: str, config: Optional[dict[str, Any]] = None) -> tuple[dict[str, str], list[str]]:
+def engine_config(root: Path, stack: str, config: dict[str, Any] | None = None) -> tuple[dict[str, str], list[str]]:
     """(config map, secret keys) as the CLI would pass them for `stack`.
 
     `config` replaces the stack file's `config:` mapping (tests use it for variants).

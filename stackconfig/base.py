@@ -8,7 +8,8 @@ README's key reference).
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Callable
+from difflib import get_close_matches
+from typing import Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, GetCoreSchemaHandler
 from pydantic.alias_generators import to_camel
@@ -36,11 +37,12 @@ def invalid(kind: str, message: str) -> PydanticCustomError:
     return PydanticCustomError(kind, message)
 
 
-def pattern_str(pattern: str, what: str, fix: str) -> Any:
-    """A string type checked against `pattern`, with a message that names the fix.
+def matches(pattern: str, what: str, fix: str) -> AfterValidator:
+    """Check a string against `pattern`, with a message that names the fix.
 
-    pydantic's own "String should match pattern '^[0-9a-f]{24}$'" tells a user nothing
-    about what the value is for; this says what it is and how to write it.
+    Use as `Annotated[str, matches(...)]`. pydantic's own "String should match pattern
+    '^[0-9a-f]{24}$'" tells a user nothing about what the value is for; this says what it
+    is and how to write it.
     """
     compiled = re.compile(pattern)
 
@@ -49,24 +51,24 @@ def pattern_str(pattern: str, what: str, fix: str) -> Any:
             raise invalid("invalid_format", f"{value!r} is not {what}; {fix}")
         return value
 
-    return Annotated[str, AfterValidator(check)]
+    return AfterValidator(check)
 
 
-def one_of(values: tuple[str, ...], what: str, hint: Callable[[str], str] | None = None) -> Any:
-    """A string that must be one of `values` (Atlas's own list), with a did-you-mean hint."""
+def member_of(values: tuple[str, ...], what: str) -> AfterValidator:
+    """Check that a string is one of `values` (Atlas's own list), with a did-you-mean hint.
+
+    Use as `Annotated[str, member_of(...)]`.
+    """
     allowed = frozenset(values)
 
     def check(value: str) -> str:
         if value not in allowed:
-            from difflib import get_close_matches
-
             close = get_close_matches(value, values, n=1, cutoff=0.6)
             suggestion = f"did you mean {close[0]!r}? " if close else ""
-            extra = hint(value) if hint else ""
-            raise invalid("not_allowed", f"{value!r} is not {what}; {suggestion}write one of: {', '.join(values)}{extra}")
+            raise invalid("not_allowed", f"{value!r} is not {what}; {suggestion}write one of: {', '.join(values)}")
         return value
 
-    return Annotated[str, AfterValidator(check)]
+    return AfterValidator(check)
 
 
 def unique(values: list[str], what: str) -> None:
@@ -109,7 +111,9 @@ class Secret:
         def check(value: Any) -> Secret:
             if isinstance(value, Secret):
                 if not value._value:
-                    raise invalid("empty_secret", "the secure value is empty; set it with `pulumi config set --secret --path ...`")
+                    raise invalid(
+                        "empty_secret", "the secure value is empty; set it with `pulumi config set --secret --path ...`"
+                    )
                 return value
             raise invalid(
                 "plain_text_secret",

@@ -9,10 +9,11 @@ value in a field typed `Secret` is then refused, however deep it is.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from difflib import get_close_matches
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Optional, Union, get_args, get_origin
+from typing import Any, get_args, get_origin
 
 import pulumi
 from pydantic import BaseModel, ValidationError
@@ -29,7 +30,7 @@ PROVIDER_SECRET_KEYS = {
     "aws:token": "the AWS session token",
 }
 
-PathPart = Union[str, int]
+PathPart = str | int
 Path_ = tuple[PathPart, ...]
 
 
@@ -69,7 +70,7 @@ def render_path(namespace: str, path: Iterable[PathPart]) -> str:
     return f"{namespace}:{text}"
 
 
-def read_stack_file(stack_file: Path) -> Optional[dict[str, Any]]:
+def read_stack_file(stack_file: Path) -> dict[str, Any] | None:
     """The stack file's `config:` mapping, or None when config lives elsewhere (e.g. Pulumi ESC)."""
     if not stack_file.exists():
         return None
@@ -78,7 +79,8 @@ def read_stack_file(stack_file: Path) -> Optional[dict[str, Any]]:
     try:
         document = yaml.safe_load(stack_file.read_text()) or {}
     except yaml.YAMLError as error:
-        raise ConfigError(stack_file.name, [Problem("(file)", f"is not valid YAML: {error}; fix the indentation or quoting")])
+        problem = Problem("(file)", f"is not valid YAML: {error}; fix the indentation or quoting")
+        raise ConfigError(stack_file.name, [problem]) from None
     if not isinstance(document, dict) or not isinstance(document.get("config", {}), dict):
         raise ConfigError(stack_file.name, [Problem("config", "must be a mapping of keys to values")])
     return document.get("config") or {}
@@ -117,7 +119,7 @@ def _wrap_secrets(value: Any, leaves: Iterable[Path_]) -> Any:
     return value
 
 
-def _model_at(model: type[BaseModel], loc: tuple[PathPart, ...]) -> Optional[type[BaseModel]]:
+def _model_at(model: type[BaseModel], loc: tuple[PathPart, ...]) -> type[BaseModel] | None:
     """The section model that a validation error location points into, for "did you mean"."""
     current: Any = model
     for part in loc:
@@ -157,7 +159,9 @@ def _describe(error: Mapping[str, Any], namespace: str) -> Problem:
         return Problem(key, f"required key is missing; add it{about}")
     if kind == "plain_text_secret":
         command = f"pulumi config set --secret --path '{render_path(namespace, loc)}' <value>"
-        return Problem(key, f"a plain-text value where a secret belongs; delete it and run `{command}` so the file holds a `secure:` entry")
+        return Problem(
+            key, f"a plain-text value where a secret belongs; delete it and run `{command}` so the file holds a `secure:` entry"
+        )
     message = str(error["msg"])
     if kind in {"invalid_format", "not_allowed", "duplicate"} or isinstance(value, (dict, list)):
         return Problem(key, message)
@@ -218,7 +222,7 @@ def load_stack_config(
             data[name] = value
     environment = data.get("environment")
     context = {"environment": environment if environment in ("prod", "staging", "dev") else None}
-    stack_config: Optional[StackConfig] = None
+    stack_config: StackConfig | None = None
     try:
         stack_config = StackConfig.model_validate(data, context=context)
     except ValidationError as error:

@@ -7,35 +7,47 @@ operations) are fields here, each modelled in its own module.
 
 from __future__ import annotations
 
-from typing import Literal, Optional
+from typing import Annotated, Literal
 
 from pydantic import field_validator
 
-from .base import StackModel, invalid, pattern_str, unique
+from .base import StackModel, invalid, matches, unique
 from .project import AtlasId, Federation, ProjectSettings, TeamAccess
 
 Environment = Literal["prod", "staging", "dev"]
 
-AppName = pattern_str(
-    r"[a-z][a-z0-9-]{1,29}",
-    "a valid application name",
-    "use 2-30 lowercase letters, digits and hyphens, starting with a letter (e.g. payments)",
-)
-ProjectName = pattern_str(
-    r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}",
-    "a valid Atlas project name",
-    "use at most 64 letters, digits, hyphens and underscores (e.g. payments-prod)",
-)
-TagKey = pattern_str(
-    r"[A-Za-z0-9 ;@_.+-]{1,255}",
-    "a valid Atlas tag key",
-    "use 1-255 letters, digits, spaces or ;@_-.+",
-)
-TagValue = pattern_str(
-    r"[A-Za-z0-9 ;@_.+/:-]{1,255}",
-    "a valid Atlas tag value",
-    "use 1-255 letters, digits, spaces or ;@_-.+/:",
-)
+AppName = Annotated[
+    str,
+    matches(
+        r"[a-z][a-z0-9-]{1,29}",
+        "a valid application name",
+        "use 2-30 lowercase letters, digits and hyphens, starting with a letter (e.g. payments)",
+    ),
+]
+ProjectName = Annotated[
+    str,
+    matches(
+        r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}",
+        "a valid Atlas project name",
+        "use at most 64 letters, digits, hyphens and underscores (e.g. payments-prod)",
+    ),
+]
+TagKey = Annotated[
+    str,
+    matches(
+        r"[A-Za-z0-9 ;@_.+-]{1,255}",
+        "a valid Atlas tag key",
+        "use 1-255 letters, digits, spaces or ;@_-.+",
+    ),
+]
+TagValue = Annotated[
+    str,
+    matches(
+        r"[A-Za-z0-9 ;@_.+/:-]{1,255}",
+        "a valid Atlas tag value",
+        "use 1-255 letters, digits, spaces or ;@_-.+/:",
+    ),
+]
 
 # Tags this program always sets; a stack may not override them.
 RESERVED_TAGS = ("environment", "application", "managed-by")
@@ -50,7 +62,7 @@ class StackConfig(StackModel):
     """The Atlas organization that owns the project (Atlas > Organization Settings)."""
     app: AppName
     """Short application name; it prefixes every resource name (`<app>-<env>-...`)."""
-    project_name: Optional[ProjectName] = None
+    project_name: ProjectName | None = None
     """Atlas project name. Default: `<app>-<environment>`."""
     project_tags: dict[TagKey, TagValue] = {}
     """Extra tags on the Atlas project (cost centre, owner). environment, application and managed-by are set for you."""
@@ -58,7 +70,7 @@ class StackConfig(StackModel):
     """Project feature switches."""
     teams: list[TeamAccess] = []
     """Existing Atlas teams and their roles on this project."""
-    federation: Optional[Federation] = None
+    federation: Federation | None = None
     """Identity-provider groups mapped to project roles through Atlas federated authentication."""
 
     @property
@@ -90,4 +102,3 @@ class StackConfig(StackModel):
         unique([t.name for t in teams], "team name")
         unique([t.team_id for t in teams], "teamId")
         return teams
-

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 from pydantic import Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
-from .base import StackModel, invalid, one_of, pattern_str, unique
+from .base import StackModel, invalid, matches, member_of, unique
 
 # Atlas's project-level roles (Admin API v2, TeamRole.roleNames / RoleAssignment.role enums).
 PROJECT_ROLES: tuple[str, ...] = (
@@ -23,17 +23,23 @@ PROJECT_ROLES: tuple[str, ...] = (
     "GROUP_STREAM_PROCESSING_OWNER",
 )
 
-AtlasId = pattern_str(
-    r"[0-9a-f]{24}",
-    "an Atlas id",
-    "write the 24-character lowercase hex id Atlas shows for it (e.g. 5f1a2b3c4d5e6f7a8b9c0d1e)",
-)
-ProjectRole = one_of(PROJECT_ROLES, "an Atlas project role")
-Label = pattern_str(
-    r"[a-z0-9][a-z0-9-]{0,62}",
-    "a valid label",
-    "use lowercase letters, digits and hyphens, starting with a letter or digit, at most 63 characters",
-)
+AtlasId = Annotated[
+    str,
+    matches(
+        r"[0-9a-f]{24}",
+        "an Atlas id",
+        "write the 24-character lowercase hex id Atlas shows for it (e.g. 5f1a2b3c4d5e6f7a8b9c0d1e)",
+    ),
+]
+ProjectRole = Annotated[str, member_of(PROJECT_ROLES, "an Atlas project role")]
+Label = Annotated[
+    str,
+    matches(
+        r"[a-z0-9][a-z0-9-]{0,62}",
+        "a valid label",
+        "use lowercase letters, digits and hyphens, starting with a letter or digit, at most 63 characters",
+    ),
+]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=500)]
 
 
@@ -61,11 +67,11 @@ class TeamAccess(StackModel):
     """The team's id (Atlas > Organization > Access Manager > Teams)."""
     roles: Annotated[list[ProjectRole], Field(min_length=1)]
     """Project roles for the team, least privilege first (e.g. GROUP_READ_ONLY)."""
-    owner_reason: Optional[Reason] = None
+    owner_reason: Reason | None = None
     """Required in prod when `roles` holds GROUP_OWNER: why this team must own the project."""
 
     @model_validator(mode="after")
-    def _least_privilege(self, info: ValidationInfo) -> "TeamAccess":
+    def _least_privilege(self, info: ValidationInfo) -> TeamAccess:
         _check_roles(self.roles, self.owner_reason, info)
         return self
 
@@ -77,11 +83,11 @@ class IdpGroup(StackModel):
     """The group name exactly as the identity provider sends it."""
     roles: Annotated[list[ProjectRole], Field(min_length=1)]
     """Project roles for members of the group."""
-    owner_reason: Optional[Reason] = None
+    owner_reason: Reason | None = None
     """Required in prod when `roles` holds GROUP_OWNER: why this group must own the project."""
 
     @model_validator(mode="after")
-    def _least_privilege(self, info: ValidationInfo) -> "IdpGroup":
+    def _least_privilege(self, info: ValidationInfo) -> IdpGroup:
         _check_roles(self.roles, self.owner_reason, info)
         return self
 
@@ -104,7 +110,7 @@ class Federation(StackModel):
 class ProjectSettings(StackModel):
     """Atlas project feature switches. Unset values take the environment's safe default."""
 
-    data_explorer: Optional[bool] = None
+    data_explorer: bool | None = None
     """Browse and edit data from the Atlas UI. Default: off in prod (data access goes through
     database users only), on elsewhere."""
     data_explorer_gen_ai: bool = False

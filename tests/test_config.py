@@ -58,7 +58,9 @@ def test_stack_files_are_in_their_own_environment():
 
 # Each case: a change to the prod stack file, the key path the message must name, and words of the fix.
 BAD_INPUTS = [
-    pytest.param({"projectTgas": {"a": "b"}}, "atlas-platform:projectTgas", "did you mean 'projectTags'", id="unknown-top-level-key"),
+    pytest.param(
+        {"projectTgas": {"a": "b"}}, "atlas-platform:projectTgas", "did you mean 'projectTags'", id="unknown-top-level-key"
+    ),
     pytest.param(
         {"teams": [{"name": "sre", "teamID": "5f0000000000000000000b01", "roles": ["GROUP_READ_ONLY"]}]},
         "atlas-platform:teams[0].teamID",
@@ -69,7 +71,9 @@ BAD_INPUTS = [
     pytest.param({"environment": "production"}, "atlas-platform:environment", "'prod', 'staging' or 'dev'", id="bad-environment"),
     pytest.param({"orgId": None}, "atlas-platform:orgId", "required key is missing", id="missing-org-id"),
     pytest.param({"app": "Payments"}, "atlas-platform:app", "lowercase letters", id="bad-app-name"),
-    pytest.param({"projectName": "payments prod!"}, "atlas-platform:projectName", "letters, digits, hyphens", id="bad-project-name"),
+    pytest.param(
+        {"projectName": "payments prod!"}, "atlas-platform:projectName", "letters, digits, hyphens", id="bad-project-name"
+    ),
     pytest.param(
         {"teams": [{"name": "sre", "teamId": "5f0000000000000000000b01", "roles": ["GROUP_READ_ONLI"]}]},
         "atlas-platform:teams[0].roles[0]",
@@ -125,7 +129,12 @@ BAD_INPUTS = [
     pytest.param({"teams": "sre"}, "atlas-platform:teams", "valid list", id="teams-not-a-list"),
     pytest.param({"projectTags": {"environment": "qa"}}, "atlas-platform:projectTags", "set by this program", id="reserved-tag"),
     pytest.param({"projectTags": {"cost center!": "x"}}, "atlas-platform:projectTags.cost center!", "tag key", id="bad-tag-key"),
-    pytest.param({"projectSettings": {"dataExplorer": "sometimes"}}, "atlas-platform:projectSettings.dataExplorer", "valid boolean", id="bad-bool"),
+    pytest.param(
+        {"projectSettings": {"dataExplorer": "sometimes"}},
+        "atlas-platform:projectSettings.dataExplorer",
+        "valid boolean",
+        id="bad-bool",
+    ),
     pytest.param(
         {"federation": {"settingsId": "nope", "groups": [{"externalGroupName": "x", "roles": ["GROUP_READ_ONLY"]}]}},
         "atlas-platform:federation.settingsId",
@@ -146,7 +155,12 @@ BAD_INPUTS = [
         "externalGroupName 'ops' appears at [0] and [1]",
         id="duplicate-idp-group",
     ),
-    pytest.param({"mongodbatlas:privateKey": "plain-text-key"}, "mongodbatlas:privateKey", "pulumi config set --secret mongodbatlas:privateKey", id="plain-text-provider-secret"),
+    pytest.param(
+        {"mongodbatlas:privateKey": "plain-text-key"},
+        "mongodbatlas:privateKey",
+        "pulumi config set --secret mongodbatlas:privateKey",
+        id="plain-text-provider-secret",
+    ),
 ]
 
 
@@ -172,7 +186,12 @@ def test_one_error_lists_every_problem_at_once():
         load(config)
     text = str(caught.value)
     assert text.startswith("Pulumi.prod.yaml has 4 problems; nothing was created:")
-    for path in ("atlas-platform:projectTgas", "atlas-platform:orgId", "atlas-platform:teams[0].roles[0]", "mongodbatlas:clientSecret"):
+    for path in (
+        "atlas-platform:projectTgas",
+        "atlas-platform:orgId",
+        "atlas-platform:teams[0].roles[0]",
+        "mongodbatlas:clientSecret",
+    ):
         assert f"Pulumi.prod.yaml: {path}: " in text
 
 
@@ -183,7 +202,14 @@ def test_secure_provider_secret_is_accepted():
 def test_owner_is_allowed_outside_prod_and_with_a_reason_in_prod():
     dev = stack_config("dev")
     assert load(dev, "dev").teams[0].roles == ["GROUP_OWNER"]
-    owner = [{"name": "sre", "teamId": "5f0000000000000000000b01", "roles": ["GROUP_OWNER"], "ownerReason": "break-glass team for incidents"}]
+    owner = [
+        {
+            "name": "sre",
+            "teamId": "5f0000000000000000000b01",
+            "roles": ["GROUP_OWNER"],
+            "ownerReason": "break-glass team for incidents",
+        }
+    ]
     assert load(variant(teams=owner)).teams[0].owner_reason == "break-glass team for incidents"
 
 
@@ -199,7 +225,12 @@ def test_secure_leaves_are_found_in_the_stack_file_not_guessed(tmp_path):
     """Under the real engine only the top-level key is marked secret; the file says which leaf."""
     stack_file = tmp_path / "Pulumi.prod.yaml"
     stack_file.write_text("config:\n  mongodbatlas:privateKey:\n    secure: v1:abc\n")
-    engine_values = {key("environment"): "prod", key("orgId"): "5f0000000000000000000a01", key("app"): "payments", "mongodbatlas:privateKey": "decrypted"}
+    engine_values = {
+        key("environment"): "prod",
+        key("orgId"): "5f0000000000000000000a01",
+        key("app"): "payments",
+        "mongodbatlas:privateKey": "decrypted",
+    }
     cfg = load_stack_config(engine_values, namespace=NAMESPACE, stack_file=stack_file, secret_keys={"mongodbatlas:privateKey"})
     assert cfg.app == "payments"
 
@@ -211,7 +242,11 @@ def test_secret_values_never_print():
 
 
 def test_engine_config_passes_objects_as_json_and_scalars_as_text():
-    values, secret_keys = engine_config(ROOT, "prod", {key("teams"): [{"a": 1}], key("app"): "x", key("flag"): True, "mongodbatlas:privateKey": {"secure": "v1:x"}})
+    values, secret_keys = engine_config(
+        ROOT,
+        "prod",
+        {key("teams"): [{"a": 1}], key("app"): "x", key("flag"): True, "mongodbatlas:privateKey": {"secure": "v1:x"}},
+    )
     assert json.loads(values[key("teams")]) == [{"a": 1}]
     assert values[key("flag")] == "true"
     assert secret_keys == ["mongodbatlas:privateKey"]
