@@ -29,11 +29,16 @@ class StackModel(BaseModel):
     )
 
 
+# Error kinds raised through `invalid`: their messages already name the value and the fix.
+OWN_ERROR_KINDS: set[str] = set()
+
+
 def invalid(kind: str, message: str) -> PydanticCustomError:
     """A validation error whose message already says what to write instead.
 
     No template context is passed, so pydantic keeps the message verbatim (braces included).
     """
+    OWN_ERROR_KINDS.add(kind)
     return PydanticCustomError(kind, message)
 
 

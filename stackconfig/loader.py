@@ -18,7 +18,7 @@ from typing import Any, get_args, get_origin
 import pulumi
 from pydantic import BaseModel, ValidationError
 
-from .base import Secret
+from .base import OWN_ERROR_KINDS, Secret
 from .model import StackConfig
 
 # Provider settings that are credentials: in a stack file they must be `secure:` values.
@@ -163,7 +163,7 @@ def _describe(error: Mapping[str, Any], namespace: str) -> Problem:
             key, f"a plain-text value where a secret belongs; delete it and run `{command}` so the file holds a `secure:` entry"
         )
     message = str(error["msg"])
-    if kind in {"invalid_format", "not_allowed", "duplicate"} or isinstance(value, (dict, list)):
+    if kind in OWN_ERROR_KINDS or isinstance(value, (dict, list)):
         return Problem(key, message)
     return Problem(key, f"{message} (got {value!r})")
 
