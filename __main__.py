@@ -62,3 +62,92 @@ project = ProdProject(prefix, project_args(cfg))
 pulumi.export("environment", cfg.environment)
 pulumi.export("projectId", project.project_id)
 pulumi.export("projectName", project.project_name)
+
+
+# --- Database users (issue 5) -------------------------------------------------------------------
+
+from components.app_user import AppUser, AppUserArgs, Grant  # noqa: E402
+from components.custom_roles import CustomRoles, CustomRolesArgs, CustomRoleSpec, Privilege  # noqa: E402
+from components.secrets_key import SecretsKey, SecretsKeyArgs  # noqa: E402
+from stackconfig.users import DatabaseUser, parse_role  # noqa: E402
+
+# The cluster component's default name; the users are scoped to it unless they name clusters.
+DEFAULT_CLUSTER_NAME = f"{prefix}-cluster1"
+
+
+def custom_roles_args(cfg: StackConfig, project_id: pulumi.Input[str]) -> CustomRolesArgs:
+    specs = []
+    for role in cfg.custom_roles:
+        privileges = [
+            Privilege(action=a.action, databases=[r for r in a.resources if r != "cluster"], cluster="cluster" in a.resources)
+            for a in role.actions
+        ]
+        inherited = [parse_role(grant)[:2] for grant in role.inherited_roles]
+        specs.append(CustomRoleSpec(name=role.name, privileges=privileges, inherited_roles=inherited))
+    return CustomRolesArgs(project_id=project_id, roles=specs)
+
+
+def iam_type(arn: str) -> str:
+    """Atlas's awsIamType for an IAM ARN: `arn:aws:iam::<account>:role/...` is a ROLE, `:user/...` a USER."""
+    return "ROLE" if arn.split(":", 5)[5].startswith("role/") else "USER"
+
+
+def app_user_args(
+    cfg: StackConfig,
+    user: DatabaseUser,
+    project_id: pulumi.Input[str],
+    custom_role_names: dict[str, pulumi.Output[str]],
+    secrets_kms_key_id: pulumi.Input[str] | None,
+) -> AppUserArgs:
+    grants = []
+    for text in user.grants:
+        role, database, collection = parse_role(text)
+        grants.append(Grant(role_name=custom_role_names.get(role, role), database_name=database, collection_name=collection))
+    labels = {**user.labels, "owner": user.owner, "kind": user.kind, "environment": cfg.environment, "managed-by": "pulumi"}
+    stores_secret = user.auth == "password" or user.certificate_months is not None
+    return AppUserArgs(
+        project_id=project_id,
+        username=user.iam_arn if user.auth == "awsIam" else f"{prefix}-{user.name}",
+        auth=user.auth,
+        roles=grants,
+        cluster_names=list(user.clusters or [DEFAULT_CLUSTER_NAME]),
+        description=user.description,
+        labels=labels,
+        secret_name=f"{cfg.app}/{cfg.environment}/mongodb/{user.name}" if stores_secret else None,
+        secrets_kms_key_id=secrets_kms_key_id if stores_secret else None,
+        secret_tags={"environment": cfg.environment, "application": cfg.app, "managed-by": "pulumi", "owner": user.owner},
+        secret_recovery_window_in_days=30 if cfg.is_prod else 7,
+        connection_string=None,
+        password_version=user.password_generation,
+        aws_iam_type=iam_type(user.iam_arn) if user.iam_arn else None,
+        certificate_months=user.certificate_months,
+    )
+
+
+custom_role_names: dict[str, pulumi.Output[str]] = {}
+if cfg.custom_roles:
+    custom_role_names = CustomRoles(f"{prefix}-roles", custom_roles_args(cfg, project.project_id)).role_names
+
+secrets_kms_key_id: pulumi.Input[str] | None = cfg.secrets_kms_key_arn
+if secrets_kms_key_id is None and any(u.auth == "password" or u.certificate_months for u in cfg.database_users):
+    secrets_key = SecretsKey(
+        f"{prefix}-secrets-key",
+        SecretsKeyArgs(
+            alias=f"{cfg.app}/{cfg.environment}/mongodb-secrets",
+            description=f"Encrypts the MongoDB Atlas credentials of {prefix} in Secrets Manager",
+            tags={"environment": cfg.environment, "application": cfg.app, "managed-by": "pulumi"},
+            protect=cfg.is_prod,
+        ),
+    )
+    secrets_kms_key_id = secrets_key.key_arn
+
+database_users = {
+    user.name: AppUser(
+        f"{prefix}-user-{user.name}",
+        app_user_args(cfg, user, project.project_id, custom_role_names, secrets_kms_key_id),
+    )
+    for user in cfg.database_users
+}
+
+pulumi.export("databaseUsers", {name: u.username for name, u in database_users.items()})
+pulumi.export("databaseUserSecretArns", {name: u.secret_arn for name, u in database_users.items() if u.secret_arn is not None})

@@ -13,6 +13,7 @@ from pydantic import field_validator
 
 from .base import StackModel, invalid, pattern_str, unique
 from .project import AtlasId, Federation, ProjectSettings, TeamAccess
+from .users import CustomRoles, DatabaseUsers, KmsKeyArn
 
 Environment = Literal["prod", "staging", "dev"]
 
@@ -60,6 +61,14 @@ class StackConfig(StackModel):
     """Existing Atlas teams and their roles on this project."""
     federation: Optional[Federation] = None
     """Identity-provider groups mapped to project roles through Atlas federated authentication."""
+    custom_roles: CustomRoles = []
+    """Project-wide custom database roles, for grants finer than the built-in roles (declared before
+    databaseUsers: the users' roles are checked against them)."""
+    database_users: DatabaseUsers = []
+    """Database users, one per function (app, analytics, dba), at most 100 per project."""
+    secrets_kms_key_arn: Optional[KmsKeyArn] = None
+    """Existing customer KMS key that encrypts the users' secrets in AWS Secrets Manager. Default: a new
+    key for this stack (rotation on)."""
 
     @property
     def is_prod(self) -> bool:
