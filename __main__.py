@@ -107,7 +107,7 @@ def app_user_args(
     stores_secret = user.auth == "password" or user.certificate_months is not None
     return AppUserArgs(
         project_id=project_id,
-        username=user.iam_arn if user.auth == "awsIam" else f"{prefix}-{user.name}",
+        username=user.username(prefix),
         auth=user.auth,
         roles=grants,
         cluster_names=list(user.clusters or [DEFAULT_CLUSTER_NAME]),

@@ -79,6 +79,11 @@ KmsKeyArn = pattern_str(
     "an AWS KMS key ARN",
     "write arn:aws:kms:<region>:<12-digit account id>:key/<key uuid> (a key ARN, not an alias)",
 )
+CustomRoleName = pattern_str(
+    CUSTOM_ROLE_NAME.pattern,
+    "a valid custom role name",
+    "use 1-64 letters, digits, underscores and hyphens (e.g. ledgerAppendOnly)",
+)
 Kind = one_of(KINDS, "a database user kind")
 Auth = one_of(AUTHS, "an authentication method")
 Description = Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=250)]
@@ -154,7 +159,7 @@ class CustomRoleAction(StackModel):
 class CustomRole(StackModel):
     """A project-wide custom database role (Atlas CustomDbRole) for grants finer than the built-in roles."""
 
-    name: Annotated[str, StringConstraints(pattern=CUSTOM_ROLE_NAME.pattern)]
+    name: CustomRoleName
     """Role name as users grant it (`<name>@admin`); letters, digits, `_` and `-`. Renaming replaces the role."""
     actions: list[CustomRoleAction] = []
     """Privilege actions the role grants, each listed once."""
@@ -165,7 +170,7 @@ class CustomRole(StackModel):
     @classmethod
     def _not_builtin(cls, name: str) -> str:
         if name in BUILTIN_ROLES or name in NOT_ASSIGNABLE:
-            raise invalid("builtin_role_name", f"{name!r} is a MongoDB built-in role; give the custom role its own name")
+            raise invalid("not_allowed", f"{name!r} is a MongoDB built-in role; give the custom role its own name")
         return name
 
     @field_validator("actions")
@@ -240,6 +245,9 @@ class DatabaseUser(StackModel):
     """What the user is for, in a sentence (the Atlas user description)."""
     databases: list[DatabaseName] = []
     """Databases the user works on; each gets the kind's default role (app: readWrite, analytics: read, dba: dbAdmin) unless `roles` is set."""
+    broad_role_reason: Optional[Reason] = None
+    """Required to hold a role that reaches every database (atlasAdmin, readWriteAnyDatabase, readAnyDatabase,
+    dbAdminAnyDatabase): why this user cannot do with narrower roles."""
     roles: list[RoleGrant] = []
     """Explicit grants, `role@database` or `role@database.collection`; replaces the kind's defaults."""
     clusters: Optional[Annotated[list[str], Field(min_length=1)]] = None
@@ -252,9 +260,6 @@ class DatabaseUser(StackModel):
     """awsIam auth only: the IAM role (or user) ARN the application runs as; it becomes the username."""
     certificate_months: Optional[Annotated[int, Field(ge=1, le=24)]] = None
     """x509 auth only: issue an Atlas-managed certificate valid this many months (1-24) and keep it in Secrets Manager."""
-    broad_role_reason: Optional[Reason] = None
-    """Required to hold a role that reaches every database (atlasAdmin, readWriteAnyDatabase, readAnyDatabase,
-    dbAdminAnyDatabase): why this user cannot do with narrower roles."""
 
     @model_validator(mode="after")
     def _consistent(self) -> "DatabaseUser":
@@ -270,16 +275,26 @@ class DatabaseUser(StackModel):
             raise invalid(
                 "no_roles", f"user {self.name!r} has no access; list its `databases` (it gets {DEFAULT_ROLE_BY_KIND[self.kind]} on each) or its `roles`"
             )
-        unique(self.roles, "role")
-        unique(self.databases, "database")
-        for grant in self.roles:
-            _check_builtin_grant(grant, self.broad_role_reason)
-        if self.kind == "analytics":
-            for grant in self.roles:
-                role = parse_role(grant)[0]
-                if role in BUILTIN_ROLES and role not in ("read", "readAnyDatabase"):
-                    raise invalid("analytics_writes", f"analytics user {self.name!r} may only read; replace {grant!r} with read@<db>")
         return self
+
+    @field_validator("databases")
+    @classmethod
+    def _unique_databases(cls, databases: list[str]) -> list[str]:
+        unique(databases, "database")
+        return databases
+
+    @field_validator("roles")
+    @classmethod
+    def _assignable_roles(cls, roles: list[str], info: ValidationInfo) -> list[str]:
+        unique(roles, "role")
+        # kind and broadRoleReason are declared before roles, so they are already validated here.
+        kind, broad_reason = info.data.get("kind"), info.data.get("broad_role_reason")
+        for grant in roles:
+            _check_builtin_grant(grant, broad_reason)
+            role = parse_role(grant)[0]
+            if kind == "analytics" and role in BUILTIN_ROLES and role not in ("read", "readAnyDatabase"):
+                raise invalid("analytics_writes", f"analytics users may only read; replace {grant!r} with read@<db>")
+        return roles
 
     @property
     def grants(self) -> list[str]:
@@ -287,6 +302,10 @@ class DatabaseUser(StackModel):
         if self.roles:
             return list(self.roles)
         return [f"{DEFAULT_ROLE_BY_KIND[self.kind]}@{database}" for database in self.databases]
+
+    def username(self, prefix: str) -> str:
+        """The Atlas username: the IAM ARN for awsIam users, else `<app>-<env>-<name>` (prefix `<app>-<env>`)."""
+        return self.iam_arn if self.iam_arn else f"{prefix}-{self.name}"
 
     @property
     def password_generation(self) -> int:
@@ -301,7 +320,14 @@ def _check_users(users: list[DatabaseUser], info: ValidationInfo) -> list[Databa
             "share one user per application, or use awsIam users",
         )
     unique([u.name for u in users], "user name")
-    unique([u.iam_arn for u in users if u.iam_arn], "iamArn")
+    arns: dict[str, int] = {}
+    for index, user in enumerate(users):
+        if user.iam_arn in arns:
+            raise invalid(
+                "duplicate", f"iamArn {user.iam_arn!r} appears at [{arns[user.iam_arn]}] and [{index}]; one IAM identity is one database user"
+            )
+        if user.iam_arn:
+            arns[user.iam_arn] = index
     data = info.data or {}
     # When customRoles itself is invalid its error is reported; don't add "unknown role" noise here.
     custom_roles_valid = "custom_roles" in data
@@ -311,7 +337,7 @@ def _check_users(users: list[DatabaseUser], info: ValidationInfo) -> list[Databa
             role, database, _ = parse_role(grant)
             if role in BUILTIN_ROLES:
                 continue
-            where = f"[{index}] ({user.name}): {grant!r}"
+            where = f"user {user.name!r} (databaseUsers[{index}]): {grant!r}"
             if role not in custom_roles:
                 if not custom_roles_valid:
                     continue
