@@ -87,39 +87,35 @@ def custom_roles_args(cfg: StackConfig, project_id: pulumi.Input[str]) -> Custom
     return CustomRolesArgs(project_id=project_id, roles=specs)
 
 
-def iam_type(arn: str) -> str:
-    """Atlas's awsIamType for an IAM ARN: `arn:aws:iam::<account>:role/...` is a ROLE, `:user/...` a USER."""
-    return "ROLE" if arn.split(":", 5)[5].startswith("role/") else "USER"
-
-
 def app_user_args(
     cfg: StackConfig,
     user: DatabaseUser,
     project_id: pulumi.Input[str],
     custom_role_names: dict[str, pulumi.Output[str]],
     secrets_kms_key_id: pulumi.Input[str] | None,
+    default_cluster_name: pulumi.Input[str],
+    connection_string: pulumi.Input[str] | None = None,
 ) -> AppUserArgs:
     grants = []
     for text in user.grants:
         role, database, collection = parse_role(text)
         grants.append(Grant(role_name=custom_role_names.get(role, role), database_name=database, collection_name=collection))
     labels = {**user.labels, "owner": user.owner, "kind": user.kind, "environment": cfg.environment, "managed-by": "pulumi"}
-    stores_secret = user.auth == "password" or user.certificate_months is not None
     return AppUserArgs(
         project_id=project_id,
         username=user.username(prefix),
         auth=user.auth,
         roles=grants,
-        cluster_names=list(user.clusters or [DEFAULT_CLUSTER_NAME]),
+        cluster_names=list(user.clusters or [default_cluster_name]),
         description=user.description,
         labels=labels,
-        secret_name=f"{cfg.app}/{cfg.environment}/mongodb/{user.name}" if stores_secret else None,
-        secrets_kms_key_id=secrets_kms_key_id if stores_secret else None,
+        secret_name=f"{cfg.app}/{cfg.environment}/mongodb/{user.name}" if user.stores_credential else None,
+        secrets_kms_key_id=secrets_kms_key_id if user.stores_credential else None,
         secret_tags={"environment": cfg.environment, "application": cfg.app, "managed-by": "pulumi", "owner": user.owner},
         secret_recovery_window_in_days=30 if cfg.is_prod else 7,
-        connection_string=None,
+        connection_string=connection_string,
         password_version=user.password_generation,
-        aws_iam_type=iam_type(user.iam_arn) if user.iam_arn else None,
+        aws_iam_type=user.aws_iam_type,
         certificate_months=user.certificate_months,
     )
 
@@ -129,7 +125,7 @@ if cfg.custom_roles:
     custom_role_names = CustomRoles(f"{prefix}-roles", custom_roles_args(cfg, project.project_id)).role_names
 
 secrets_kms_key_id: pulumi.Input[str] | None = cfg.secrets_kms_key_arn
-if secrets_kms_key_id is None and any(u.auth == "password" or u.certificate_months for u in cfg.database_users):
+if secrets_kms_key_id is None and any(u.stores_credential for u in cfg.database_users):
     secrets_key = SecretsKey(
         f"{prefix}-secrets-key",
         SecretsKeyArgs(
@@ -144,7 +140,8 @@ if secrets_kms_key_id is None and any(u.auth == "password" or u.certificate_mont
 database_users = {
     user.name: AppUser(
         f"{prefix}-user-{user.name}",
-        app_user_args(cfg, user, project.project_id, custom_role_names, secrets_kms_key_id),
+        # Until the cluster is merged in: its default name, and no connection string in the secret.
+        app_user_args(cfg, user, project.project_id, custom_role_names, secrets_kms_key_id, DEFAULT_CLUSTER_NAME),
     )
     for user in cfg.database_users
 }

@@ -61,9 +61,9 @@ class StackConfig(StackModel):
     """Existing Atlas teams and their roles on this project."""
     federation: Optional[Federation] = None
     """Identity-provider groups mapped to project roles through Atlas federated authentication."""
+    # Declared before database_users: the users' roles are checked against these.
     custom_roles: CustomRoles = []
-    """Project-wide custom database roles, for grants finer than the built-in roles (declared before
-    databaseUsers: the users' roles are checked against them)."""
+    """Project-wide custom database roles, for grants finer than the built-in roles."""
     database_users: DatabaseUsers = []
     """Database users, one per function (app, analytics, dba), at most 100 per project."""
     secrets_kms_key_arn: Optional[KmsKeyArn] = None

@@ -61,7 +61,7 @@ AUTHS: tuple[str, ...] = ("password", "awsIam", "x509")
 DEFAULT_ROLE_BY_KIND: dict[str, str] = {"app": "readWrite", "analytics": "read", "dba": "dbAdmin"}
 DATA_WRITE_ROLES: frozenset[str] = frozenset({"readWrite", "readWriteAnyDatabase", "atlasAdmin"})
 
-ROLE_SYNTAX = re.compile(r"(?P<role>[A-Za-z_][A-Za-z0-9_-]*)@(?P<db>[^./\\ \"$@]+)(?:\.(?P<coll>[^$@\s]+))?")
+ROLE_SYNTAX = re.compile(r"(?P<role>[A-Za-z0-9_-]+)@(?P<db>[^./\\ \"$@]+)(?:\.(?P<coll>[^$@\s]+))?")
 CUSTOM_ROLE_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 DatabaseName = pattern_str(
@@ -306,6 +306,18 @@ class DatabaseUser(StackModel):
     def username(self, prefix: str) -> str:
         """The Atlas username: the IAM ARN for awsIam users, else `<app>-<env>-<name>` (prefix `<app>-<env>`)."""
         return self.iam_arn if self.iam_arn else f"{prefix}-{self.name}"
+
+    @property
+    def stores_credential(self) -> bool:
+        """A password, or an Atlas-issued certificate, that is kept in Secrets Manager."""
+        return self.auth == "password" or self.certificate_months is not None
+
+    @property
+    def aws_iam_type(self) -> Optional[str]:
+        """Atlas's awsIamType: ROLE for `...:role/...` ARNs, USER for `...:user/...`."""
+        if not self.iam_arn:
+            return None
+        return "ROLE" if self.iam_arn.split(":", 5)[5].startswith("role/") else "USER"
 
     @property
     def password_generation(self) -> int:
