@@ -59,7 +59,8 @@ KINDS: tuple[str, ...] = ("app", "analytics", "dba")
 AUTHS: tuple[str, ...] = ("password", "awsIam", "x509")
 # The role each kind gets on each of its `databases` when no `roles` are written.
 DEFAULT_ROLE_BY_KIND: dict[str, str] = {"app": "readWrite", "analytics": "read", "dba": "dbAdmin"}
-DATA_WRITE_ROLES: frozenset[str] = frozenset({"readWrite", "readWriteAnyDatabase", "atlasAdmin"})
+# Labels this program sets on every user (owner and kind from the user's keys).
+RESERVED_LABELS: tuple[str, ...] = ("owner", "kind", "environment", "managed-by")
 
 ROLE_SYNTAX = re.compile(r"(?P<role>[A-Za-z0-9_-]+)@(?P<db>[^./\\ \"$@]+)(?:\.(?P<coll>[^$@\s]+))?")
 CUSTOM_ROLE_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -244,12 +245,12 @@ class DatabaseUser(StackModel):
     description: Description
     """What the user is for, in a sentence (the Atlas user description)."""
     databases: list[DatabaseName] = []
-    """Databases the user works on; each gets the kind's default role (app: readWrite, analytics: read, dba: dbAdmin) unless `roles` is set."""
+    """Databases the user works on; it gets the kind's role on each (app: readWrite, analytics: read, dba: dbAdmin)."""
     broad_role_reason: Optional[Reason] = None
     """Required to hold a role that reaches every database (atlasAdmin, readWriteAnyDatabase, readAnyDatabase,
     dbAdminAnyDatabase): why this user cannot do with narrower roles."""
     roles: list[RoleGrant] = []
-    """Explicit grants, `role@database` or `role@database.collection`; replaces the kind's defaults."""
+    """Further grants, `role@database` or `role@database.collection` (e.g. read@reference, clusterMonitor@admin, a custom role@admin)."""
     clusters: Optional[Annotated[list[str], Field(min_length=1)]] = None
     """Clusters the user may reach. Default: the stack's cluster."""
     labels: dict[Label, Label] = {}
@@ -275,7 +276,21 @@ class DatabaseUser(StackModel):
             raise invalid(
                 "no_roles", f"user {self.name!r} has no access; list its `databases` (it gets {DEFAULT_ROLE_BY_KIND[self.kind]} on each) or its `roles`"
             )
+        for grant in self.roles:
+            if grant in self._default_grants:
+                raise invalid("duplicate", f"user {self.name!r}: {grant!r} is already granted through `databases`; remove it from roles")
         return self
+
+    @field_validator("labels")
+    @classmethod
+    def _no_reserved_labels(cls, labels: dict[str, str]) -> dict[str, str]:
+        for label in labels:
+            if label in RESERVED_LABELS:
+                raise invalid(
+                    "reserved_label",
+                    f"label {label!r} is set by this program ({', '.join(RESERVED_LABELS)}); use the user's own key for it or another label",
+                )
+        return labels
 
     @field_validator("databases")
     @classmethod
@@ -297,11 +312,13 @@ class DatabaseUser(StackModel):
         return roles
 
     @property
-    def grants(self) -> list[str]:
-        """The user's roles as written, or the kind's default role on each of its databases."""
-        if self.roles:
-            return list(self.roles)
+    def _default_grants(self) -> list[str]:
         return [f"{DEFAULT_ROLE_BY_KIND[self.kind]}@{database}" for database in self.databases]
+
+    @property
+    def grants(self) -> list[str]:
+        """The kind's role on each of its databases, then its further roles."""
+        return self._default_grants + list(self.roles)
 
     def username(self, prefix: str) -> str:
         """The Atlas username: the IAM ARN for awsIam users, else `<app>-<env>-<name>` (prefix `<app>-<env>`)."""

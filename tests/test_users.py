@@ -225,8 +225,18 @@ def test_kinds_get_least_privilege_defaults_on_their_databases(plans):
     assert staging_dba.inputs["roles"] == [{"roleName": "dbAdmin", "databaseName": "payments"}]
 
 
+def test_further_roles_come_after_the_kind_defaults(plans):
+    dba = users_by_name(plans("prod"))["payments-prod-dba"]
+    assert dba.inputs["roles"] == [
+        {"roleName": "dbAdmin", "databaseName": "payments"},
+        {"roleName": "dbAdmin", "databaseName": "reference"},
+        {"roleName": "clusterMonitor", "databaseName": "admin"},
+    ]
+
+
 def test_collection_level_grants_reach_the_engine(plan_variant):
     def narrow(config):
+        del config[key("databaseUsers")][2]["databases"]
         config[key("databaseUsers")][2]["roles"] = ["read@payments.settlements"]
 
     user = users_by_name(plan_variant("prod", narrow))["payments-prod-reporting"]

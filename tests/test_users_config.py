@@ -37,7 +37,7 @@ def test_broad_role_without_exception_is_refused(plan_variant, role):
 
 def test_broad_role_with_a_written_reason_is_accepted(plan_variant):
     plan = plan_variant(
-        "prod", set_user(2, roles=["readAnyDatabase@admin"], broadRoleReason="Quarterly audit export reads every database")
+        "prod", set_user(2, databases=[], roles=["readAnyDatabase@admin"], broadRoleReason="Quarterly audit export reads every database")
     )
     reporting = next(u for u in plan.of_type("mongodbatlas:index/databaseUser:DatabaseUser") if u.name.endswith("reporting-user"))
     assert reporting.inputs["roles"] == [{"roleName": "readAnyDatabase", "databaseName": "admin"}]
@@ -166,6 +166,16 @@ def test_two_users_with_one_iam_arn_are_refused(plan_variant):
         config[USERS].append(twin)
 
     assert "iamArn 'arn:aws:iam::111111111111:role/payments-prod-ledger-writer' appears at [1] and [4]" in refused(plan_variant, same_arn)
+
+
+def test_a_role_already_granted_through_databases_is_refused(plan_variant):
+    message = refused(plan_variant, set_user(0, roles=["readWrite@payments"]))
+    assert "user 'api': 'readWrite@payments' is already granted through `databases`; remove it from roles" in message
+
+
+def test_labels_this_program_sets_are_refused(plan_variant):
+    message = refused(plan_variant, set_user(0, labels={"environment": "staging"}))
+    assert "databaseUsers[0].labels: label 'environment' is set by this program" in message
 
 
 def test_user_without_databases_or_roles_is_refused(plan_variant):
