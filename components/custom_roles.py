@@ -86,9 +86,8 @@ class CustomRoles(pulumi.ComponentResource):
                 )
                 for role, database in spec.inherited_roles
             ]
-            # Atlas keeps a project's custom roles in one document: roles created or changed in
-            # parallel lose updates (terraform-provider-mongodbatlas #148, #2377), so each waits for
-            # the one before it.
+            # A project's custom roles created or changed in parallel fail or lose updates
+            # (terraform-provider-mongodbatlas #148, #2377), so each waits for the one before it.
             role = atlas.CustomDbRole(
                 f"{name}-{spec.name}",
                 project_id=args.project_id,
