@@ -60,3 +60,89 @@ project = ProdProject(prefix, project_args(cfg))
 pulumi.export("environment", cfg.environment)
 pulumi.export("projectId", project.project_id)
 pulumi.export("projectName", project.project_name)
+
+
+# --- Database users (issue 5) -------------------------------------------------------------------
+
+from components.app_user import AppUser, AppUserArgs, Grant  # noqa: E402
+from components.custom_roles import CustomRoles, CustomRolesArgs, CustomRoleSpec, Privilege  # noqa: E402
+from components.secrets_key import SecretsKey, SecretsKeyArgs  # noqa: E402
+from stackconfig.users import DatabaseUser, parse_role  # noqa: E402
+
+# The cluster component's default name; the users are scoped to it unless they name clusters.
+DEFAULT_CLUSTER_NAME = f"{prefix}-cluster1"
+
+
+def custom_roles_args(cfg: StackConfig, project_id: pulumi.Input[str]) -> CustomRolesArgs:
+    specs = []
+    for role in cfg.custom_roles:
+        privileges = [
+            Privilege(action=a.action, databases=[r for r in a.resources if r != "cluster"], cluster="cluster" in a.resources)
+            for a in role.actions
+        ]
+        inherited = [parse_role(grant)[:2] for grant in role.inherited_roles]
+        specs.append(CustomRoleSpec(name=role.name, privileges=privileges, inherited_roles=inherited))
+    return CustomRolesArgs(project_id=project_id, roles=specs)
+
+
+def app_user_args(
+    cfg: StackConfig,
+    user: DatabaseUser,
+    project_id: pulumi.Input[str],
+    custom_role_names: dict[str, pulumi.Output[str]],
+    secrets_kms_key_id: pulumi.Input[str] | None,
+    default_cluster_name: pulumi.Input[str],
+    connection_string: pulumi.Input[str] | None = None,
+) -> AppUserArgs:
+    grants = []
+    for text in user.grants:
+        role, database, collection = parse_role(text)
+        grants.append(Grant(role_name=custom_role_names.get(role, role), database_name=database, collection_name=collection))
+    labels = {**user.labels, "owner": user.owner, "kind": user.kind, "environment": cfg.environment, "managed-by": "pulumi"}
+    return AppUserArgs(
+        project_id=project_id,
+        username=user.username(prefix),
+        auth=user.auth,
+        roles=grants,
+        cluster_names=[*user.clusters] if user.clusters else [default_cluster_name],
+        description=user.description,
+        labels=labels,
+        secret_name=f"{cfg.app}/{cfg.environment}/mongodb/{user.name}" if user.stores_credential else None,
+        secrets_kms_key_id=secrets_kms_key_id if user.stores_credential else None,
+        secret_tags={"environment": cfg.environment, "application": cfg.app, "managed-by": "pulumi", "owner": user.owner},
+        secret_recovery_window_in_days=30 if cfg.is_prod else 7,
+        connection_string=connection_string,
+        password_version=user.password_generation,
+        aws_iam_type=user.aws_iam_type,
+        certificate_months=user.certificate_months,
+    )
+
+
+custom_role_names: dict[str, pulumi.Output[str]] = {}
+if cfg.custom_roles:
+    custom_role_names = CustomRoles(f"{prefix}-roles", custom_roles_args(cfg, project.project_id)).role_names
+
+secrets_kms_key_id: pulumi.Input[str] | None = cfg.secrets_kms_key_arn
+if secrets_kms_key_id is None and any(u.stores_credential for u in cfg.database_users):
+    secrets_key = SecretsKey(
+        f"{prefix}-secrets-key",
+        SecretsKeyArgs(
+            alias=f"{cfg.app}/{cfg.environment}/mongodb-secrets",
+            description=f"Encrypts the MongoDB Atlas credentials of {prefix} in Secrets Manager",
+            tags={"environment": cfg.environment, "application": cfg.app, "managed-by": "pulumi"},
+            protect=cfg.is_prod,
+        ),
+    )
+    secrets_kms_key_id = secrets_key.key_arn
+
+database_users = {
+    user.name: AppUser(
+        f"{prefix}-user-{user.name}",
+        # Until the cluster is merged in: its default name, and no connection string in the secret.
+        app_user_args(cfg, user, project.project_id, custom_role_names, secrets_kms_key_id, DEFAULT_CLUSTER_NAME),
+    )
+    for user in cfg.database_users
+}
+
+pulumi.export("databaseUsers", {name: u.username for name, u in database_users.items()})
+pulumi.export("databaseUserSecretArns", {name: u.secret_arn for name, u in database_users.items() if u.secret_arn is not None})

@@ -30,8 +30,66 @@ PROVIDER_OUTPUTS: dict[str, OutputsFn] = {
     "mongodbatlas:index/project:Project": lambda name, inputs: {"clusterCount": 0, "created": "2026-01-01T00:00:00Z"},
 }
 
+# Database users (issue 5). The engine applies each SDK's `additional_secret_outputs`; the SDK's
+# MockMonitor does not, so outputs the real engine would mark secret come back marked here.
+MOCK_ACCOUNT = "123456789012"
+MOCK_REGION = "us-east-1"
+
+
+def mock_secret(value: Any) -> dict[str, Any]:
+    """An output value marked secret, as the engine returns it for an `additional_secret_outputs` entry."""
+    return {rpc._special_sig_key: rpc._special_secret_sig, "value": value}
+
+
+def mock_password(name: str) -> str:
+    """The fake RandomPassword result of resource `name`: deterministic, URI-safe, 40 characters."""
+    return f"MockPw-{hex_id('randomPassword', name, length=31)}.Z9"
+
+
+def _kms_key_id(name: str) -> str:
+    digest = hex_id("kms", name, length=32)
+    return f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}"
+
+
+def _secret_arn(name: str) -> str:
+    # A secret's id is its ARN; ID_FORMATS sees only the resource name, so both are built from it.
+    return f"arn:aws:secretsmanager:{MOCK_REGION}:{MOCK_ACCOUNT}:secret:{name}-{hex_id('secret', name, length=6)}"
+
+
+PROVIDER_OUTPUTS.update(
+    {
+        "random:index/randomPassword:RandomPassword": lambda name, inputs: {
+            "result": mock_secret(mock_password(name)),
+            "bcryptHash": mock_secret(f"$2a$10${hex_id('bcrypt', name, length=53)}"),
+        },
+        "aws:kms/key:Key": lambda name, inputs: {
+            "keyId": _kms_key_id(name),
+            "arn": f"arn:aws:kms:{MOCK_REGION}:{MOCK_ACCOUNT}:key/{_kms_key_id(name)}",
+        },
+        "aws:kms/alias:Alias": lambda name, inputs: {
+            "arn": f"arn:aws:kms:{MOCK_REGION}:{MOCK_ACCOUNT}:{inputs.get('name')}",
+            "targetKeyArn": f"arn:aws:kms:{MOCK_REGION}:{MOCK_ACCOUNT}:key/{inputs.get('targetKeyId')}",
+        },
+        "aws:secretsmanager/secret:Secret": lambda name, inputs: {"arn": _secret_arn(name)},
+        "aws:secretsmanager/secretVersion:SecretVersion": lambda name, inputs: {
+            "arn": inputs.get("secretId"),
+            "versionId": hex_id("secretVersion", name, length=32),
+            "versionStages": ["AWSCURRENT"],
+        },
+        "mongodbatlas:index/x509AuthenticationDatabaseUser:X509AuthenticationDatabaseUser": lambda name, inputs: {
+            "currentCertificate": mock_secret(
+                f"-----BEGIN CERTIFICATE-----\nMOCK{hex_id('x509', name)}\n-----END CERTIFICATE-----\n"
+                f"-----BEGIN PRIVATE KEY-----\nMOCK{hex_id('x509key', name)}\n-----END PRIVATE KEY-----\n"
+            ),
+        },
+    }
+)
+
 # Types whose id is not a 24-hex Atlas id.
-ID_FORMATS: dict[str, Callable[[str], str]] = {}
+ID_FORMATS: dict[str, Callable[[str], str]] = {
+    "aws:kms/key:Key": _kms_key_id,
+    "aws:secretsmanager/secret:Secret": _secret_arn,
+}
 
 
 class AtlasMocks(pulumi.runtime.Mocks):

@@ -13,6 +13,7 @@ from pydantic import field_validator
 
 from .base import StackModel, invalid, matches, unique
 from .project import AtlasId, Federation, ProjectSettings, TeamAccess
+from .users import CustomRoles, DatabaseUsers, KmsKeyArn
 
 Environment = Literal["prod", "staging", "dev"]
 
@@ -72,6 +73,14 @@ class StackConfig(StackModel):
     """Existing Atlas teams and their roles on this project."""
     federation: Federation | None = None
     """Identity-provider groups mapped to project roles through Atlas federated authentication."""
+    # Declared before database_users: the users' roles are checked against these.
+    custom_roles: CustomRoles = []
+    """Project-wide custom database roles, for grants finer than the built-in roles."""
+    database_users: DatabaseUsers = []
+    """Database users, one per function (app, analytics, dba), at most 100 per project."""
+    secrets_kms_key_arn: KmsKeyArn | None = None
+    """Existing customer KMS key that encrypts the users' secrets in AWS Secrets Manager. Default: a new
+    key for this stack (rotation on)."""
 
     @property
     def is_prod(self) -> bool:

@@ -1,0 +1,200 @@
+"""AppUser: one least-privilege Atlas database user, and its credentials in AWS Secrets Manager.
+
+Authentication is one of:
+- `password`: a generated password, never in config, exports or logs; it reaches the engine only as
+  a secret and is kept in Secrets Manager (JSON: username, password, authDatabase, connectionString)
+  under a customer KMS key. A new `password_version` generates a new password.
+- `awsIam`: the IAM role or user ARN is the username; no secret exists at all.
+- `x509`: an Atlas-managed X.509 user; optionally Atlas issues a certificate, kept in Secrets Manager.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_mongodbatlas as atlas
+import pulumi_random as random
+
+TOKEN = "atlas:prod:AppUser"
+
+AUTH_METHODS = ("password", "awsIam", "x509")
+# RFC 3986 unreserved characters: a password made of these needs no escaping in a connection string.
+URI_SAFE_SPECIALS = "-_.~"
+PASSWORD_LENGTH = 40
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One role on one database (or collection)."""
+
+    role_name: pulumi.Input[str]
+    """A built-in role name, or a custom role's `role_name` output (so the user waits for the role)."""
+    database_name: str
+    collection_name: str | None = None
+
+
+@dataclass(frozen=True)
+class AppUserArgs:
+    project_id: pulumi.Input[str]
+    username: str
+    """`<app>-<env>-<name>` for password and X.509 users; the IAM ARN for awsIam users."""
+    auth: str
+    """password, awsIam or x509."""
+    roles: Sequence[Grant]
+    cluster_names: Sequence[pulumi.Input[str]]
+    """Clusters the user may reach (Atlas scopes). Pass the cluster's `name` output so the user waits for it."""
+    description: str
+    labels: Mapping[str, str] = field(default_factory=dict)
+    # password and x509
+    secret_name: str | None = None
+    """Secrets Manager name, `<app>/<env>/mongodb/<user>`; required for password users and issued certificates."""
+    secrets_kms_key_id: pulumi.Input[str] | None = None
+    """Customer KMS key (id or ARN) that encrypts the secret; required with `secret_name`."""
+    secret_tags: Mapping[str, str] = field(default_factory=dict)
+    secret_recovery_window_in_days: int = 30
+    """Days a deleted secret can still be restored (7-30); 0 deletes at once (never in prod)."""
+    connection_string: pulumi.Input[str] | None = None
+    """The cluster's connection string (the private-endpoint one where there is one), stored in the secret."""
+    # password
+    password_version: int = 1
+    """Bump to generate a new password."""
+    # awsIam
+    aws_iam_type: str | None = None
+    """ROLE or USER, for awsIam users."""
+    # x509
+    certificate_months: int | None = None
+    """Issue an Atlas-managed certificate valid this many months (1-24)."""
+
+    def __post_init__(self) -> None:
+        if self.auth not in AUTH_METHODS:
+            raise ValueError(f"auth {self.auth!r} is not one of {', '.join(AUTH_METHODS)}")
+        if self.auth == "awsIam" and self.aws_iam_type not in ("ROLE", "USER"):
+            raise ValueError("awsIam users need aws_iam_type ROLE or USER")
+        needs_secret = self.auth == "password" or self.certificate_months is not None
+        if needs_secret and (self.secret_name is None or self.secrets_kms_key_id is None):
+            raise ValueError(f"{self.username}: a stored credential needs secret_name and secrets_kms_key_id")
+        if not self.roles or not self.cluster_names:
+            raise ValueError(f"{self.username}: a user needs at least one role and one cluster")
+
+
+def secret_document(username: Any, password: Any, auth_database: Any, connection_string: Any) -> str:
+    """The JSON a client reads from Secrets Manager."""
+    return json.dumps(
+        {"username": username, "password": password, "authDatabase": auth_database, "connectionString": connection_string},
+        sort_keys=True,
+    )
+
+
+class AppUser(pulumi.ComponentResource):
+    """A database user scoped to named clusters, with its credential kept in Secrets Manager when it has one."""
+
+    username: pulumi.Output[str]
+    auth_database_name: pulumi.Output[str]
+    secret_arn: pulumi.Output[str] | None
+    """ARN of the Secrets Manager secret holding the password or the certificate, if any."""
+
+    def __init__(self, name: str, args: AppUserArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(TOKEN, name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        external = args.auth != "password"
+
+        password: pulumi.Output[str] | None = None
+        if args.auth == "password":
+            generated = random.RandomPassword(
+                f"{name}-password",
+                length=PASSWORD_LENGTH,
+                special=True,
+                override_special=URI_SAFE_SPECIALS,
+                min_lower=2,
+                min_upper=2,
+                min_numeric=2,
+                min_special=2,
+                # A new version replaces the RandomPassword, so the user and the secret get a new one.
+                keepers={"passwordVersion": str(args.password_version)},
+                opts=child,
+            )
+            # pulumi-random marks `result` secret; saying it here keeps it secret whatever the provider does.
+            password = pulumi.Output.secret(generated.result)
+
+        labels = [atlas.DatabaseUserLabelArgs(key=k, value=v) for k, v in sorted(args.labels.items())]
+        # `password`, not the write-only `password_wo`: see docs/users.md ("password or password_wo").
+        user = atlas.DatabaseUser(
+            f"{name}-user",
+            project_id=args.project_id,
+            username=args.username,
+            auth_database_name="$external" if external else "admin",
+            password=password,
+            aws_iam_type=args.aws_iam_type if args.auth == "awsIam" else None,
+            x509_type="MANAGED" if args.auth == "x509" else None,
+            roles=[
+                atlas.DatabaseUserRoleArgs(
+                    role_name=grant.role_name, database_name=grant.database_name, collection_name=grant.collection_name
+                )
+                for grant in args.roles
+            ],
+            scopes=[atlas.DatabaseUserScopeArgs(name=cluster, type="CLUSTER") for cluster in args.cluster_names],
+            labels=labels,
+            description=args.description,
+            opts=child,
+        )
+
+        self.secret_arn = None
+        if password is not None:
+            secret = self._secret(f"{name}-secret", args.secret_name, args, "MongoDB Atlas credentials of " + args.username)
+            # Built from the user's outputs: the secret changes only after Atlas accepted the password.
+            document = pulumi.Output.all(user.username, password, user.auth_database_name, args.connection_string).apply(
+                lambda values: secret_document(*values)
+            )
+            secret_document_text: pulumi.Output[str] = pulumi.Output.secret(document)
+            aws.secretsmanager.SecretVersion(
+                f"{name}-secret-version",
+                secret_id=secret.id,
+                secret_string=secret_document_text,
+                opts=child,
+            )
+            self.secret_arn = secret.arn
+
+        if args.auth == "x509" and args.certificate_months is not None:
+            certificate = atlas.X509AuthenticationDatabaseUser(
+                f"{name}-certificate",
+                project_id=args.project_id,
+                username=user.username,
+                months_until_expiration=args.certificate_months,
+                opts=child,
+            )
+            secret = self._secret(
+                f"{name}-certificate-secret", args.secret_name, args, "Atlas-issued X.509 certificate and key of " + args.username
+            )
+            # `current_certificate` holds the private key too.
+            certificate_text: pulumi.Output[str] = pulumi.Output.secret(certificate.current_certificate)
+            aws.secretsmanager.SecretVersion(
+                f"{name}-certificate-secret-version",
+                secret_id=secret.id,
+                secret_string=certificate_text,
+                opts=child,
+            )
+            self.secret_arn = secret.arn
+
+        self.username = user.username
+        self.auth_database_name = user.auth_database_name
+        self.register_outputs(
+            {"username": self.username, "auth_database_name": self.auth_database_name, "secret_arn": self.secret_arn}
+        )
+
+    def _secret(
+        self, resource_name: str, secret_name: str | None, args: AppUserArgs, description: str
+    ) -> aws.secretsmanager.Secret:
+        return aws.secretsmanager.Secret(
+            resource_name,
+            name=secret_name,
+            description=description,
+            kms_key_id=args.secrets_kms_key_id,
+            recovery_window_in_days=args.secret_recovery_window_in_days,
+            tags=dict(args.secret_tags),
+            opts=pulumi.ResourceOptions(parent=self),
+        )

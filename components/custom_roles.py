@@ -1,0 +1,103 @@
+"""CustomRoles: a project's custom database roles (Atlas CustomDbRole), for grants finer than the built-ins."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_mongodbatlas as atlas
+
+TOKEN = "atlas:prod:CustomRoles"
+
+
+@dataclass(frozen=True)
+class Privilege:
+    """One privilege action and where it applies."""
+
+    action: str
+    """Atlas privilege action name, e.g. FIND or INSERT."""
+    databases: Sequence[str] = ()
+    """`<database>` or `<database>.<collection>` entries."""
+    cluster: bool = False
+    """The action applies to the cluster resource (e.g. SERVER_STATUS)."""
+
+
+@dataclass(frozen=True)
+class CustomRoleSpec:
+    name: str
+    """The role name users are granted (on the admin database); it names the Pulumi resource."""
+    privileges: Sequence[Privilege] = ()
+    inherited_roles: Sequence[tuple[str, str]] = ()
+    """(role name, database) pairs: built-in roles on a database, or other roles of this component on admin."""
+
+
+@dataclass(frozen=True)
+class CustomRolesArgs:
+    project_id: pulumi.Input[str]
+    roles: Sequence[CustomRoleSpec]
+
+
+def _resources(privilege: Privilege) -> list[atlas.CustomDbRoleActionResourceArgs]:
+    resources = [atlas.CustomDbRoleActionResourceArgs(cluster=True)] if privilege.cluster else []
+    for entry in privilege.databases:
+        database, _, collection = entry.partition(".")
+        # An empty collection name means every collection of the database.
+        resources.append(atlas.CustomDbRoleActionResourceArgs(database_name=database, collection_name=collection))
+    return resources
+
+
+def _creation_order(roles: Sequence[CustomRoleSpec]) -> list[CustomRoleSpec]:
+    """Inherited roles first, otherwise in the order written (the config refuses cycles)."""
+    by_name = {role.name: role for role in roles}
+    ordered: list[CustomRoleSpec] = []
+    placed: set[str] = set()
+
+    def place(role: CustomRoleSpec, trail: tuple[str, ...]) -> None:
+        if role.name in placed:
+            return
+        if role.name in trail:
+            raise ValueError(f"custom role {role.name!r} inherits itself: {' -> '.join((*trail, role.name))}")
+        for inherited, _ in role.inherited_roles:
+            if inherited in by_name:
+                place(by_name[inherited], (*trail, role.name))
+        placed.add(role.name)
+        ordered.append(role)
+
+    for role in roles:
+        place(role, ())
+    return ordered
+
+
+class CustomRoles(pulumi.ComponentResource):
+    """Every custom role of one project, created one after another."""
+
+    role_names: dict[str, pulumi.Output[str]]
+    """Role name -> the created role's name; grant roles through these so a user waits for its role."""
+
+    def __init__(self, name: str, args: CustomRolesArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(TOKEN, name, None, opts)
+        self.roles: dict[str, atlas.CustomDbRole] = {}
+        previous: atlas.CustomDbRole | None = None
+        for spec in _creation_order(args.roles):
+            inherited = [
+                atlas.CustomDbRoleInheritedRoleArgs(
+                    role_name=self.roles[role].role_name if role in self.roles else role, database_name=database
+                )
+                for role, database in spec.inherited_roles
+            ]
+            # A project's custom roles created or changed in parallel fail or lose updates
+            # (terraform-provider-mongodbatlas #148, #2377), so each waits for the one before it.
+            role = atlas.CustomDbRole(
+                f"{name}-{spec.name}",
+                project_id=args.project_id,
+                role_name=spec.name,
+                actions=[atlas.CustomDbRoleActionArgs(action=p.action, resources=_resources(p)) for p in spec.privileges] or None,
+                inherited_roles=inherited or None,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[previous] if previous is not None else None),
+            )
+            self.roles[spec.name] = role
+            previous = role
+
+        self.role_names = {role_name: role.role_name for role_name, role in self.roles.items()}
+        self.register_outputs({"role_names": self.role_names})

@@ -1,0 +1,442 @@
+"""Database users and custom roles: who may touch the data, how they prove it, and with what roles.
+
+A role is written `role@database` or `role@database.collection`. Built-in roles are the ones
+Atlas lets you assign (Atlas > Database Access > Built-in Roles; Admin API
+`DatabaseUserRole.roleName`); anything else must be a custom role of this stack (`customRoles`).
+Roles that reach every database are refused unless the user carries `broadRoleReason`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from pydantic import AfterValidator, Field, StringConstraints, ValidationInfo, field_validator, model_validator
+
+from .base import StackModel, invalid, matches, member_of, unique
+from .project import Label, Reason
+
+# Atlas's hard limit per project (Atlas > Database Access; "at most 100 database users").
+MAX_USERS_PER_PROJECT = 100
+
+# Built-in roles Atlas lets a database user hold, and the ones among them that reach every
+# database of every cluster in the project.
+BUILTIN_ROLES: tuple[str, ...] = (
+    "atlasAdmin",
+    "backup",
+    "clusterMonitor",
+    "dbAdmin",
+    "dbAdminAnyDatabase",
+    "enableSharding",
+    "read",
+    "readAnyDatabase",
+    "readWrite",
+    "readWriteAnyDatabase",
+)
+BROAD_ROLES: frozenset[str] = frozenset({"atlasAdmin", "readWriteAnyDatabase", "readAnyDatabase", "dbAdminAnyDatabase"})
+# Roles that only exist on the admin database (cluster-wide by nature).
+ADMIN_ONLY_ROLES: frozenset[str] = BROAD_ROLES | {"backup", "clusterMonitor", "enableSharding"}
+# MongoDB roles Atlas does not let a database user hold, with what to write instead.
+NOT_ASSIGNABLE: dict[str, str] = {
+    "root": "atlasAdmin@admin with broadRoleReason, or narrower roles",
+    "dbOwner": "readWrite@<db> plus dbAdmin@<db> (both on the same database)",
+    "clusterAdmin": "clusterMonitor@admin for monitoring, or a custom role with the cluster actions you need",
+    "clusterManager": "clusterMonitor@admin, or a custom role with the cluster actions you need",
+    "hostManager": "a custom role with the cluster actions you need",
+    "userAdmin": "nothing: database users are managed only as code here (Atlas reverts users changed from the shell)",
+    "userAdminAnyDatabase": "nothing: database users are managed only as code here (Atlas reverts users changed from the shell)",
+    "restore": "a custom role with the restore actions you need",
+    "__system": "nothing: it is internal to MongoDB",
+}
+# Atlas manages these databases; writing to them is discouraged and reading them is no app's job.
+SYSTEM_DATABASES: frozenset[str] = frozenset({"admin", "local", "config"})
+# Privilege actions that read without changing data or metadata: what an analytics custom role may hold.
+READ_ONLY_ACTIONS: frozenset[str] = frozenset(
+    {"FIND", "LIST_COLLECTIONS", "LIST_INDEXES", "COLL_STATS", "DB_STATS", "LIST_DATABASES", "CHANGE_STREAM", "SQL_GET_SCHEMA"}
+)
+
+KINDS: tuple[str, ...] = ("app", "analytics", "dba")
+AUTHS: tuple[str, ...] = ("password", "awsIam", "x509")
+# The role each kind gets on each of its `databases` when no `roles` are written.
+DEFAULT_ROLE_BY_KIND: dict[str, str] = {"app": "readWrite", "analytics": "read", "dba": "dbAdmin"}
+# Labels this program sets on every user (owner and kind from the user's keys).
+RESERVED_LABELS: tuple[str, ...] = ("owner", "kind", "environment", "managed-by")
+
+ROLE_SYNTAX = re.compile(r"(?P<role>[A-Za-z0-9_-]+)@(?P<db>[^./\\ \"$@]+)(?:\.(?P<coll>[^$@\s]+))?")
+CUSTOM_ROLE_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+DatabaseName = Annotated[
+    str,
+    matches(
+        r"[^./\\ \"$@]{1,63}",
+        "a valid database name",
+        'use at most 63 characters without spaces or any of . / \\ " $ @ (e.g. payments)',
+    ),
+]
+IamArn = Annotated[
+    str,
+    matches(
+        r"arn:aws(-cn|-us-gov)?:iam::[0-9]{12}:(role|user)/[A-Za-z0-9+=,.@_/-]{1,512}",
+        "an AWS IAM role or user ARN",
+        "write arn:aws:iam::<12-digit account id>:role/<name> (or :user/<name>), e.g. arn:aws:iam::123456789012:role/payments-api",
+    ),
+]
+KmsKeyArn = Annotated[
+    str,
+    matches(
+        r"arn:aws(-cn|-us-gov)?:kms:[a-z0-9-]+:[0-9]{12}:key/[0-9a-f-]{36}",
+        "an AWS KMS key ARN",
+        "write arn:aws:kms:<region>:<12-digit account id>:key/<key uuid> (a key ARN, not an alias)",
+    ),
+]
+CustomRoleName = Annotated[
+    str,
+    matches(
+        CUSTOM_ROLE_NAME.pattern,
+        "a valid custom role name",
+        "use 1-64 letters, digits, underscores and hyphens (e.g. ledgerAppendOnly)",
+    ),
+]
+Kind = Annotated[str, member_of(KINDS, "a database user kind")]
+Auth = Annotated[str, member_of(AUTHS, "an authentication method")]
+Description = Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=250)]
+Action = Annotated[
+    str,
+    matches(
+        r"[A-Z][A-Z0-9_]{1,63}",
+        "a privilege action as Atlas writes it",
+        "write the upper-case Atlas action name, e.g. FIND, INSERT, UPDATE, LIST_COLLECTIONS",
+    ),
+]
+Resource = Annotated[
+    str,
+    matches(
+        r"cluster|[^./\\ \"$@]{1,63}(\.[^$@\s]{1,255})?",
+        "a privilege resource",
+        "write `<database>`, `<database>.<collection>` or `cluster`",
+    ),
+]
+
+
+def parse_role(text: str) -> tuple[str, str, str | None]:
+    """`readWrite@payments.ledger` -> ("readWrite", "payments", "ledger")."""
+    match = ROLE_SYNTAX.fullmatch(text)
+    if not match:
+        raise invalid(
+            "invalid_format",
+            f"{text!r} is not a role grant; write `role@database` or `role@database.collection` (e.g. readWrite@payments)",
+        )
+    return match["role"], match["db"], match["coll"]
+
+
+def _check_builtin_grant(text: str, broad_reason: str | None) -> None:
+    """Checks that need nothing but the grant itself; custom-role names pass through."""
+    role, database, collection = parse_role(text)
+    if role in NOT_ASSIGNABLE:
+        raise invalid(
+            "role_not_assignable", f"{text!r}: Atlas does not let a database user hold {role!r}; use {NOT_ASSIGNABLE[role]}"
+        )
+    if role not in BUILTIN_ROLES:
+        return
+    if role in ADMIN_ONLY_ROLES and (database != "admin" or collection):
+        raise invalid("admin_only_role", f"{text!r}: {role} exists only on the admin database; write {role}@admin")
+    if role in BROAD_ROLES and not broad_reason:
+        raise invalid(
+            "broad_role",
+            f"{text!r} reaches every database in the project; grant roles on the databases this user needs "
+            f"(e.g. read@<db>), or add `broadRoleReason` saying why it must be broad",
+        )
+    if role not in ADMIN_ONLY_ROLES and database in SYSTEM_DATABASES:
+        raise invalid(
+            "system_database", f"{text!r}: Atlas manages the {database} database; grant {role} on your application's database"
+        )
+
+
+def _check_grant(text: str) -> str:
+    parse_role(text)
+    return text
+
+
+RoleGrant = Annotated[str, AfterValidator(_check_grant)]
+
+
+class CustomRoleAction(StackModel):
+    """One privilege action of a custom role and where it applies."""
+
+    action: Action
+    """Atlas privilege action name (Atlas > Database Access > Custom Roles), e.g. FIND or INSERT."""
+    resources: Annotated[list[Resource], Field(min_length=1)]
+    """Where the action applies: `<database>`, `<database>.<collection>` or `cluster`."""
+
+    @field_validator("resources")
+    @classmethod
+    def _unique_resources(cls, resources: list[str]) -> list[str]:
+        unique(resources, "resource")
+        return resources
+
+
+class CustomRole(StackModel):
+    """A project-wide custom database role (Atlas CustomDbRole) for grants finer than the built-in roles."""
+
+    name: CustomRoleName
+    """Role name as users grant it (`<name>@admin`); letters, digits, `_` and `-`. Renaming replaces the role."""
+    actions: list[CustomRoleAction] = []
+    """Privilege actions the role grants, each listed once."""
+    inherited_roles: list[RoleGrant] = []
+    """Roles (built-in, or custom roles of this stack) whose privileges this role includes, as `role@database`."""
+
+    @field_validator("name")
+    @classmethod
+    def _not_builtin(cls, name: str) -> str:
+        if name in BUILTIN_ROLES or name in NOT_ASSIGNABLE:
+            raise invalid("not_allowed", f"{name!r} is a MongoDB built-in role; give the custom role its own name")
+        return name
+
+    @field_validator("actions")
+    @classmethod
+    def _one_entry_per_action(cls, actions: list[CustomRoleAction]) -> list[CustomRoleAction]:
+        # Atlas answers ATLAS_DUPLICATE_CUSTOM_ROLE_ACTION to a role naming an action twice.
+        unique([a.action for a in actions], "action (list its resources under one entry)")
+        return actions
+
+    @model_validator(mode="after")
+    def _grants_something(self) -> CustomRole:
+        if not self.actions and not self.inherited_roles:
+            raise invalid("empty_role", f"custom role {self.name!r} grants nothing; add `actions` or `inheritedRoles`")
+        for grant in self.inherited_roles:
+            role = parse_role(grant)[0]
+            if role in BROAD_ROLES:
+                raise invalid(
+                    "broad_role",
+                    f"custom role {self.name!r} inherits {grant!r}, which reaches every database; inherit roles on "
+                    "named databases (e.g. read@<db>), or grant the broad role to the user itself with `broadRoleReason`",
+                )
+            _check_builtin_grant(grant, broad_reason=None)
+        return self
+
+
+def _check_custom_roles(roles: list[CustomRole]) -> list[CustomRole]:
+    unique([r.name for r in roles], "custom role name")
+    by_name = {r.name: r for r in roles}
+    for role in roles:
+        for grant in role.inherited_roles:
+            name, database, _ = parse_role(grant)
+            if name in BUILTIN_ROLES:
+                continue
+            if name not in by_name:
+                raise invalid(
+                    "unknown_role",
+                    f"custom role {role.name!r} inherits {grant!r}, which is neither a built-in role Atlas assigns "
+                    f"nor a custom role here; write one of: {', '.join(BUILTIN_ROLES + tuple(by_name))}",
+                )
+            if database != "admin":
+                raise invalid("custom_role_database", f"{grant!r}: custom roles live on the admin database; write {name}@admin")
+    # A role that inherits itself, directly or through others, can never be created.
+    for start in roles:
+        pending, seen = [start.name], set()
+        while pending:
+            current = pending.pop()
+            for grant in by_name[current].inherited_roles:
+                name = parse_role(grant)[0]
+                if name == start.name:
+                    raise invalid(
+                        "role_cycle", f"custom role {start.name!r} inherits itself through {current!r}; break the cycle"
+                    )
+                if name in by_name and name not in seen:
+                    seen.add(name)
+                    pending.append(name)
+    return roles
+
+
+CustomRoles = Annotated[list[CustomRole], AfterValidator(_check_custom_roles)]
+
+
+class DatabaseUser(StackModel):
+    """One database user for one function: an application, an analytics reader or a DBA."""
+
+    name: Label
+    """Stable key of the user; the username is `<app>-<env>-<name>`. Renaming replaces the user."""
+    kind: Kind
+    """What the user is for: `app` (one per application or service), `analytics` (read only) or `dba` (operations, never used by apps)."""
+    auth: Auth = "password"
+    """How the user proves who it is: `password` (generated, kept in AWS Secrets Manager), `awsIam` or `x509` (Atlas-managed)."""
+    owner: Label
+    """Team or person answerable for this user (an Atlas label on the user)."""
+    description: Description
+    """What the user is for, in a sentence (the Atlas user description)."""
+    databases: list[DatabaseName] = []
+    """Databases the user works on; it gets the kind's role on each (app: readWrite, analytics: read, dba: dbAdmin)."""
+    broad_role_reason: Reason | None = None
+    """Required to hold a role that reaches every database (atlasAdmin, readWriteAnyDatabase, readAnyDatabase,
+    dbAdminAnyDatabase): why this user cannot do with narrower roles."""
+    roles: list[RoleGrant] = []
+    """Further grants, `role@database` or `role@database.collection` (e.g. read@reference, clusterMonitor@admin, a custom role@admin)."""
+    clusters: Annotated[list[str], Field(min_length=1)] | None = None
+    """Clusters the user may reach. Default: the stack's cluster."""
+    labels: dict[Label, Label] = {}
+    """Extra Atlas labels on the user (owner, environment, kind and managed-by are set for you)."""
+    password_version: Annotated[int, Field(ge=1)] | None = None
+    """password auth only: bump it (1, 2, ...) to generate a new password and store it in Secrets Manager."""
+    iam_arn: IamArn | None = None
+    """awsIam auth only: the IAM role (or user) ARN the application runs as; it becomes the username."""
+    certificate_months: Annotated[int, Field(ge=1, le=24)] | None = None
+    """x509 auth only: issue an Atlas-managed certificate valid this many months (1-24) and keep it in Secrets Manager."""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> DatabaseUser:
+        if self.auth == "awsIam" and self.iam_arn is None:
+            raise invalid(
+                "missing_iam_arn", f"user {self.name!r} authenticates with awsIam; add `iamArn` (the IAM role ARN it runs as)"
+            )
+        if self.auth != "awsIam" and self.iam_arn is not None:
+            raise invalid("iam_arn_without_iam", f"user {self.name!r}: `iamArn` needs `auth: awsIam`; remove it or set the auth")
+        if self.auth != "password" and self.password_version is not None:
+            raise invalid(
+                "password_version_without_password",
+                f"user {self.name!r}: `passwordVersion` only applies to `auth: password`; remove it",
+            )
+        if self.auth != "x509" and self.certificate_months is not None:
+            raise invalid(
+                "certificate_without_x509", f"user {self.name!r}: `certificateMonths` only applies to `auth: x509`; remove it"
+            )
+        if not self.roles and not self.databases:
+            raise invalid(
+                "no_roles",
+                f"user {self.name!r} has no access; list its `databases` (it gets {DEFAULT_ROLE_BY_KIND[self.kind]} on each) or its `roles`",
+            )
+        for grant in self.roles:
+            if grant in self._default_grants:
+                raise invalid(
+                    "duplicate", f"user {self.name!r}: {grant!r} is already granted through `databases`; remove it from roles"
+                )
+        return self
+
+    @field_validator("labels")
+    @classmethod
+    def _no_reserved_labels(cls, labels: dict[str, str]) -> dict[str, str]:
+        for label in labels:
+            if label in RESERVED_LABELS:
+                raise invalid(
+                    "reserved_label",
+                    f"label {label!r} is set by this program ({', '.join(RESERVED_LABELS)}); use the user's own key for it or another label",
+                )
+        return labels
+
+    @field_validator("databases")
+    @classmethod
+    def _unique_databases(cls, databases: list[str]) -> list[str]:
+        unique(databases, "database")
+        return databases
+
+    @field_validator("roles")
+    @classmethod
+    def _assignable_roles(cls, roles: list[str], info: ValidationInfo) -> list[str]:
+        unique(roles, "role")
+        # kind and broadRoleReason are declared before roles, so they are already validated here.
+        kind, broad_reason = info.data.get("kind"), info.data.get("broad_role_reason")
+        for grant in roles:
+            _check_builtin_grant(grant, broad_reason)
+            role = parse_role(grant)[0]
+            if kind == "analytics" and role in BUILTIN_ROLES and role not in ("read", "readAnyDatabase"):
+                raise invalid("analytics_writes", f"analytics users may only read; replace {grant!r} with read@<db>")
+        return roles
+
+    @property
+    def _default_grants(self) -> list[str]:
+        return [f"{DEFAULT_ROLE_BY_KIND[self.kind]}@{database}" for database in self.databases]
+
+    @property
+    def grants(self) -> list[str]:
+        """The kind's role on each of its databases, then its further roles."""
+        return self._default_grants + list(self.roles)
+
+    def username(self, prefix: str) -> str:
+        """The Atlas username: the IAM ARN for awsIam users, else `<app>-<env>-<name>` (prefix `<app>-<env>`)."""
+        return self.iam_arn if self.iam_arn else f"{prefix}-{self.name}"
+
+    @property
+    def stores_credential(self) -> bool:
+        """A password, or an Atlas-issued certificate, that is kept in Secrets Manager."""
+        return self.auth == "password" or self.certificate_months is not None
+
+    @property
+    def aws_iam_type(self) -> str | None:
+        """Atlas's awsIamType: ROLE for `...:role/...` ARNs, USER for `...:user/...`."""
+        if not self.iam_arn:
+            return None
+        return "ROLE" if self.iam_arn.split(":", 5)[5].startswith("role/") else "USER"
+
+    @property
+    def password_generation(self) -> int:
+        return self.password_version or 1
+
+
+def _check_users(users: list[DatabaseUser], info: ValidationInfo) -> list[DatabaseUser]:
+    if len(users) > MAX_USERS_PER_PROJECT:
+        raise invalid(
+            "too_many_users",
+            f"{len(users)} users; Atlas allows at most {MAX_USERS_PER_PROJECT} database users per project: "
+            "share one user per application, or use awsIam users",
+        )
+    unique([u.name for u in users], "user name")
+    arns: dict[str, int] = {}
+    for index, user in enumerate(users):
+        if user.iam_arn in arns:
+            raise invalid(
+                "duplicate",
+                f"iamArn {user.iam_arn!r} appears at [{arns[user.iam_arn]}] and [{index}]; one IAM identity is one database user",
+            )
+        if user.iam_arn:
+            arns[user.iam_arn] = index
+    data = info.data or {}
+    # When customRoles itself is invalid its error is reported; don't add "unknown role" noise here.
+    custom_roles_valid = "custom_roles" in data
+    custom_roles = {r.name: r for r in data.get("custom_roles") or []}
+    for index, user in enumerate(users):
+        for grant in user.grants:
+            role, database, _ = parse_role(grant)
+            if role in BUILTIN_ROLES:
+                continue
+            where = f"user {user.name!r} (databaseUsers[{index}]): {grant!r}"
+            if role not in custom_roles:
+                if not custom_roles_valid:
+                    continue
+                known = ", ".join(BUILTIN_ROLES + tuple(custom_roles))
+                raise invalid(
+                    "unknown_role",
+                    f"{where} is neither a built-in role Atlas assigns nor one of `customRoles`; write one of: {known}",
+                )
+            if database != "admin":
+                # Atlas answers UNSUPPORTED_ROLE to a custom role granted on any other database.
+                raise invalid(
+                    "custom_role_database", f"{where}: custom roles are granted on the admin database; write {role}@admin"
+                )
+            if user.kind == "analytics":
+                writes = sorted(_actions(role, custom_roles) - READ_ONLY_ACTIONS)
+                if writes:
+                    raise invalid(
+                        "analytics_writes",
+                        f"{where}: analytics users only read, and custom role {role!r} grants {', '.join(writes)}; grant a read-only role",
+                    )
+    return users
+
+
+def _actions(role: str, custom_roles: dict[str, CustomRole]) -> set[str]:
+    """Every action a custom role grants, its inherited built-in roles counted as their own names."""
+    found: set[str] = set()
+    pending, seen = [role], set()
+    while pending:
+        current = pending.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        if current not in custom_roles:
+            if current != "read":
+                found.add(current)
+            continue
+        found |= {a.action for a in custom_roles[current].actions}
+        pending += [parse_role(g)[0] for g in custom_roles[current].inherited_roles]
+    return found
+
+
+DatabaseUsers = Annotated[list[DatabaseUser], AfterValidator(_check_users)]

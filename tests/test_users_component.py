@@ -1,0 +1,67 @@
+"""AppUser used on its own, as another program would: typed args in, resources out, no stack file."""
+
+from __future__ import annotations
+
+import pulumi
+import pytest
+from pulumi.runtime import settings as pulumi_settings
+
+from components.app_user import AppUser, AppUserArgs, Grant
+from offline.mocks import AtlasMocks, RecordingMonitor
+
+
+def test_app_user_builds_from_typed_args_with_a_connection_string():
+    monitor = RecordingMonitor(AtlasMocks())
+    pulumi_settings.ROOT.set(None)
+    pulumi.runtime.set_mocks(AtlasMocks(), project="reuse", stack="test", preview=False, monitor=monitor)
+    seen: dict[str, str] = {}
+
+    @pulumi.runtime.test
+    def program():
+        user = AppUser(
+            "orders",
+            AppUserArgs(
+                project_id="5f0000000000000000000001",
+                username="shop-test-orders",
+                auth="password",
+                roles=[Grant(role_name="readWrite", database_name="orders")],
+                cluster_names=[pulumi.Output.from_input("shop-test-cluster1")],
+                description="Orders service in a test program",
+                secret_name="shop/test/mongodb/orders",
+                secrets_kms_key_id="arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000",
+                connection_string=pulumi.Output.from_input("mongodb+srv://shop-test-cluster1.example.mongodb.net"),
+            ),
+        )
+        return user.username.apply(lambda name: seen.setdefault("username", name))
+
+    program()
+    assert seen == {"username": "shop-test-orders"}
+    version = next(r for r in monitor.registrations if r.type == "aws:secretsmanager/secretVersion:SecretVersion")
+    assert '"connectionString": "mongodb+srv://shop-test-cluster1.example.mongodb.net"' in version.inputs["secretString"]
+    user = next(r for r in monitor.registrations if r.type == "mongodbatlas:index/databaseUser:DatabaseUser")
+    assert user.inputs["scopes"] == [{"name": "shop-test-cluster1", "type": "CLUSTER"}]
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"auth": "ldap"}, "auth 'ldap' is not one of"),
+        ({"auth": "awsIam"}, "aws_iam_type ROLE or USER"),
+        ({"secret_name": None}, "needs secret_name and secrets_kms_key_id"),
+        ({"roles": []}, "at least one role and one cluster"),
+        ({"cluster_names": []}, "at least one role and one cluster"),
+    ],
+)
+def test_app_user_args_refuse_an_incomplete_user(changes, message):
+    args = {
+        "project_id": "p",
+        "username": "u",
+        "auth": "password",
+        "roles": [Grant(role_name="read", database_name="d")],
+        "cluster_names": ["c"],
+        "description": "a user for a test",
+        "secret_name": "a/b/mongodb/u",
+        "secrets_kms_key_id": "k",
+    }
+    with pytest.raises(ValueError, match=message):
+        AppUserArgs(**{**args, **changes})

@@ -1,0 +1,273 @@
+"""Bad database-user and custom-role config ends in one clean ConfigError naming the key and the fix."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from offline.stackfile import engine_config, stack_file_path
+from stackconfig import ConfigError, load_stack_config
+from tests.conftest import NAMESPACE, ROOT, key, stack_config
+
+USERS = key("databaseUsers")
+ROLES = key("customRoles")
+
+
+def refused(plan_variant, change: Callable[[dict[str, Any]], None], stack: str = "prod") -> str:
+    with pytest.raises(ConfigError) as error:
+        plan_variant(stack, change)
+    return str(error.value)
+
+
+def set_user(index: int, **fields: Any) -> Callable[[dict[str, Any]], None]:
+    def change(config: dict[str, Any]) -> None:
+        config[USERS][index].update(fields)
+
+    return change
+
+
+@pytest.mark.parametrize(
+    "role", ["readWriteAnyDatabase@admin", "readAnyDatabase@admin", "atlasAdmin@admin", "dbAdminAnyDatabase@admin"]
+)
+def test_broad_role_without_exception_is_refused(plan_variant, role):
+    message = refused(plan_variant, set_user(0, roles=[role]))
+    assert f"atlas-platform:databaseUsers[0].roles: {role!r} reaches every database" in message
+    assert "add `broadRoleReason`" in message
+
+
+def test_broad_role_with_a_written_reason_is_accepted(plan_variant):
+    plan = plan_variant(
+        "prod",
+        set_user(2, databases=[], roles=["readAnyDatabase@admin"], broadRoleReason="Quarterly audit export reads every database"),
+    )
+    reporting = next(u for u in plan.of_type("mongodbatlas:index/databaseUser:DatabaseUser") if u.name.endswith("reporting-user"))
+    assert reporting.inputs["roles"] == [{"roleName": "readAnyDatabase", "databaseName": "admin"}]
+
+
+def test_a_too_short_broad_role_reason_is_refused(plan_variant):
+    message = refused(plan_variant, set_user(0, roles=["readWriteAnyDatabase@admin"], broadRoleReason="because"))
+    assert "databaseUsers[0].broadRoleReason" in message
+
+
+@pytest.mark.parametrize(
+    ("role", "fix"),
+    [
+        ("dbOwner@payments", "use readWrite@<db> plus dbAdmin@<db>"),
+        ("root@admin", "use atlasAdmin@admin with broadRoleReason"),
+        ("clusterAdmin@admin", "use clusterMonitor@admin"),
+        ("userAdminAnyDatabase@admin", "managed only as code"),
+    ],
+)
+def test_roles_atlas_does_not_assign_are_refused_with_the_alternative(plan_variant, role, fix):
+    message = refused(plan_variant, set_user(0, roles=[role]))
+    assert f"databaseUsers[0].roles: {role!r}: Atlas does not let a database user hold" in message
+    assert fix in message
+
+
+def test_unknown_role_is_refused_with_the_roles_that_exist(plan_variant):
+    message = refused(plan_variant, set_user(0, roles=["superUser@payments"]))
+    assert (
+        "user 'api' (databaseUsers[0]): 'superUser@payments' is neither a built-in role Atlas assigns nor one of `customRoles`"
+        in message
+    )
+    assert "readWrite" in message and "ledgerAppendOnly" in message
+
+
+def test_role_without_database_is_refused(plan_variant):
+    message = refused(plan_variant, set_user(0, roles=["readWrite"]))
+    assert "databaseUsers[0].roles[0]: 'readWrite' is not a role grant; write `role@database`" in message
+
+
+def test_admin_only_role_on_another_database_is_refused(plan_variant):
+    message = refused(plan_variant, set_user(3, roles=["clusterMonitor@payments"]))
+    assert "clusterMonitor exists only on the admin database; write clusterMonitor@admin" in message
+
+
+def test_app_roles_on_atlas_managed_databases_are_refused(plan_variant):
+    message = refused(plan_variant, set_user(0, roles=["readWrite@local"]))
+    assert "Atlas manages the local database" in message
+
+
+def test_custom_role_on_a_data_database_is_refused(plan_variant):
+    message = refused(plan_variant, set_user(1, roles=["ledgerAppendOnly@payments"]))
+    assert "custom roles are granted on the admin database; write ledgerAppendOnly@admin" in message
+
+
+def test_analytics_user_may_not_write(plan_variant):
+    message = refused(plan_variant, set_user(2, roles=["readWrite@payments"]))
+    assert "databaseUsers[2].roles: analytics users may only read" in message
+
+
+def test_analytics_user_may_not_hold_a_custom_role_that_writes(plan_variant):
+    message = refused(plan_variant, set_user(2, roles=["ledgerAppendOnly@admin"]))
+    assert "custom role 'ledgerAppendOnly' grants INSERT" in message
+
+
+@pytest.mark.parametrize(
+    "arn",
+    [
+        "arn:aws:iam::1234:role/payments",
+        "arn:aws:iam::111111111111:group/payments",
+        "arn:aws:sts::111111111111:assumed-role/payments/session",
+        "payments-prod-ledger-writer",
+    ],
+)
+def test_bad_iam_arn_is_refused(plan_variant, arn):
+    message = refused(plan_variant, set_user(1, iamArn=arn))
+    assert f"databaseUsers[1].iamArn: {arn!r} is not an AWS IAM role or user ARN" in message
+    assert "arn:aws:iam::<12-digit account id>:role/<name>" in message
+
+
+def test_iam_user_without_arn_is_refused(plan_variant):
+    def drop_arn(config):
+        del config[USERS][1]["iamArn"]
+
+    assert "authenticates with awsIam; add `iamArn`" in refused(plan_variant, drop_arn)
+
+
+def test_auth_specific_keys_on_the_wrong_auth_are_refused(plan_variant):
+    assert "`passwordVersion` only applies to `auth: password`" in refused(plan_variant, set_user(1, passwordVersion=2))
+    assert "`certificateMonths` only applies to `auth: x509`" in refused(plan_variant, set_user(0, certificateMonths=3))
+    assert "`iamArn` needs `auth: awsIam`" in refused(plan_variant, set_user(0, iamArn="arn:aws:iam::111111111111:role/x"))
+
+
+def test_certificate_validity_beyond_24_months_is_refused(plan_variant):
+    assert "databaseUsers[3].certificateMonths" in refused(plan_variant, set_user(3, certificateMonths=36))
+
+
+def test_user_101_is_refused(plan_variant):
+    def hundred_and_one(config):
+        template = config[USERS][0]
+        config[USERS] += [dict(copy.deepcopy(template), name=f"svc-{i}") for i in range(101 - len(config[USERS]))]
+
+    message = refused(plan_variant, hundred_and_one)
+    assert "atlas-platform:databaseUsers: 101 users; Atlas allows at most 100 database users per project" in message
+
+
+def test_one_hundred_users_are_accepted():
+    def hundred(config):
+        template = config[USERS][0]
+        config[USERS] += [dict(copy.deepcopy(template), name=f"svc-{i}") for i in range(100 - len(config[USERS]))]
+
+    # The loader alone: planning 100 users' 400 resources would only slow the suite down.
+    config = stack_config("prod")
+    hundred(config)
+    values, secret_keys = engine_config(ROOT, "prod", config)
+    cfg = load_stack_config(values, namespace=NAMESPACE, stack_file=stack_file_path(ROOT, "prod"), secret_keys=secret_keys)
+    assert len(cfg.database_users) == 100
+
+
+def test_duplicate_user_names_are_refused(plan_variant):
+    def duplicate(config):
+        config[USERS].append(copy.deepcopy(config[USERS][0]))
+
+    assert "user name 'api' appears at [0] and [4]; keep one entry" in refused(plan_variant, duplicate)
+
+
+def test_two_users_with_one_iam_arn_are_refused(plan_variant):
+    def same_arn(config):
+        twin = dict(copy.deepcopy(config[USERS][1]), name="ledger-writer-2")
+        config[USERS].append(twin)
+
+    assert "iamArn 'arn:aws:iam::111111111111:role/payments-prod-ledger-writer' appears at [1] and [4]" in refused(
+        plan_variant, same_arn
+    )
+
+
+def test_a_role_already_granted_through_databases_is_refused(plan_variant):
+    message = refused(plan_variant, set_user(0, roles=["readWrite@payments"]))
+    assert "user 'api': 'readWrite@payments' is already granted through `databases`; remove it from roles" in message
+
+
+def test_labels_this_program_sets_are_refused(plan_variant):
+    message = refused(plan_variant, set_user(0, labels={"environment": "staging"}))
+    assert "databaseUsers[0].labels: label 'environment' is set by this program" in message
+
+
+def test_user_without_databases_or_roles_is_refused(plan_variant):
+    def no_access(config):
+        config[USERS][0].pop("databases")
+
+    assert "user 'api' has no access; list its `databases` (it gets readWrite on each) or its `roles`" in refused(
+        plan_variant, no_access
+    )
+
+
+def test_user_without_description_or_owner_is_refused(plan_variant):
+    def undocumented(config):
+        config[USERS][0].pop("description")
+        config[USERS][0].pop("owner")
+
+    message = refused(plan_variant, undocumented)
+    assert "databaseUsers[0].description: required key is missing" in message
+    assert "databaseUsers[0].owner: required key is missing" in message
+
+
+def test_unknown_kind_and_auth_are_refused_with_the_choices(plan_variant):
+    message = refused(plan_variant, set_user(0, kind="admin", auth="ldap"))
+    assert "databaseUsers[0].kind: 'admin' is not a database user kind; write one of: app, analytics, dba" in message
+    assert "databaseUsers[0].auth: 'ldap' is not an authentication method; write one of: password, awsIam, x509" in message
+
+
+def test_unknown_user_key_gets_a_did_you_mean(plan_variant):
+    message = refused(plan_variant, set_user(0, passwordVersoin=2))
+    assert "databaseUsers[0].passwordVersoin: unknown key; did you mean 'passwordVersion'?" in message
+
+
+def test_custom_role_named_like_a_builtin_is_refused(plan_variant):
+    def builtin_name(config):
+        config[ROLES][0]["name"] = "readWrite"
+        config[USERS][1]["roles"] = ["readWrite@payments"]
+
+    assert "customRoles[0].name: 'readWrite' is a MongoDB built-in role" in refused(plan_variant, builtin_name)
+
+
+def test_custom_role_listing_an_action_twice_is_refused(plan_variant):
+    def twice(config):
+        config[ROLES][0]["actions"].append({"action": "FIND", "resources": ["payments.refunds"]})
+
+    assert "customRoles[0].actions: action (list its resources under one entry) 'FIND' appears at [1] and [2]" in refused(
+        plan_variant, twice
+    )
+
+
+def test_custom_role_inheriting_a_broad_role_is_refused(plan_variant):
+    def broad(config):
+        config[ROLES][0]["inheritedRoles"] = ["readAnyDatabase@admin"]
+
+    assert "inherits 'readAnyDatabase@admin', which reaches every database" in refused(plan_variant, broad)
+
+
+def test_custom_roles_inheriting_each_other_in_a_cycle_are_refused(plan_variant):
+    def cycle(config):
+        config[ROLES] = [
+            {"name": "a", "inheritedRoles": ["b@admin"]},
+            {"name": "b", "inheritedRoles": ["a@admin"]},
+        ]
+        config[USERS][1]["roles"] = ["a@admin"]
+
+    assert "custom role 'a' inherits itself" in refused(plan_variant, cycle)
+
+
+def test_custom_role_granting_nothing_is_refused(plan_variant):
+    def empty(config):
+        config[ROLES][0]["actions"] = []
+
+    assert "custom role 'ledgerAppendOnly' grants nothing" in refused(plan_variant, empty)
+
+
+def test_bad_secrets_kms_key_arn_is_refused(plan_variant):
+    message = refused(plan_variant, lambda config: config.__setitem__(key("secretsKmsKeyArn"), "alias/payments"))
+    assert "atlas-platform:secretsKmsKeyArn: 'alias/payments' is not an AWS KMS key ARN" in message
+
+
+def test_every_problem_is_reported_at_once(plan_variant):
+    def several(config):
+        config[USERS][0]["roles"] = ["dbOwner@payments"]
+        config[USERS][1]["iamArn"] = "arn:aws:iam::1:role/x"
+
+    message = refused(plan_variant, several)
+    assert "has 2 problems" in message

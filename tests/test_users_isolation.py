@@ -1,0 +1,67 @@
+"""Production database identities are never reused by another environment's stack file."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from offline.stackfile import engine_config, stack_file_path
+from stackconfig import StackConfig, load_stack_config
+from tests.conftest import NAMESPACE, ROOT, STACKS, key, stack_config
+
+NON_PROD = [s for s in STACKS if s != "prod"]
+
+
+def load(stack: str, config: dict[str, Any] | None = None) -> StackConfig:
+    values, secret_keys = engine_config(ROOT, stack, config)
+    return load_stack_config(values, namespace=NAMESPACE, stack_file=stack_file_path(ROOT, stack), secret_keys=secret_keys)
+
+
+def identities(cfg: StackConfig) -> set[str]:
+    """Every username the stack creates in Atlas (IAM ARNs included)."""
+    return {user.username(cfg.resource_prefix) for user in cfg.database_users}
+
+
+def iam_accounts(cfg: StackConfig) -> set[str]:
+    return {user.iam_arn.split(":")[4] for user in cfg.database_users if user.iam_arn}
+
+
+def shared_with_prod(prod: StackConfig, other: StackConfig) -> set[str]:
+    return identities(prod) & identities(other)
+
+
+@pytest.mark.parametrize("stack", NON_PROD)
+def test_no_username_or_iam_arn_is_shared_with_prod(stack):
+    prod, other = load("prod"), load(stack)
+    assert identities(prod) and identities(other)
+    assert shared_with_prod(prod, other) == set()
+
+
+@pytest.mark.parametrize("stack", NON_PROD)
+def test_non_prod_iam_users_live_outside_the_prod_aws_account(stack):
+    assert iam_accounts(load("prod"))
+    assert iam_accounts(load("prod")).isdisjoint(iam_accounts(load(stack)))
+
+
+def test_usernames_carry_the_environment():
+    for stack in STACKS:
+        cfg = load(stack)
+        for user in cfg.database_users:
+            if not user.iam_arn:
+                assert user.username(cfg.resource_prefix) == f"payments-{stack}-{user.name}"
+
+
+def test_the_check_catches_a_staging_user_reusing_a_prod_iam_arn():
+    config = stack_config("staging")
+    prod_arn = next(u["iamArn"] for u in stack_config("prod")[key("databaseUsers")] if u.get("iamArn"))
+    config[key("databaseUsers")][1]["iamArn"] = prod_arn
+    assert shared_with_prod(load("prod"), load("staging", config)) == {prod_arn}
+
+
+def test_the_check_catches_a_staging_stack_that_claims_prod_usernames():
+    # The environment is part of every username, so reusing prod's names takes claiming to be prod.
+    config = stack_config("staging")
+    config[key("app")] = "payments"
+    config[key("environment")] = "prod"
+    assert "payments-prod-api" in shared_with_prod(load("prod"), load("staging", config))
