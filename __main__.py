@@ -5,6 +5,7 @@ This is the only module that reads Pulumi's config. Everything below it takes ty
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pulumi
@@ -13,6 +14,9 @@ from components.project import IdpGroupRoles, ProdProject, ProdProjectArgs, Proj
 from stackconfig import StackConfig, load_stack_config
 
 HERE = Path(__file__).parent
+# `pulumi up --config-file PATH` reads config from PATH: point this at the same file so the
+# secure: leaves are found there (the engine only says which top-level keys hold secrets).
+STACK_FILE_ENV = "ATLAS_PLATFORM_STACK_FILE"
 
 
 def read_stack_config() -> StackConfig:
@@ -23,7 +27,8 @@ def read_stack_config() -> StackConfig:
     config = {**pulumi.runtime.get_config_env(), **pulumi.runtime.config.CONFIG.get()}
     secret_keys = {key for key in config if pulumi.runtime.is_config_secret(key)}
     secret_keys |= set(pulumi.runtime.get_config_secret_keys_env())
-    return load_stack_config(config, namespace=project, stack_file=HERE / f"Pulumi.{stack}.yaml", secret_keys=secret_keys)
+    stack_file = Path(os.environ.get(STACK_FILE_ENV) or HERE / f"Pulumi.{stack}.yaml")
+    return load_stack_config(config, namespace=project, stack_file=stack_file, secret_keys=secret_keys)
 
 
 def project_args(cfg: StackConfig) -> ProdProjectArgs:

@@ -11,17 +11,21 @@ import json
 import os
 import runpy
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pulumi
+import yaml
 from pulumi.runtime import settings as pulumi_settings
 
 from .mocks import AtlasMocks, RecordingMonitor, Registration, unwrap_secrets
 from .stackfile import engine_config, project_name
 
 ROOT = Path(__file__).resolve().parent.parent
+# Read by __main__.py: where the stack file is when it is not Pulumi.<stack>.yaml beside it.
+STACK_FILE_ENV = "ATLAS_PLATFORM_STACK_FILE"
 
 
 @dataclass
@@ -97,7 +101,8 @@ def run_stack(
     preview: bool = False,
     config_via_environment: bool = False,
 ) -> Plan:
-    """Plan `stack` offline. `config` replaces the stack file's `config:` mapping.
+    """Plan `stack` offline. `config` replaces the stack file's `config:` mapping: it is written
+    to a scratch stack file that the program reads as it would a `--config-file`.
 
     `config_via_environment` hands the config over as the real language host does
     (`PULUMI_CONFIG` / `PULUMI_CONFIG_SECRET_KEYS`) instead of through `set_all_config`.
@@ -108,6 +113,11 @@ def run_stack(
     monitor = RecordingMonitor(AtlasMocks())
     pulumi_settings.ROOT.set(None)
     pulumi.runtime.set_mocks(AtlasMocks(), project=project, stack=stack, preview=preview, monitor=monitor)
+    scratch = tempfile.TemporaryDirectory(prefix="atlas-stack-") if config is not None else None
+    if scratch is not None:
+        variant_file = Path(scratch.name) / f"Pulumi.{stack}.yaml"
+        variant_file.write_text(yaml.safe_dump({"config": config}, sort_keys=False))
+        os.environ[STACK_FILE_ENV] = str(variant_file)
     if config_via_environment:
         os.environ["PULUMI_CONFIG"] = json.dumps(values)
         os.environ["PULUMI_CONFIG_SECRET_KEYS"] = json.dumps(secret_keys)
@@ -135,10 +145,14 @@ def run_stack(
     finally:
         if config_via_environment:
             del os.environ["PULUMI_CONFIG"], os.environ["PULUMI_CONFIG_SECRET_KEYS"]
+        if scratch is not None:
+            del os.environ[STACK_FILE_ENV]
+            scratch.cleanup()
     return Plan(
         project=project,
         stack=stack,
-        resources=list(monitor.registrations),
+        # Registration order follows the event loop; sort so every run lists the same order.
+        resources=sorted(monitor.registrations, key=lambda r: r.urn),
         exports=captured.get("exports", {}),
         secret_exports=captured.get("secrets", set()),
     )

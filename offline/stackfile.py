@@ -8,6 +8,7 @@ decrypted value would be.
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from stackconfig.loader import ConfigError, Problem, read_stack_file, secure_lea
 SECRET_PLACEHOLDER = "offline-placeholder-secret"
 
 
+@functools.cache
 def project_name(root: Path) -> str:
     document = yaml.safe_load((root / "Pulumi.yaml").read_text())
     return str(document["name"])

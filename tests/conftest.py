@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -22,10 +23,14 @@ STACKS = available_stacks(ROOT)
 NAMESPACE = "atlas-platform"
 
 
+@functools.cache
+def _stack_document(stack: str) -> dict[str, Any]:
+    return dict(yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text()))
+
+
 def stack_config(stack: str) -> dict[str, Any]:
     """The `config:` mapping of Pulumi.<stack>.yaml, as a fresh copy a test may change."""
-    document = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())
-    return copy.deepcopy(document["config"])
+    return copy.deepcopy(_stack_document(stack)["config"])
 
 
 def key(name: str) -> str:
