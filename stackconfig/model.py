@@ -12,6 +12,7 @@ from typing import Literal, Optional
 from pydantic import field_validator
 
 from .base import StackModel, invalid, pattern_str, unique
+from .cluster import ClusterSettings
 from .project import AtlasId, Federation, ProjectSettings, TeamAccess
 
 Environment = Literal["prod", "staging", "dev"]
@@ -60,6 +61,8 @@ class StackConfig(StackModel):
     """Existing Atlas teams and their roles on this project."""
     federation: Optional[Federation] = None
     """Identity-provider groups mapped to project roles through Atlas federated authentication."""
+    cluster: Optional[ClusterSettings] = None
+    """The environment's dedicated cluster: tier, regions, backups, KMS encryption, maintenance window."""
 
     @property
     def is_prod(self) -> bool:
