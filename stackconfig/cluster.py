@@ -278,20 +278,32 @@ class Backup(StackModel):
         unique([c.region for c in copies], "copy region")
         return copies
 
+    @field_validator("enabled")
+    @classmethod
+    def _backup_on_in_prod(cls, enabled: bool, info: ValidationInfo) -> bool:
+        if not enabled and (info.context or {}).get("environment") == "prod":
+            raise invalid("not_allowed", "production refuses enabled: false; keep Cloud Backup on (remove the key)")
+        return enabled
+
+    @field_validator("point_in_time")
+    @classmethod
+    def _pit_on_in_prod(cls, pit: Optional[bool], info: ValidationInfo) -> Optional[bool]:
+        if pit is False and (info.context or {}).get("environment") == "prod":
+            raise invalid(
+                "not_allowed", "production refuses pointInTime: false; continuous backup is what lets you undo a bad write (remove the key)"
+            )
+        return pit
+
+    @field_validator("restore_window_days")
+    @classmethod
+    def _prod_window(cls, days: Optional[int], info: ValidationInfo) -> Optional[int]:
+        if days is not None and days < 7 and (info.context or {}).get("environment") == "prod":
+            raise invalid("not_allowed", f"restoreWindowDays {days} is below production's minimum of 7; write 7 or more")
+        return days
+
     @model_validator(mode="after")
     def _consistent(self, info: ValidationInfo) -> "Backup":
         prod = (info.context or {}).get("environment") == "prod"
-        if prod and not self.enabled:
-            raise invalid("backup_off_in_prod", "production refuses enabled: false; keep Cloud Backup on (remove the key)")
-        if prod and self.point_in_time is False:
-            raise invalid(
-                "pit_off_in_prod", "production refuses pointInTime: false; continuous backup is what lets you undo a bad write (remove the key)"
-            )
-        if prod and self.restore_window_days is not None and self.restore_window_days < 7:
-            raise invalid(
-                "short_restore_window",
-                f"restoreWindowDays {self.restore_window_days} is below production's minimum of 7; write 7 or more",
-            )
         if not self.enabled and (self.point_in_time or self.copies or self.compliance_policy):
             raise invalid("backup_off", "pointInTime, copies and compliancePolicy need enabled: true; remove them or turn backups on")
         if self.restore_window_days is not None and not self.point_in_time and not prod:
@@ -345,7 +357,7 @@ class Encryption(StackModel):
     def _key_arn(cls, arn: Optional[str]) -> Optional[str]:
         if arn is not None and not KMS_KEY_ARN.fullmatch(arn):
             raise invalid(
-                "bad_key_arn",
+                "invalid_format",
                 f"{arn!r} is not a KMS key ARN; write arn:aws:kms:<region>:<account>:key/<key id> "
                 "(an alias ARN will not do: Atlas needs the key itself)",
             )
@@ -455,12 +467,12 @@ class ClusterSettings(StackModel):
         if tier.upper() in SHARED_TIERS:
             if (info.context or {}).get("environment") == "prod":
                 raise invalid(
-                    "shared_tier_in_prod",
+                    "not_allowed",
                     f"production refuses the shared/flex tier {tier!r}: no dedicated hardware, Cloud Backup schedule, "
                     "point-in-time restore or customer-managed encryption; write M10 or larger (e.g. M30)",
                 )
             raise invalid(
-                "shared_tier",
+                "not_allowed",
                 f"{tier!r} is a shared/flex tier; this program builds dedicated clusters (backup schedule, KMS); write M10, the smallest dedicated tier",
             )
         if tier not in DEDICATED_TIERS:
@@ -475,7 +487,7 @@ class ClusterSettings(StackModel):
     @classmethod
     def _protected_in_prod(cls, value: Optional[bool], info: ValidationInfo) -> Optional[bool]:
         if value is False and (info.context or {}).get("environment") == "prod":
-            raise invalid("unprotected_prod", "production refuses terminationProtection: false; see docs/cluster.md for how to decommission")
+            raise invalid("not_allowed", "production refuses terminationProtection: false; see docs/cluster.md for how to decommission")
         return value
 
     @field_validator("regions")
