@@ -23,8 +23,8 @@ import pulumi_mongodbatlas as atlas
 
 TOKEN = "atlas:prod:AtlasKmsEncryption"
 
-# What Atlas itself calls on the key (Atlas docs, "Encryption at Rest using AWS KMS": the role
-# needs kms:Encrypt, kms:Decrypt and kms:DescribeKey; the provider's own example grants the same).
+# What Atlas calls on the key: the Atlas provider's own example grants the role exactly these
+# (terraform-provider-mongodbatlas examples/mongodbatlas_encryption_at_rest/aws/atlas-cluster/aws-roles.tf).
 ATLAS_KEY_ACTIONS = ("kms:Encrypt", "kms:Decrypt", "kms:DescribeKey")
 # The AWS console's default key-administrator and key-user statements.
 KEY_ADMIN_ACTIONS = (

@@ -228,3 +228,25 @@ def test_cluster_outputs_are_exported_and_srv_is_not_secret(plans):
 def test_no_cluster_section_means_no_cluster(plan_variant):
     plan = plan_variant("dev", lambda c: c.pop(key("cluster")))
     assert plan.of_type(CLUSTER) == [] and "clusterName" not in plan.exports
+
+
+def _typed_connection_strings(plan):
+    """The cluster's mocked connection_strings as the SDK hands them to the program."""
+    from pulumi.runtime.rpc import translate_output_properties
+    from pulumi_mongodbatlas.outputs import AdvancedClusterConnectionStrings
+
+    raw = plan.one(CLUSTER).outputs["connectionStrings"]
+    return translate_output_properties(raw, lambda k: k, AdvancedClusterConnectionStrings, transform_using_type_metadata=True)
+
+
+def test_private_endpoint_srv_is_found_by_the_endpoints_it_goes_through(plans):
+    from components.cluster import private_endpoint_srv
+
+    strings = _typed_connection_strings(plans("prod"))
+    [entry] = strings.private_endpoints
+    endpoint_id = entry.endpoints[0].endpoint_id
+    assert endpoint_id.startswith("vpce-")
+    assert private_endpoint_srv(strings, [endpoint_id]) == entry.srv_connection_string
+    assert entry.srv_connection_string.startswith("mongodb+srv://payments-prod-cluster1-pl-0.")
+    assert private_endpoint_srv(strings, ["vpce-0000000000000000"]) is None
+    assert private_endpoint_srv(strings, []) is None
