@@ -231,6 +231,8 @@ class AtlasKmsEncryption(pulumi.ComponentResource):
                 region=atlas_region(args.key_region),
                 role_id=authorization.role_id,
             ),
+            # Dedicated search nodes, if the project ever gets them, use the same key.
+            enabled_for_search_nodes=True,
             opts=child,
         )
 

@@ -102,11 +102,11 @@ class RegionNodes(StackModel):
     priority: int = Field(7, ge=0, le=7)
     """Election priority: 7 for the preferred region, then 6, 5... for other regions with electable
     nodes; 0 for a region with only read-only or analytics nodes."""
-    electable_nodes: int = Field(3, ge=0, le=50)
+    electable_nodes: int = Field(3, ge=0)
     """Nodes that can become primary. Across all regions the total must be odd and at least 3."""
-    read_only_nodes: int = Field(0, ge=0, le=50)
+    read_only_nodes: int = Field(0, ge=0)
     """Read-only secondaries for local reads; they never vote or become primary."""
-    analytics_nodes: int = Field(0, ge=0, le=50)
+    analytics_nodes: int = Field(0, ge=0)
     """Analytics nodes for reporting workloads, isolated from the application's reads."""
 
     @property
@@ -172,14 +172,14 @@ class HourlySnapshots(StackModel):
 
     every_hours: Literal[1, 2, 4, 6, 8, 12] = 6
     """Hours between snapshots: 1, 2, 4, 6, 8 or 12 (NVMe tiers accept only 12)."""
-    retain_days: int = Field(7, ge=1, le=365)
+    retain_days: int = Field(7, ge=1)
     """Days each hourly snapshot is kept."""
 
 
 class DailySnapshots(StackModel):
     """Daily snapshots."""
 
-    retain_days: int = Field(7, ge=1, le=3650)
+    retain_days: int = Field(7, ge=1)
     """Days each daily snapshot is kept; at least the hourly retention."""
 
 
@@ -188,7 +188,7 @@ class WeeklySnapshots(StackModel):
 
     day: Literal[1, 2, 3, 4, 5, 6, 7] = 7
     """Day of the snapshot: 1 = Monday ... 7 = Sunday (Atlas's numbering for weekly policies)."""
-    retain_weeks: int = Field(4, ge=1, le=520)
+    retain_weeks: int = Field(4, ge=1)
     """Weeks each weekly snapshot is kept; at least the daily retention."""
 
 
@@ -197,7 +197,7 @@ class MonthlySnapshots(StackModel):
 
     day: int = 1
     """Day of the month, 1-28, or 40 for the last day of the month."""
-    retain_months: int = Field(12, ge=1, le=120)
+    retain_months: int = Field(12, ge=1)
     """Months each monthly snapshot is kept; at least the weekly retention."""
 
     @field_validator("day")
@@ -253,7 +253,7 @@ class Backup(StackModel):
     """Cloud Backup for the cluster. Production refuses to turn it off."""
     point_in_time: Optional[bool] = None
     """Continuous Cloud Backup (restore to any second within the restore window). Default: on in prod, off elsewhere."""
-    restore_window_days: Optional[int] = Field(None, ge=1, le=365)
+    restore_window_days: Optional[int] = Field(None, ge=1)
     """Days back a point-in-time restore can reach. Default: 7 in prod (its minimum), 2 elsewhere."""
     reference_hour_of_day: int = Field(3, ge=0, le=23)
     """UTC hour at which Atlas takes the daily, weekly and monthly snapshots."""
@@ -430,7 +430,7 @@ class ClusterSettings(StackModel):
     """N in the default name `<app>-<env>-cluster<N>`; it also names the Pulumi resources."""
     name: Optional[ClusterName] = None
     """Atlas cluster name. Default: `<app>-<env>-cluster<N>`. Changing it replaces the cluster."""
-    shards: Optional[int] = Field(None, ge=1, le=70)
+    shards: Optional[int] = Field(None, ge=1)
     """Make a sharded cluster with this many identical shards. Unset: a replica set."""
     auto_scaling: AutoScaling = AutoScaling()
     """Compute and disk auto-scaling."""

@@ -275,3 +275,17 @@ def test_prod_without_key_admins_or_key_is_refused_because_encryption_defaults_o
     with pytest.raises(ConfigError, match="encryption.keyAdminArns is empty"):
         load("prod", minimal)
     assert load("staging", minimal).cluster is not None
+
+
+def test_every_cluster_key_has_a_description_for_error_hints():
+    import inspect
+
+    from pydantic import BaseModel
+
+    import stackconfig.cluster as module
+
+    models = [m for _, m in inspect.getmembers(module, inspect.isclass) if issubclass(m, BaseModel) and m.__module__ == module.__name__]
+    assert len(models) >= 10
+    for model in models:
+        for name, field in model.model_fields.items():
+            assert field.description, f"{model.__name__}.{name} has no docstring"

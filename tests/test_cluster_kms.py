@@ -123,6 +123,7 @@ def test_encryption_at_rest_uses_the_key_id_atlas_region_and_authorized_role(pla
         "region": "US_EAST_1",
         "roleId": authorization.inputs["roleId"],
     }
+    assert encryption.inputs["enabledForSearchNodes"] is True
     assert authorization.property_dependencies["roleId"] == [plan.one(SETUP).urn]
     assert authorization.inputs["aws"] == {"iamAssumedRoleArn": plan.one(ROLE).outputs["arn"]}
 
