@@ -199,6 +199,15 @@ class AtlasKmsEncryption(pulumi.ComponentResource):
                 ),
             )
             key_arn, key_id = key.arn, key.key_id
+            # A readable handle for operators (console, CLI, decommissioning); Atlas uses the key id.
+            # It stays with a retained key, so the key can still be found after the stack is gone.
+            aws.kms.Alias(
+                f"{name}-key-alias",
+                name=f"alias/{name}-atlas",
+                target_key_id=key.key_id,
+                region=args.key_region,
+                opts=pulumi.ResourceOptions(parent=self, retain_on_delete=args.retain_key_on_delete),
+            )
 
         key_access = aws.iam.RolePolicy(
             f"{name}-key-access",

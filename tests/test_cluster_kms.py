@@ -86,6 +86,8 @@ def test_key_rotates_and_its_policy_names_admins_and_the_atlas_role(plans):
     assert statements["AtlasEncryptionAtRest"]["Principal"] == {"AWS": role.outputs["arn"]}
     assert statements["AtlasEncryptionAtRest"]["Action"] == ["kms:Encrypt", "kms:Decrypt", "kms:DescribeKey"]
     assert "KeyUsers" not in statements
+    alias = plan.one("aws:kms/alias:Alias")
+    assert alias.inputs == {"name": "alias/payments-prod-kms-atlas", "targetKeyId": kms_key.outputs["keyId"], "region": "us-east-1"}
 
 
 def test_key_users_get_their_own_statement(plan_variant):
@@ -102,6 +104,7 @@ def test_prod_key_is_protected_retained_and_waits_out_iam_propagation(plans):
     assert kms_key.retain_on_delete is True
     # The provider retries CreateKey until KMS sees the new role; give it longer than 2 minutes.
     assert kms_key.custom_timeouts == {"create": "10m"}
+    assert plans("prod").one("aws:kms/alias:Alias").retain_on_delete is True
 
 
 def test_key_created_in_staging_is_neither_protected_nor_retained(plan_variant):
@@ -130,7 +133,7 @@ def test_encryption_at_rest_uses_the_key_id_atlas_region_and_authorized_role(pla
 
 def test_existing_key_arn_skips_the_key_and_scopes_everything_to_it(plan_variant):
     plan = plan_variant("prod", use_existing_key)
-    assert plan.of_type(KEY) == []
+    assert plan.of_type(KEY) == [] and plan.of_type("aws:kms/alias:Alias") == []
     [statement] = json.loads(plan.one(ROLE_POLICY).inputs["policy"])["Statement"]
     assert statement["Resource"] == EXISTING_KEY
     config = plan.one(ENCRYPTION).inputs["awsKmsConfig"]
@@ -144,7 +147,7 @@ def test_kms_resources_live_inside_their_component(plans):
     plan = plans("prod")
     component = plan.one(COMPONENT)
     children = {c.type for c in plan.children(component)}
-    assert children == {SETUP, ROLE, KEY, ROLE_POLICY, AUTHORIZATION, ENCRYPTION}
+    assert children == {SETUP, ROLE, KEY, "aws:kms/alias:Alias", ROLE_POLICY, AUTHORIZATION, ENCRYPTION}
     for child in plan.children(component):
         assert child.name.startswith(f"{component.name}-")
 
