@@ -117,7 +117,7 @@ def cluster_args(cfg: StackConfig, project_id: pulumi.Input[str], kms: Optional[
         backup=BackupSchedule(
             reference_hour_of_day=backup.reference_hour_of_day,
             reference_minute_of_hour=backup.reference_minute_of_hour,
-            restore_window_days=(backup.restore_window_days or (7 if cfg.is_prod else 2)) if pit else None,
+            restore_window_days=cluster.restore_window_days(cfg.is_prod),
             hourly_every_hours=backup.hourly.every_hours,
             hourly_retain_days=backup.hourly.retain_days,
             daily_retain_days=backup.daily.retain_days,
@@ -136,7 +136,7 @@ def cluster_args(cfg: StackConfig, project_id: pulumi.Input[str], kms: Optional[
         maintenance=Maintenance(
             cluster.maintenance_window.atlas_day_of_week, cluster.maintenance_window.hour, cluster.maintenance_window.auto_defer
         ),
-        termination_protection=cluster.termination_protection if cluster.termination_protection is not None else cfg.is_prod,
+        termination_protection=cluster.termination_protected(cfg.is_prod),
         minimum_tls=cluster.minimum_tls,
         redact_client_log_data=cluster.redact_client_log_data,
         tags={"environment": cfg.environment, "application": cfg.app, "managed-by": "pulumi"},

@@ -455,6 +455,15 @@ class ClusterSettings(StackModel):
         backup = self.backup
         return backup.enabled and (backup.point_in_time if backup.point_in_time is not None else prod)
 
+    def restore_window_days(self, prod: bool) -> Optional[int]:
+        """Point-in-time restore window with the environment's default (7 days in prod, 2 elsewhere)."""
+        if not self.point_in_time(prod):
+            return None
+        return self.backup.restore_window_days or (7 if prod else 2)
+
+    def termination_protected(self, prod: bool) -> bool:
+        return self.termination_protection if self.termination_protection is not None else prod
+
     def encrypted(self, prod: bool) -> bool:
         return self.encryption.enabled if self.encryption.enabled is not None else prod
 

@@ -241,7 +241,9 @@ def test_every_problem_is_listed_at_once():
 
 def test_shipped_stack_files_validate():
     assert load("prod", lambda c: None).cluster.preferred_region.atlas_region == "US_EAST_1"
-    assert load("staging", lambda c: None).cluster.encrypted(prod=False) is False
+    staging = load("staging", lambda c: None).cluster
+    assert staging.encrypted(prod=False) is False
+    assert staging.restore_window_days(prod=False) is None and staging.termination_protected(prod=False) is False
 
 
 def test_region_forms_convert_both_ways_for_every_supported_region():
@@ -262,7 +264,8 @@ def test_prod_defaults_are_the_safe_ones():
     settings = load("prod", minimal).cluster
     assert settings.point_in_time(prod=True) is True
     assert settings.encrypted(prod=True) is True
-    assert settings.termination_protection is None  # resolved to on for prod in __main__
+    assert settings.termination_protected(prod=True) is True
+    assert settings.restore_window_days(prod=True) == 7
     assert settings.regions[0].electable_nodes == 3 and settings.regions[0].priority == 7
     assert settings.auto_scaling.disk is True
     assert settings.minimum_tls == "TLS1_2" and settings.redact_client_log_data is True
