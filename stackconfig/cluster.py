@@ -74,10 +74,11 @@ TlsProtocol = one_of(TLS_PROTOCOLS, "a TLS version Atlas accepts as minimum")
 DayOfWeek = one_of(DAYS_OF_WEEK, "a day of the week")
 Email = pattern_str(r"[^@\s]+@[^@\s]+\.[^@\s]+", "an email address", "write e.g. security@example.com")
 
+# Atlas's own pattern for cluster names (Admin API v2, ClusterDescription20240805.name).
 ClusterName = pattern_str(
-    r"[a-zA-Z0-9][a-zA-Z0-9-]{0,63}",
+    r"[a-zA-Z0-9][a-zA-Z0-9-]*",
     "a valid Atlas cluster name",
-    "use at most 64 ASCII letters, digits and hyphens, starting with a letter or digit (e.g. payments-prod-cluster1)",
+    "use ASCII letters, digits and hyphens, starting with a letter or digit (e.g. payments-prod-cluster1)",
 )
 IamPrincipalArn = pattern_str(
     r"arn:aws(-us-gov|-cn)?:iam::\d{12}:(root|(role|user)/[\w+=,.@/-]{1,512})",
