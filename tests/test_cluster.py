@@ -250,3 +250,10 @@ def test_private_endpoint_srv_is_found_by_the_endpoints_it_goes_through(plans):
     assert entry.srv_connection_string.startswith("mongodb+srv://payments-prod-cluster1-pl-0.")
     assert private_endpoint_srv(strings, ["vpce-0000000000000000"]) is None
     assert private_endpoint_srv(strings, []) is None
+
+
+def test_prod_plans_the_same_resources_during_preview(plans):
+    from offline.runner import run_stack
+
+    preview = run_stack("prod", preview=True)
+    assert sorted((r.type, r.name) for r in preview.resources) == sorted((r.type, r.name) for r in plans("prod").resources)
