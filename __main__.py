@@ -10,8 +10,23 @@ from pathlib import Path
 
 import pulumi
 
+from components.app_user import AppUser, AppUserArgs, Grant
+from components.cluster import (
+    BackupSchedule,
+    ComplianceContact,
+    ComputeScaling,
+    Maintenance,
+    ProdCluster,
+    ProdClusterArgs,
+    RegionNodes,
+    SnapshotCopy,
+)
+from components.custom_roles import CustomRoles, CustomRolesArgs, CustomRoleSpec, Privilege
+from components.encryption import AtlasKmsEncryption, AtlasKmsEncryptionArgs
 from components.project import IdpGroupRoles, ProdProject, ProdProjectArgs, ProjectFeatures, TeamRoles
+from components.secrets_key import SecretsKey, SecretsKeyArgs
 from stackconfig import StackConfig, load_stack_config
+from stackconfig.users import DatabaseUser, parse_role
 
 HERE = Path(__file__).parent
 # `pulumi up --config-file PATH` reads config from PATH: point this at the same file so the
@@ -67,15 +82,88 @@ pulumi.export("projectId", project.project_id)
 pulumi.export("projectName", project.project_name)
 
 
+def encryption_args(cfg: StackConfig, project_id: pulumi.Input[str]) -> AtlasKmsEncryptionArgs | None:
+    cluster = cfg.cluster
+    if cluster is None or not cluster.encrypted(cfg.is_prod):
+        return None
+    encryption = cluster.encryption
+    return AtlasKmsEncryptionArgs(
+        project_id=project_id,
+        key_region=encryption.existing_key_region or encryption.key_region or cluster.preferred_region.region,
+        existing_key_arn=encryption.key_arn,
+        key_admin_arns=encryption.key_admin_arns,
+        key_user_arns=encryption.key_user_arns,
+        deletion_window_days=encryption.deletion_window_days,
+        rotation_period_days=encryption.rotation_period_days,
+        tags={"environment": cfg.environment, "application": cfg.app, "managed-by": "pulumi"},
+        protect=cfg.is_prod,
+        retain_key_on_delete=cfg.is_prod,
+    )
+
+
+def cluster_args(cfg: StackConfig, project_id: pulumi.Input[str], kms: AtlasKmsEncryption | None) -> ProdClusterArgs:
+    cluster = cfg.cluster
+    assert cluster is not None
+    backup, compute = cluster.backup, cluster.auto_scaling.compute
+    pit = cluster.point_in_time(cfg.is_prod)
+    compliance = backup.compliance_policy
+    return ProdClusterArgs(
+        project_id=project_id,
+        name=cluster.resolved_name(cfg.app, cfg.environment),
+        tier=cluster.tier,
+        mongo_db_major_version=cluster.mongo_db_major_version,
+        regions=[
+            RegionNodes(r.atlas_region, r.priority, r.electable_nodes, r.read_only_nodes, r.analytics_nodes)
+            for r in cluster.regions
+        ],
+        shards=cluster.shards,
+        disk_auto_scaling=cluster.auto_scaling.disk,
+        compute_scaling=ComputeScaling(compute.max_tier, compute.min_tier) if compute.enabled and compute.max_tier else None,
+        backup_enabled=backup.enabled,
+        pit_enabled=pit,
+        backup=BackupSchedule(
+            reference_hour_of_day=backup.reference_hour_of_day,
+            reference_minute_of_hour=backup.reference_minute_of_hour,
+            restore_window_days=cluster.restore_window_days(cfg.is_prod),
+            hourly_every_hours=backup.hourly.every_hours,
+            hourly_retain_days=backup.hourly.retain_days,
+            daily_retain_days=backup.daily.retain_days,
+            weekly_day=backup.weekly.day,
+            weekly_retain_weeks=backup.weekly.retain_weeks,
+            monthly_day=backup.monthly.day,
+            monthly_retain_months=backup.monthly.retain_months,
+            copies=[
+                SnapshotCopy(c.atlas_region, c.frequencies, c.copy_oplogs if c.copy_oplogs is not None else pit)
+                for c in backup.copies
+            ],
+        ),
+        compliance_contact=ComplianceContact(
+            compliance.authorized_email, compliance.authorized_first_name, compliance.authorized_last_name
+        )
+        if compliance
+        else None,
+        kms_encryption=kms,
+        maintenance=Maintenance(
+            cluster.maintenance_window.atlas_day_of_week, cluster.maintenance_window.hour, cluster.maintenance_window.auto_defer
+        ),
+        termination_protection=cluster.termination_protected(cfg.is_prod),
+        minimum_tls=cluster.minimum_tls,
+        redact_client_log_data=cluster.redact_client_log_data,
+        tags={"environment": cfg.environment, "application": cfg.app, "managed-by": "pulumi"},
+        protect=cfg.is_prod,
+    )
+
+
+if cfg.cluster is not None:
+    kms_args = encryption_args(cfg, project.project_id)
+    kms = AtlasKmsEncryption(f"{prefix}-kms", kms_args) if kms_args else None
+    cluster = ProdCluster(f"{prefix}-cluster{cfg.cluster.number}", cluster_args(cfg, project.project_id, kms))
+
+    pulumi.export("clusterName", cluster.cluster_name)
+    pulumi.export("clusterId", cluster.cluster_id)
+    # Not secret: the SRV string holds host names, no credentials, and apps read it as plain config.
+    pulumi.export("standardSrv", cluster.standard_srv)
 # --- Database users (issue 5) -------------------------------------------------------------------
-
-from components.app_user import AppUser, AppUserArgs, Grant  # noqa: E402
-from components.custom_roles import CustomRoles, CustomRolesArgs, CustomRoleSpec, Privilege  # noqa: E402
-from components.secrets_key import SecretsKey, SecretsKeyArgs  # noqa: E402
-from stackconfig.users import DatabaseUser, parse_role  # noqa: E402
-
-# The cluster component's default name; the users are scoped to it unless they name clusters.
-DEFAULT_CLUSTER_NAME = f"{prefix}-cluster1"
 
 
 def custom_roles_args(cfg: StackConfig, project_id: pulumi.Input[str]) -> CustomRolesArgs:
@@ -140,11 +228,15 @@ if secrets_kms_key_id is None and any(u.stores_credential for u in cfg.database_
     )
     secrets_kms_key_id = secrets_key.key_arn
 
+# Users are scoped through the cluster's name output, so they are created once the cluster exists:
+# a scope naming a cluster Atlas does not know yet may be refused (only real Atlas can tell), and
+# creating users takes seconds after the cluster's minutes.
+default_cluster_name: pulumi.Input[str] = cluster.cluster_name if cfg.cluster is not None else f"{prefix}-cluster1"
+
 database_users = {
     user.name: AppUser(
         f"{prefix}-user-{user.name}",
-        # Until the cluster is merged in: its default name, and no connection string in the secret.
-        app_user_args(cfg, user, project.project_id, custom_role_names, secrets_kms_key_id, DEFAULT_CLUSTER_NAME),
+        app_user_args(cfg, user, project.project_id, custom_role_names, secrets_kms_key_id, default_cluster_name),
     )
     for user in cfg.database_users
 }

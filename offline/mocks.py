@@ -91,6 +91,94 @@ ID_FORMATS: dict[str, Callable[[str], str]] = {
     "aws:secretsmanager/secret:Secret": _secret_arn,
 }
 
+# --- ProdCluster and AtlasKmsEncryption (issue 3) ---
+# A fake AWS account for everything the mocks "create" in AWS; Atlas's own AWS account is faked
+# separately so a test can tell the two apart. Neither is a real account.
+MOCK_AWS_ACCOUNT = "123456789012"
+MOCK_ATLAS_AWS_ACCOUNT_ARN = "arn:aws:iam::210987654321:root"
+
+
+def uuid_id(*parts: str) -> str:
+    """A stable fake UUID, the shape of KMS key ids and Atlas external ids."""
+    h = hex_id(*parts, length=32)
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def _cluster_outputs(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    cluster = inputs.get("name", name)
+    host = f"{cluster}.{hex_id('host', cluster, length=5)}.mongodb.net"
+    specs = inputs.get("replicationSpecs", [])
+    first_region: dict[str, Any] = next(iter(specs[0].get("regionConfigs", [])), {}) if specs else {}
+    process = "MONGOS" if inputs.get("clusterType") == "SHARDED" else "MONGOD"
+    return {
+        "clusterId": hex_id("cluster", cluster),
+        "stateName": "IDLE",
+        "mongoDbVersion": f"{inputs.get('mongoDbMajorVersion', '8.0')}.0",
+        "replicationSpecs": [
+            {**spec, "zoneId": hex_id("zone", cluster), "externalId": hex_id("shard", cluster, str(index)), "zoneName": "Zone 1"}
+            for index, spec in enumerate(specs)
+        ],
+        # The provider's shape: `privateEndpoints` lists one entry per private endpoint
+        # configuration; a real cluster returns it only once PrivateLink endpoints exist.
+        "connectionStrings": {
+            "standard": f"mongodb://{cluster}-shard-00-00.{host.split('.', 1)[1]}:27017/?ssl=true&authSource=admin",
+            "standardSrv": f"mongodb+srv://{host}",
+            "privateEndpoints": [
+                {
+                    "connectionString": f"mongodb://pl-0-{first_region.get('regionName', 'US_EAST_1').lower()}.{host}:1024/?ssl=true",
+                    "srvConnectionString": f"mongodb+srv://{cluster}-pl-0.{host.split('.', 1)[1]}",
+                    "srvShardOptimizedConnectionString": f"mongodb+srv://{cluster}-pl-0-lb.{host.split('.', 1)[1]}",
+                    "type": process,
+                    "endpoints": [
+                        {
+                            "endpointId": f"vpce-0{hex_id('vpce', cluster, length=16)}",
+                            "providerName": "AWS",
+                            "region": first_region.get("regionName", "US_EAST_1"),
+                        }
+                    ],
+                }
+            ],
+        },
+    }
+
+
+PROVIDER_OUTPUTS.update(
+    {
+        "mongodbatlas:index/advancedCluster:AdvancedCluster": _cluster_outputs,
+        "mongodbatlas:index/cloudProviderAccessSetup:CloudProviderAccessSetup": lambda name, inputs: {
+            "roleId": hex_id("role", name),
+            "awsConfigs": [
+                {"atlasAwsAccountArn": MOCK_ATLAS_AWS_ACCOUNT_ARN, "atlasAssumedRoleExternalId": uuid_id("external-id", name)}
+            ],
+            "createdDate": "2026-01-01T00:00:00Z",
+        },
+        "mongodbatlas:index/cloudProviderAccessAuthorization:CloudProviderAccessAuthorization": lambda name, inputs: {
+            "authorizedDate": "2026-01-01T00:00:00Z",
+            "featureUsages": [],
+        },
+        "mongodbatlas:index/encryptionAtRest:EncryptionAtRest": lambda name, inputs: {
+            "awsKmsConfig": {**inputs.get("awsKmsConfig", {}), "valid": True},
+        },
+        "aws:kms/key:Key": lambda name, inputs: {
+            "keyId": uuid_id("kms", name),
+            "arn": f"arn:aws:kms:{inputs.get('region', 'us-east-1')}:{MOCK_AWS_ACCOUNT}:key/{uuid_id('kms', name)}",
+            "keyRotationEnabled": inputs.get("enableKeyRotation", False),
+        },
+        "aws:iam/role:Role": lambda name, inputs: {
+            "name": f"{name}-{hex_id('role', name, length=7)}",
+            "arn": f"arn:aws:iam::{MOCK_AWS_ACCOUNT}:role/{name}-{hex_id('role', name, length=7)}",
+            "uniqueId": f"AROA{hex_id('role-id', name, length=17).upper()}",
+        },
+        "aws:iam/rolePolicy:RolePolicy": lambda name, inputs: {"name": f"{name}-{hex_id('policy', name, length=7)}"},
+    }
+)
+ID_FORMATS.update(
+    {
+        "aws:kms/key:Key": lambda name: uuid_id("kms", name),
+        "aws:iam/role:Role": lambda name: f"{name}-{hex_id('role', name, length=7)}",
+    }
+)
+
 
 class AtlasMocks(pulumi.runtime.Mocks):
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:

@@ -38,11 +38,13 @@ class Plan:
     exports: dict[str, Any] = field(default_factory=dict)
     secret_exports: set[str] = field(default_factory=set)
 
-    def of_type(self, token: str) -> list[Registration]:
-        return [r for r in self.resources if r.type == token]
+    def of_type(self, token: str, within: str | None = None) -> list[Registration]:
+        """Resources of type `token`; with `within`, only children of a component of that type."""
+        parents = {r.urn for r in self.resources if r.type == within} if within else None
+        return [r for r in self.resources if r.type == token and (parents is None or r.parent in parents)]
 
-    def one(self, token: str) -> Registration:
-        found = self.of_type(token)
+    def one(self, token: str, within: str | None = None) -> Registration:
+        found = self.of_type(token, within)
         if len(found) != 1:
             raise AssertionError(f"expected exactly one {token}, found {len(found)}: {[r.name for r in found]}")
         return found[0]

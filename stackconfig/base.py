@@ -8,6 +8,7 @@ README's key reference).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from difflib import get_close_matches
 from typing import Any
 
@@ -59,10 +60,10 @@ def matches(pattern: str, what: str, fix: str) -> AfterValidator:
     return AfterValidator(check)
 
 
-def member_of(values: tuple[str, ...], what: str) -> AfterValidator:
+def member_of(values: tuple[str, ...], what: str, hint: Callable[[str], str] | None = None) -> AfterValidator:
     """Check that a string is one of `values` (Atlas's own list), with a did-you-mean hint.
 
-    Use as `Annotated[str, member_of(...)]`.
+    Use as `Annotated[str, member_of(...)]`. `hint(value)` may add advice for a known mistake.
     """
     allowed = frozenset(values)
 
@@ -70,7 +71,8 @@ def member_of(values: tuple[str, ...], what: str) -> AfterValidator:
         if value not in allowed:
             close = get_close_matches(value, values, n=1, cutoff=0.6)
             suggestion = f"did you mean {close[0]!r}? " if close else ""
-            raise invalid("not_allowed", f"{value!r} is not {what}; {suggestion}write one of: {', '.join(values)}")
+            extra = hint(value) if hint else ""
+            raise invalid("not_allowed", f"{value!r} is not {what}; {suggestion}write one of: {', '.join(values)}{extra}")
         return value
 
     return AfterValidator(check)

@@ -30,6 +30,7 @@ PROVIDER_SECRET_KEYS = {
     "aws:token": "the AWS session token",
 }
 
+ENVIRONMENTS = ("prod", "staging", "dev")
 PathPart = str | int
 Path_ = tuple[PathPart, ...]
 
@@ -223,12 +224,22 @@ def load_stack_config(
             # leave the value unwrapped, so a secret field fails closed with its fix.
             data[name] = value
     environment = data.get("environment")
-    context = {"environment": environment if environment in ("prod", "staging", "dev") else None}
-    stack_config: StackConfig | None = None
-    try:
-        stack_config = StackConfig.model_validate(data, context=context)
-    except ValidationError as error:
-        problems += _describe_all(error.errors(include_url=False), namespace)
+    if environment in ENVIRONMENTS:
+        stack_config, found = _validate(data, environment, namespace)
+        problems += found
+    else:
+        # Without a valid environment, some rules cannot be chosen: report only the problems that
+        # hold whatever the environment is, so one typo does not bring a cascade of prod-only errors.
+        runs = [_validate(data, candidate, namespace)[1] for candidate in ENVIRONMENTS]
+        problems += [p for p in runs[0] if all(p in other for other in runs[1:])]
+        stack_config = None
     if problems or stack_config is None:
         raise ConfigError(stack_file.name, problems)
     return stack_config
+
+
+def _validate(data: dict[str, Any], environment: str, namespace: str) -> tuple[StackConfig | None, list[Problem]]:
+    try:
+        return StackConfig.model_validate(data, context={"environment": environment}), []
+    except ValidationError as error:
+        return None, _describe_all(error.errors(include_url=False), namespace)

@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from pydantic import field_validator
 
 from .base import StackModel, invalid, matches, unique
+from .cluster import ClusterSettings
 from .project import AtlasId, Federation, ProjectSettings, TeamAccess
 from .users import CustomRoles, DatabaseUsers, KmsKeyArn
 
@@ -73,6 +74,8 @@ class StackConfig(StackModel):
     """Existing Atlas teams and their roles on this project."""
     federation: Federation | None = None
     """Identity-provider groups mapped to project roles through Atlas federated authentication."""
+    cluster: ClusterSettings | None = None
+    """The environment's dedicated cluster: tier, regions, backups, KMS encryption, maintenance window."""
     # Declared before database_users: the users' roles are checked against these.
     custom_roles: CustomRoles = []
     """Project-wide custom database roles, for grants finer than the built-in roles."""

@@ -16,6 +16,7 @@ PASSWORD = "random:index/randomPassword:RandomPassword"
 SECRET = "aws:secretsmanager/secret:Secret"
 VERSION = "aws:secretsmanager/secretVersion:SecretVersion"
 KMS_KEY = "aws:kms/key:Key"
+SECRETS_KEY = "atlas:prod:SecretsKey"
 KMS_ALIAS = "aws:kms/alias:Alias"
 CERT = "mongodbatlas:index/x509AuthenticationDatabaseUser:X509AuthenticationDatabaseUser"
 ROLE = "mongodbatlas:index/customDbRole:CustomDbRole"
@@ -87,7 +88,7 @@ def test_password_is_stored_as_json_in_secrets_manager_under_the_stack_kms_key(p
     user = users_by_name(plan)["payments-prod-api"]
     secret = child_of(plan, "payments-prod-user-api", SECRET)
     version = child_of(plan, "payments-prod-user-api", VERSION)
-    key = plan.one(KMS_KEY)
+    key = plan.one(KMS_KEY, within=SECRETS_KEY)
 
     assert secret.inputs["name"] == "payments/prod/mongodb/api"
     assert secret.inputs["kmsKeyId"] == key.outputs["arn"]
@@ -175,7 +176,7 @@ def test_x509_user_is_atlas_managed_and_its_certificate_kept_as_a_secret(plans):
     secret = child_of(plan, "payments-prod-user-dba", SECRET)
     version = child_of(plan, "payments-prod-user-dba", VERSION)
     assert secret.inputs["name"] == "payments/prod/mongodb/dba"
-    assert secret.inputs["kmsKeyId"] == plan.one(KMS_KEY).outputs["arn"]
+    assert secret.inputs["kmsKeyId"] == plan.one(KMS_KEY, within=SECRETS_KEY).outputs["arn"]
     assert "secretString" in version.secret_inputs
     assert "PRIVATE KEY" in version.inputs["secretString"]
     assert plan.exports["databaseUserSecretArns"]["dba"] == secret.outputs["arn"]
@@ -286,16 +287,16 @@ def test_custom_roles_are_created_one_at_a_time_inherited_roles_first(plan_varia
 
 
 def test_secrets_key_rotates_and_is_protected_in_prod_only(plans):
-    prod_key, staging_key = plans("prod").one(KMS_KEY), plans("staging").one(KMS_KEY)
+    prod_key, staging_key = plans("prod").one(KMS_KEY, within=SECRETS_KEY), plans("staging").one(KMS_KEY, within=SECRETS_KEY)
     assert prod_key.inputs["enableKeyRotation"] is True
     assert prod_key.protect is True and staging_key.protect is False
-    assert plans("prod").one(KMS_ALIAS).inputs["name"] == "alias/payments/prod/mongodb-secrets"
+    assert plans("prod").one(KMS_ALIAS, within=SECRETS_KEY).inputs["name"] == "alias/payments/prod/mongodb-secrets"
 
 
 def test_an_existing_kms_key_replaces_the_stack_key(plan_variant):
     arn = "arn:aws:kms:us-east-1:111111111111:key/0d6f1e6c-7b1a-4c6e-9f55-1f1f7f1f1f1f"
     plan = plan_variant("prod", lambda config: config.__setitem__(key("secretsKmsKeyArn"), arn))
-    assert plan.of_type(KMS_KEY) == []
+    assert plan.of_type(KMS_KEY, within=SECRETS_KEY) == []
     assert {s.inputs["kmsKeyId"] for s in plan.of_type(SECRET)} == {arn}
 
 
@@ -306,7 +307,7 @@ def test_no_kms_key_or_secret_when_no_user_has_a_stored_credential(plan_variant)
 
     plan = plan_variant("prod", iam_only)
     assert plan.of_type(USER)
-    assert plan.of_type(KMS_KEY) == [] and plan.of_type(SECRET) == [] and plan.of_type(PASSWORD) == []
+    assert plan.of_type(KMS_KEY, within=SECRETS_KEY) == [] and plan.of_type(SECRET) == [] and plan.of_type(PASSWORD) == []
 
 
 def test_non_prod_secrets_can_be_deleted_sooner(plans):

@@ -60,8 +60,7 @@ def test_the_check_catches_a_staging_user_reusing_a_prod_iam_arn():
 
 
 def test_the_check_catches_a_staging_stack_that_claims_prod_usernames():
-    # The environment is part of every username, so reusing prod's names takes claiming to be prod.
-    config = stack_config("staging")
-    config[key("app")] = "payments"
-    config[key("environment")] = "prod"
+    # The environment is part of every username, so reusing prod's names takes claiming to be prod:
+    # here a staging stack file that is a copy of prod's.
+    config = stack_config("prod")
     assert "payments-prod-api" in shared_with_prod(load("prod"), load("staging", config))

@@ -1,0 +1,315 @@
+"""ProdCluster: a dedicated Atlas cluster with its backup schedule, compliance policy and maintenance window."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_mongodbatlas as atlas
+
+from .encryption import AtlasKmsEncryption
+
+TOKEN = "atlas:prod:ProdCluster"
+
+
+@dataclass(frozen=True)
+class RegionNodes:
+    """Nodes in one region; `atlas_region` is Atlas's form (US_EAST_1)."""
+
+    atlas_region: str
+    priority: int
+    electable_nodes: int
+    read_only_nodes: int = 0
+    analytics_nodes: int = 0
+
+
+@dataclass(frozen=True)
+class ComputeScaling:
+    max_tier: str
+    min_tier: str | None = None
+    """Unset: Atlas scales up only."""
+
+
+@dataclass(frozen=True)
+class SnapshotCopy:
+    atlas_region: str
+    frequencies: Sequence[str]
+    """hourly, daily, weekly, monthly: each copy is kept as long as its original."""
+    copy_oplogs: bool
+
+
+@dataclass(frozen=True)
+class BackupSchedule:
+    reference_hour_of_day: int = 3
+    reference_minute_of_hour: int = 0
+    restore_window_days: int | None = None
+    """Only with point-in-time restore."""
+    hourly_every_hours: int = 6
+    hourly_retain_days: int = 7
+    daily_retain_days: int = 7
+    weekly_day: int = 7
+    weekly_retain_weeks: int = 4
+    monthly_day: int = 1
+    monthly_retain_months: int = 12
+    copies: Sequence[SnapshotCopy] = ()
+
+    def retention(self, frequency: str) -> tuple[str, int]:
+        return {
+            "hourly": ("days", self.hourly_retain_days),
+            "daily": ("days", self.daily_retain_days),
+            "weekly": ("weeks", self.weekly_retain_weeks),
+            "monthly": ("months", self.monthly_retain_months),
+        }[frequency]
+
+
+@dataclass(frozen=True)
+class ComplianceContact:
+    """Who alone may ask MongoDB Support to change the Backup Compliance Policy."""
+
+    email: str
+    first_name: str
+    last_name: str
+
+
+@dataclass(frozen=True)
+class Maintenance:
+    day_of_week: int
+    """Atlas numbering: 1 = Sunday ... 7 = Saturday."""
+    hour_of_day: int
+    auto_defer: bool = False
+
+
+@dataclass(frozen=True)
+class ProdClusterArgs:
+    project_id: pulumi.Input[str]
+    name: str
+    tier: str
+    mongo_db_major_version: str
+    regions: Sequence[RegionNodes]
+    shards: int | None = None
+    """Unset: a replica set. A number: a sharded cluster with that many identical shards."""
+    disk_auto_scaling: bool = True
+    compute_scaling: ComputeScaling | None = None
+    backup_enabled: bool = True
+    pit_enabled: bool = True
+    backup: BackupSchedule | None = BackupSchedule()
+    compliance_contact: ComplianceContact | None = None
+    """Opt-in Backup Compliance Policy with the same schedule; it blocks deleting backups."""
+    kms_encryption: AtlasKmsEncryption | None = None
+    """Encrypt with the customer's KMS key; the cluster then waits for its EncryptionAtRest."""
+    maintenance: Maintenance | None = None
+    termination_protection: bool = True
+    minimum_tls: str = "TLS1_2"
+    redact_client_log_data: bool = True
+    tags: Mapping[str, str] = field(default_factory=dict)
+    protect: bool = True
+    """Refuse `pulumi destroy` and replacements of the cluster; keep its snapshots if it is deleted."""
+
+
+def _region_configs(args: ProdClusterArgs) -> list[atlas.AdvancedClusterReplicationSpecRegionConfigArgs]:
+    compute = args.compute_scaling
+    auto_scaling = atlas.AdvancedClusterReplicationSpecRegionConfigAutoScalingArgs(
+        disk_gb_enabled=args.disk_auto_scaling,
+        compute_enabled=compute is not None,
+        compute_max_instance_size=compute.max_tier if compute else None,
+        compute_scale_down_enabled=bool(compute and compute.min_tier) if compute else None,
+        compute_min_instance_size=compute.min_tier if compute else None,
+    )
+    # Atlas wants region configs by descending priority, ties in reverse alphabetical order:
+    # sorting here keeps the order of the stack file's list from mattering.
+    ordered = sorted(args.regions, key=lambda r: (r.priority, r.atlas_region), reverse=True)
+    configs = []
+    for region in ordered:
+        configs.append(
+            atlas.AdvancedClusterReplicationSpecRegionConfigArgs(
+                provider_name="AWS",
+                region_name=region.atlas_region,
+                priority=region.priority,
+                electable_specs=atlas.AdvancedClusterReplicationSpecRegionConfigElectableSpecsArgs(
+                    instance_size=args.tier, node_count=region.electable_nodes
+                )
+                if region.electable_nodes
+                else None,
+                read_only_specs=atlas.AdvancedClusterReplicationSpecRegionConfigReadOnlySpecsArgs(
+                    instance_size=args.tier, node_count=region.read_only_nodes
+                )
+                if region.read_only_nodes
+                else None,
+                analytics_specs=atlas.AdvancedClusterReplicationSpecRegionConfigAnalyticsSpecsArgs(
+                    instance_size=args.tier, node_count=region.analytics_nodes
+                )
+                if region.analytics_nodes
+                else None,
+                auto_scaling=auto_scaling,
+            )
+        )
+    return configs
+
+
+def _policy_items(schedule: BackupSchedule) -> dict[str, Any]:
+    """The four policy items, in the shape both CloudBackupSchedule and BackupCompliancePolicy take."""
+    return {
+        "policy_item_hourly": {
+            "frequency_interval": schedule.hourly_every_hours,
+            "retention_unit": "days",
+            "retention_value": schedule.hourly_retain_days,
+        },
+        "policy_item_daily": {"frequency_interval": 1, "retention_unit": "days", "retention_value": schedule.daily_retain_days},
+        "policy_item_weeklies": [
+            {
+                "frequency_interval": schedule.weekly_day,
+                "retention_unit": "weeks",
+                "retention_value": schedule.weekly_retain_weeks,
+            }
+        ],
+        "policy_item_monthlies": [
+            {
+                "frequency_interval": schedule.monthly_day,
+                "retention_unit": "months",
+                "retention_value": schedule.monthly_retain_months,
+            }
+        ],
+    }
+
+
+def private_endpoint_srv(connection_strings: Any, endpoint_ids: Sequence[str]) -> str | None:
+    """The private-endpoint SRV string served through all of `endpoint_ids`, or None until Atlas lists it.
+
+    Atlas returns `connection_strings.private_endpoints` only once an endpoint is available in
+    every region that has nodes; each entry names the endpoints it goes through.
+    """
+    wanted = set(endpoint_ids)
+    for entry in (getattr(connection_strings, "private_endpoints", None) or []) if wanted else []:
+        through = {e.endpoint_id for e in (entry.endpoints or [])}
+        if wanted <= through:
+            srv: str | None = entry.srv_connection_string
+            return srv
+    return None
+
+
+class ProdCluster(pulumi.ComponentResource):
+    """A dedicated Atlas cluster on AWS with backups, safe defaults and optional customer-key encryption."""
+
+    cluster_name: pulumi.Output[str]
+    cluster_id: pulumi.Output[str]
+    standard_srv: pulumi.Output[str | None]
+    connection_strings: pulumi.Output[Any]
+    """Raw `connection_strings` (incl. `private_endpoints` once PrivateLink endpoints exist)."""
+
+    def private_srv_for(self, endpoint_ids: pulumi.Input[Sequence[str]]) -> pulumi.Output[str | None]:
+        """SRV string for clients that connect through these VPC endpoints (PrivateLink)."""
+        return pulumi.Output.all(self.connection_strings, endpoint_ids).apply(lambda args: private_endpoint_srv(*args))
+
+    def __init__(self, name: str, args: ProdClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(TOKEN, name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        kms = args.kms_encryption
+        # EncryptionAtRest must be configured before a cluster asks for it; its project_id output
+        # carries that wait as a data dependency (no depends_on needed).
+        project_id = kms.project_id if kms is not None else args.project_id
+
+        region_configs = _region_configs(args)
+        replication_specs = [
+            atlas.AdvancedClusterReplicationSpecArgs(region_configs=region_configs) for _ in range(args.shards or 1)
+        ]
+        cluster = atlas.AdvancedCluster(
+            f"{name}-db",
+            project_id=project_id,
+            name=args.name,
+            cluster_type="SHARDED" if args.shards else "REPLICASET",
+            mongo_db_major_version=args.mongo_db_major_version,
+            replication_specs=replication_specs,
+            backup_enabled=args.backup_enabled,
+            pit_enabled=args.pit_enabled,
+            # Snapshots outlive the cluster if it is ever deleted (prod).
+            retain_backups_enabled=args.protect or None,
+            encryption_at_rest_provider="AWS" if kms is not None else None,
+            termination_protection_enabled=args.termination_protection,
+            redact_client_log_data=args.redact_client_log_data,
+            advanced_configuration=atlas.AdvancedClusterAdvancedConfigurationArgs(minimum_enabled_tls_protocol=args.minimum_tls),
+            # Auto-scaled sizes otherwise show up as drift on every `pulumi up`.
+            use_effective_fields=True,
+            # A create that outlives its timeout is left alone in prod instead of deleted.
+            delete_on_create_timeout=False if args.protect else None,
+            tags=dict(args.tags),
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+        )
+
+        if args.backup_enabled and args.backup is not None:
+            schedule = args.backup
+            copy_settings = [
+                atlas.CloudBackupScheduleCopySettingArgs(
+                    cloud_provider="AWS",
+                    region_name=copy.atlas_region,
+                    zone_id=cluster.replication_specs.apply(lambda specs: specs[0].zone_id),
+                    should_copy_oplogs=copy.copy_oplogs,
+                    copy_policy_items=[
+                        atlas.CloudBackupScheduleCopySettingCopyPolicyItemArgs(
+                            frequency_type=frequency,
+                            retention_unit=schedule.retention(frequency)[0],
+                            retention_value=schedule.retention(frequency)[1],
+                        )
+                        for frequency in copy.frequencies
+                    ],
+                )
+                for copy in schedule.copies
+            ]
+            self.backup_schedule = atlas.CloudBackupSchedule(
+                f"{name}-backup-schedule",
+                project_id=cluster.project_id,
+                cluster_name=cluster.name,
+                reference_hour_of_day=schedule.reference_hour_of_day,
+                reference_minute_of_hour=schedule.reference_minute_of_hour,
+                restore_window_days=schedule.restore_window_days if args.pit_enabled else None,
+                update_snapshots=False,
+                # `frequencies` is deprecated; copy-policy items are the current mode.
+                copy_policy_items_enabled=True if copy_settings else None,
+                copy_settings=copy_settings or None,
+                # With a Backup Compliance Policy Atlas refuses to delete the schedule; letting
+                # the provider forget it instead keeps `pulumi destroy` of the cluster possible.
+                skip_destroy=True if args.compliance_contact else None,
+                **_policy_items(schedule),
+                opts=child,
+            )
+
+        if args.compliance_contact is not None and args.backup is not None:
+            contact = args.compliance_contact
+            self.compliance_policy = atlas.BackupCompliancePolicy(
+                f"{name}-compliance",
+                project_id=project_id,
+                authorized_email=contact.email,
+                authorized_user_first_name=contact.first_name,
+                authorized_user_last_name=contact.last_name,
+                pit_enabled=args.pit_enabled,
+                restore_window_days=args.backup.restore_window_days if args.pit_enabled else None,
+                encryption_at_rest_enabled=kms is not None,
+                copy_protection_enabled=bool(args.backup.copies),
+                **_policy_items(args.backup),
+                opts=child,
+            )
+
+        if args.maintenance is not None:
+            self.maintenance_window = atlas.MaintenanceWindow(
+                f"{name}-maintenance",
+                project_id=args.project_id,
+                day_of_week=args.maintenance.day_of_week,
+                hour_of_day=args.maintenance.hour_of_day,
+                auto_defer_once_enabled=args.maintenance.auto_defer,
+                opts=child,
+            )
+
+        self.cluster = cluster
+        self.cluster_name = cluster.name
+        self.cluster_id = cluster.cluster_id
+        self.connection_strings = cluster.connection_strings
+        self.standard_srv = cluster.connection_strings.apply(lambda strings: strings.standard_srv if strings else None)
+        self.register_outputs(
+            {
+                "cluster_name": self.cluster_name,
+                "cluster_id": self.cluster_id,
+                "standard_srv": self.standard_srv,
+                "connection_strings": self.connection_strings,
+            }
+        )

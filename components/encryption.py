@@ -1,0 +1,260 @@
+"""AtlasKmsEncryption: encryption at rest for an Atlas project with the customer's own AWS KMS key.
+
+The chain Atlas needs, in order:
+CloudProviderAccessSetup (Atlas names its AWS account and an external id)
+-> IAM role trusting that account with that external id
+-> KMS key whose policy names the role (or an existing key)
+-> least-privilege role policy on the key
+-> CloudProviderAccessAuthorization (Atlas assumes the role)
+-> EncryptionAtRest (Atlas checks it can use the key).
+A cluster created with `encryption_at_rest_provider="AWS"` must wait for the last step: give it
+`AtlasKmsEncryption.project_id`, which is an output of the EncryptionAtRest resource.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_mongodbatlas as atlas
+
+TOKEN = "atlas:prod:AtlasKmsEncryption"
+
+# What Atlas calls on the key: the Atlas provider's own example grants the role exactly these
+# (terraform-provider-mongodbatlas examples/mongodbatlas_encryption_at_rest/aws/atlas-cluster/aws-roles.tf).
+ATLAS_KEY_ACTIONS = ("kms:Encrypt", "kms:Decrypt", "kms:DescribeKey")
+# The AWS console's default key-administrator and key-user statements.
+KEY_ADMIN_ACTIONS = (
+    "kms:Create*",
+    "kms:Describe*",
+    "kms:Enable*",
+    "kms:List*",
+    "kms:Put*",
+    "kms:Update*",
+    "kms:Revoke*",
+    "kms:Disable*",
+    "kms:Get*",
+    "kms:Delete*",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:ScheduleKeyDeletion",
+    "kms:CancelKeyDeletion",
+    "kms:RotateKeyOnDemand",
+)
+KEY_USER_ACTIONS = ("kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey")
+
+# KMS refuses a key policy naming a principal it can't see yet, and the AWS provider retries
+# CreateKey until IAM has propagated the new role (default 2 minutes). A longer window turns the
+# key into the gate that holds the rest of the chain until IAM has caught up.
+KEY_CREATE_TIMEOUT = "10m"
+
+
+@dataclass(frozen=True)
+class AtlasKmsEncryptionArgs:
+    project_id: pulumi.Input[str]
+    key_region: str
+    """AWS region of the key (AWS form, e.g. us-east-1); Atlas gets its own form (US_EAST_1)."""
+    existing_key_arn: str | None = None
+    """Use this key instead of creating one; its policy must let the Atlas role use it."""
+    key_admin_arns: Sequence[str] = ()
+    key_user_arns: Sequence[str] = ()
+    deletion_window_days: int = 30
+    rotation_period_days: int = 365
+    tags: Mapping[str, str] = field(default_factory=dict)
+    protect: bool = True
+    """Refuse `pulumi destroy` and replacements of the created key."""
+    retain_key_on_delete: bool = True
+    """If the key leaves the program anyway, leave it in AWS: snapshots encrypted with it stay readable."""
+
+
+def atlas_region(aws_region: str) -> str:
+    return aws_region.upper().replace("-", "_")
+
+
+def account_of(arn: str) -> str:
+    return arn.split(":")[4]
+
+
+def key_id_of(key_arn: str) -> str:
+    return key_arn.split("key/", 1)[1]
+
+
+def key_policy(atlas_role_arn: str, admin_arns: Sequence[str], user_arns: Sequence[str]) -> str:
+    """The created key's policy: who may administer it, who may use it, and the Atlas role."""
+    statements: list[dict[str, Any]] = [
+        # AWS's default first statement: without it a key whose admins all vanish can never be
+        # managed again (AWS also refuses such a policy at creation, the "lockout safety check").
+        {
+            "Sid": "EnableIamPoliciesOfTheAccount",
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{account_of(atlas_role_arn)}:root"},
+            "Action": "kms:*",
+            "Resource": "*",
+        },
+        {
+            "Sid": "KeyAdministrators",
+            "Effect": "Allow",
+            "Principal": {"AWS": list(admin_arns)},
+            "Action": list(KEY_ADMIN_ACTIONS),
+            "Resource": "*",
+        },
+        {
+            "Sid": "AtlasEncryptionAtRest",
+            "Effect": "Allow",
+            "Principal": {"AWS": atlas_role_arn},
+            "Action": list(ATLAS_KEY_ACTIONS),
+            "Resource": "*",
+        },
+    ]
+    if user_arns:
+        statements.append(
+            {
+                "Sid": "KeyUsers",
+                "Effect": "Allow",
+                "Principal": {"AWS": list(user_arns)},
+                "Action": list(KEY_USER_ACTIONS),
+                "Resource": "*",
+            }
+        )
+    return json.dumps({"Version": "2012-10-17", "Statement": statements})
+
+
+def trust_policy(atlas_account_arn: str, external_id: str) -> str:
+    """Only Atlas's AWS account, and only with this project's external id, may assume the role."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"AWS": atlas_account_arn},
+                    "Action": "sts:AssumeRole",
+                    "Condition": {"StringEquals": {"sts:ExternalId": external_id}},
+                }
+            ],
+        }
+    )
+
+
+def key_access_policy(key_arn: str) -> str:
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": list(ATLAS_KEY_ACTIONS), "Resource": key_arn}],
+        }
+    )
+
+
+class AtlasKmsEncryption(pulumi.ComponentResource):
+    """Atlas project encryption at rest with a customer-managed AWS KMS key."""
+
+    project_id: pulumi.Output[str]
+    """The project id, as an output of EncryptionAtRest: clusters that use it wait for encryption."""
+    key_arn: pulumi.Output[str]
+    role_arn: pulumi.Output[str]
+    encryption_at_rest_id: pulumi.Output[str]
+
+    def __init__(self, name: str, args: AtlasKmsEncryptionArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(TOKEN, name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+
+        access = atlas.CloudProviderAccessSetup(
+            f"{name}-atlas-access", project_id=args.project_id, provider_name="AWS", opts=child
+        )
+        atlas_aws = access.aws_configs.apply(lambda configs: configs[0])
+        role = aws.iam.Role(
+            f"{name}-atlas-role",
+            description="Assumed by MongoDB Atlas to use the project's encryption-at-rest KMS key",
+            assume_role_policy=pulumi.Output.all(
+                atlas_aws.apply(lambda c: c.atlas_aws_account_arn),
+                atlas_aws.apply(lambda c: c.atlas_assumed_role_external_id),
+            ).apply(lambda values: trust_policy(*values)),
+            tags=dict(args.tags),
+            opts=child,
+        )
+
+        if args.existing_key_arn:
+            key_arn: pulumi.Output[str] = pulumi.Output.from_input(args.existing_key_arn)
+            key_id: pulumi.Output[str] = pulumi.Output.from_input(key_id_of(args.existing_key_arn))
+        else:
+            # The policy names the role, so the key waits for it: that is a data dependency, and
+            # it also makes the key's create wait out IAM propagation (see KEY_CREATE_TIMEOUT).
+            key = aws.kms.Key(
+                f"{name}-key",
+                description="MongoDB Atlas encryption at rest",
+                region=args.key_region,
+                enable_key_rotation=True,
+                rotation_period_in_days=args.rotation_period_days,
+                deletion_window_in_days=args.deletion_window_days,
+                policy=role.arn.apply(lambda arn: key_policy(arn, args.key_admin_arns, args.key_user_arns)),
+                tags=dict(args.tags),
+                opts=pulumi.ResourceOptions(
+                    parent=self,
+                    protect=args.protect,
+                    retain_on_delete=args.retain_key_on_delete,
+                    custom_timeouts=pulumi.CustomTimeouts(create=KEY_CREATE_TIMEOUT),
+                ),
+            )
+            key_arn, key_id = key.arn, key.key_id
+            # A readable handle for operators (console, CLI, decommissioning); Atlas uses the key id.
+            # It stays with a retained key, so the key can still be found after the stack is gone.
+            aws.kms.Alias(
+                f"{name}-key-alias",
+                name=f"alias/{name}-atlas",
+                target_key_id=key.key_id,
+                region=args.key_region,
+                opts=pulumi.ResourceOptions(parent=self, retain_on_delete=args.retain_key_on_delete),
+            )
+
+        key_access = aws.iam.RolePolicy(
+            f"{name}-key-access",
+            role=role.id,
+            policy=key_arn.apply(key_access_policy),
+            opts=child,
+        )
+
+        # No output of the role policy feeds the authorization, yet Atlas must not find the role
+        # without its key permissions. This single explicit edge orders it (and EncryptionAtRest,
+        # which reads the authorization's role_id) after the policy, and gives IAM a little more
+        # time to propagate the trust policy before Atlas's first AssumeRole; the provider itself
+        # retries CANNOT_ASSUME_ROLE three times, 10 s apart.
+        authorization = atlas.CloudProviderAccessAuthorization(
+            f"{name}-authorization",
+            project_id=args.project_id,
+            role_id=access.role_id,
+            aws=atlas.CloudProviderAccessAuthorizationAwsArgs(iam_assumed_role_arn=role.arn),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[key_access]),
+        )
+
+        # The provider retries this create for 3 minutes on CANNOT_ASSUME_ROLE,
+        # INVALID_AWS_CREDENTIALS and CLOUD_PROVIDER_ACCESS_ROLE_NOT_AUTHORIZED (IAM propagation).
+        encryption = atlas.EncryptionAtRest(
+            f"{name}-encryption-at-rest",
+            project_id=args.project_id,
+            aws_kms_config=atlas.EncryptionAtRestAwsKmsConfigArgs(
+                enabled=True,
+                customer_master_key_id=key_id,
+                region=atlas_region(args.key_region),
+                role_id=authorization.role_id,
+            ),
+            # Dedicated search nodes, if the project ever gets them, use the same key.
+            enabled_for_search_nodes=True,
+            opts=child,
+        )
+
+        self.project_id = encryption.project_id
+        self.key_arn = key_arn
+        self.role_arn = role.arn
+        self.encryption_at_rest_id = encryption.id
+        self.register_outputs(
+            {
+                "project_id": self.project_id,
+                "key_arn": self.key_arn,
+                "role_arn": self.role_arn,
+                "encryption_at_rest_id": self.encryption_at_rest_id,
+            }
+        )
