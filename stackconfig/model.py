@@ -12,6 +12,7 @@ from typing import Literal, Optional
 from pydantic import field_validator
 
 from .base import StackModel, invalid, pattern_str, unique
+from .network import Network
 from .project import AtlasId, Federation, ProjectSettings, TeamAccess
 
 Environment = Literal["prod", "staging", "dev"]
@@ -60,6 +61,8 @@ class StackConfig(StackModel):
     """Existing Atlas teams and their roles on this project."""
     federation: Optional[Federation] = None
     """Identity-provider groups mapped to project roles through Atlas federated authentication."""
+    network: Network = {}  # type: ignore[assignment]  # a dict, so prod's "needs a private endpoint" check runs when the key is absent
+    """Who may connect: commented IP access-list entries and AWS PrivateLink endpoints."""
 
     @property
     def is_prod(self) -> bool:
