@@ -62,3 +62,70 @@ project = ProdProject(prefix, project_args(cfg))
 pulumi.export("environment", cfg.environment)
 pulumi.export("projectId", project.project_id)
 pulumi.export("projectName", project.project_name)
+
+
+# --- Network access: commented IP access list and AWS PrivateLink (docs/network.md) ---
+from components.access_list import AccessListEntry, IpAccessList, IpAccessListArgs  # noqa: E402
+from components.private_endpoint import AllowedSource, EndpointVpc, PrivateEndpoint, PrivateEndpointArgs  # noqa: E402
+from stackconfig.network import PrivateEndpointRegion  # noqa: E402
+
+
+def access_list_args(cfg: StackConfig, project_id: pulumi.Input[str]) -> IpAccessListArgs:
+    return IpAccessListArgs(
+        project_id=project_id,
+        entries=[
+            AccessListEntry(
+                comment=e.comment, ip_address=e.ip_address, cidr_block=e.cidr_block, aws_security_group=e.aws_security_group
+            )
+            for e in cfg.network.access_list
+        ],
+    )
+
+
+def private_endpoint_args(cfg: StackConfig, region: PrivateEndpointRegion, project_id: pulumi.Input[str]) -> PrivateEndpointArgs:
+    return PrivateEndpointArgs(
+        project_id=project_id,
+        region=region.region,
+        vpcs=[
+            EndpointVpc(
+                key=vpc.name,
+                vpc_id=vpc.vpc_id,
+                subnet_ids=vpc.subnet_ids,
+                allowed_sources=[
+                    AllowedSource(
+                        key=s.source, description=s.description, security_group_id=s.security_group_id, cidr_block=s.cidr_block
+                    )
+                    for s in vpc.allowed_sources
+                ],
+                security_group_id=vpc.security_group_id,
+            )
+            for vpc in region.vpcs
+        ],
+        # Wired to the cluster's connection_strings once the cluster exists in this program.
+        cluster_connection_strings=None,
+        tags={"environment": cfg.environment, "application": cfg.app, "managed-by": "pulumi"},
+        protect=cfg.is_prod,
+    )
+
+
+if cfg.network.access_list:
+    access_list = IpAccessList(f"{prefix}-access", access_list_args(cfg, project.project_id))
+    pulumi.export("accessListEntries", [e.comment for e in cfg.network.access_list])
+
+private_endpoints = {
+    r.region: PrivateEndpoint(f"{prefix}-privatelink-{r.region}", private_endpoint_args(cfg, r, project.project_id))
+    for r in cfg.network.private_endpoints
+}
+if private_endpoints:
+    pulumi.export(
+        "privateEndpoints",
+        {
+            region: {
+                "endpointServiceName": pe.endpoint_service_name,
+                "endpointServiceId": pe.endpoint_service_id,
+                "vpcEndpointIds": pe.vpc_endpoint_ids,
+                "privateSrv": pe.private_srv,
+            }
+            for region, pe in private_endpoints.items()
+        },
+    )
