@@ -20,6 +20,9 @@ from .base import StackModel, invalid, pattern_str, unique
 
 IPNetwork = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
 
+# Errors about a value use the loader's kinds `invalid_format` (unreadable, misaligned) and
+# `not_allowed` (a range this program refuses): their messages already quote the value.
+
 # Atlas access lists and security-group rules both take ranges; anything wider than these is
 # "most of the internet" and always a typo or a shortcut, never a client.
 WIDEST_PREFIX = {4: 8, 6: 32}
@@ -56,7 +59,7 @@ def _limit_check(network: IPNetwork, written: str) -> None:
     """Refuse ranges that open the cluster to the internet or to most of it."""
     if network.prefixlen == 0:
         raise invalid(
-            "open_to_internet",
+            "not_allowed",
             f"{written!r} allows every address on the internet; list the application servers', bastions' "
             "and tools' own addresses or CIDRs instead (or use a private endpoint)",
         )
@@ -64,7 +67,7 @@ def _limit_check(network: IPNetwork, written: str) -> None:
     version, prefix = (4, network.prefixlen - 96) if mapped else (network.version, network.prefixlen)
     if prefix < WIDEST_PREFIX[version]:
         raise invalid(
-            "range_too_wide",
+            "not_allowed",
             f"{written!r} is wider than /{WIDEST_PREFIX[version]} (IPv{version}); "
             f"list narrower ranges that hold only your own servers (e.g. a /16 or /24)",
         )
@@ -73,26 +76,34 @@ def _limit_check(network: IPNetwork, written: str) -> None:
 def _address_check(address: Union[ipaddress.IPv4Address, ipaddress.IPv6Address], written: str) -> None:
     if address.is_unspecified:
         raise invalid(
-            "open_to_internet",
+            "not_allowed",
             f"{written!r} is the unspecified address (it stands for any address); write a server's own address",
         )
     if address.is_loopback or address.is_multicast or address.is_link_local:
-        raise invalid("not_a_client", f"{written!r} is a loopback, multicast or link-local address, never a client of Atlas")
+        raise invalid("not_allowed", f"{written!r} is a loopback, multicast or link-local address, never a client of Atlas")
 
 
 def parse_cidr(value: str) -> IPNetwork:
     """A CIDR range with the safety limits applied; raises a validation error that says the fix."""
     text = value.strip()
     if "/" not in text:
-        raise invalid("invalid_cidr", f"{value!r} has no prefix length; write it as {text}/32 (or use ipAddress for one address)")
+        try:
+            single = ipaddress.ip_address(text)
+        except ValueError:
+            single = None
+        if single is not None:
+            raise invalid(
+                "invalid_format",
+                f"{value!r} has no prefix length; write it as {single}/{single.max_prefixlen} (or use ipAddress for one address)",
+            )
     try:
         network = ipaddress.ip_network(text, strict=False)
     except ValueError:
-        raise invalid("invalid_cidr", f"{value!r} is not a CIDR block; write an address and prefix length (e.g. 10.20.0.0/16)")
+        raise invalid("invalid_format", f"{value!r} is not a CIDR block; write an address and prefix length (e.g. 10.20.0.0/16)")
     _limit_check(network, value)
     if ipaddress.ip_interface(text).ip != network.network_address:
         raise invalid(
-            "host_bits_set",
+            "invalid_format",
             f"{value!r} has host bits set; its network address is {network}: write {network} "
             "(or the single address with ipAddress)",
         )
@@ -105,11 +116,11 @@ def parse_address(value: str) -> IPNetwork:
     """A single address, as the /32 (or /128) network it stands for."""
     text = value.strip()
     if "/" in text:
-        raise invalid("invalid_address", f"{value!r} is a range, not one address; put it under cidrBlock instead")
+        raise invalid("invalid_format", f"{value!r} is a range, not one address; put it under cidrBlock instead")
     try:
         address = ipaddress.ip_address(text)
     except ValueError:
-        raise invalid("invalid_address", f"{value!r} is not an IP address; write one IPv4 or IPv6 address (e.g. 203.0.113.10)")
+        raise invalid("invalid_format", f"{value!r} is not an IP address; write one IPv4 or IPv6 address (e.g. 203.0.113.10)")
     _address_check(address, value)
     return ipaddress.ip_network(address)
 
@@ -261,7 +272,7 @@ class PrivateEndpointRegion(StackModel):
     @classmethod
     def _aws_form(cls, value: Any) -> Any:
         if isinstance(value, str) and re.fullmatch(r"[A-Z]{2}(_GOV)?_[A-Z]+_[1-9]", value):
-            raise invalid("atlas_region_form", f"{value!r} is Atlas's form; write AWS's: {value.lower().replace('_', '-')}")
+            raise invalid("invalid_format", f"{value!r} is Atlas's form; write AWS's: {value.lower().replace('_', '-')}")
         return value
 
     @field_validator("vpcs")
