@@ -52,7 +52,9 @@ class IpAccessList(pulumi.ComponentResource):
         for entry in args.entries:
             sources = [s for s in (entry.ip_address, entry.cidr_block, entry.aws_security_group) if s is not None]
             if len(sources) != 1:
-                raise ValueError(f"access-list entry {entry.comment!r} needs exactly one of ip_address, cidr_block, aws_security_group")
+                raise ValueError(
+                    f"access-list entry {entry.comment!r} needs exactly one of ip_address, cidr_block, aws_security_group"
+                )
             if not entry.comment.strip():
                 raise ValueError(f"access-list entry {entry.key!r} needs a comment saying why it exists")
             child = f"{name}-{_slug(entry.key)}"

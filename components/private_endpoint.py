@@ -147,7 +147,9 @@ class PrivateEndpoint(pulumi.ComponentResource):
 
         for vpc in args.vpcs:
             prefix = f"{name}-{_slug(vpc.key)}"
-            group_id = self._security_group(prefix, vpc, args.region, tags) if vpc.security_group_id is None else vpc.security_group_id
+            group_id = (
+                self._security_group(prefix, vpc, args.region, tags) if vpc.security_group_id is None else vpc.security_group_id
+            )
             security_group_ids[vpc.key] = pulumi.Output.from_input(group_id)
             endpoint = aws.ec2.VpcEndpoint(
                 f"{prefix}-vpce",
@@ -181,9 +183,7 @@ class PrivateEndpoint(pulumi.ComponentResource):
             linked = {key: link.endpoint_service_id for key, link in self.links.items()}
             self.private_srv = pulumi.Output.all(
                 pulumi.Output.from_input(args.cluster_connection_strings), pulumi.Output.from_input(linked)
-            ).apply(
-                lambda pair: private_srv_by_endpoint(pair[0], pair[1])
-            )
+            ).apply(lambda pair: private_srv_by_endpoint(pair[0], pair[1]))
         self.register_outputs(
             {
                 "endpoint_service_name": self.endpoint_service_name,

@@ -11,9 +11,16 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Annotated, Any, Callable, Iterable, Optional, Union
+from typing import Annotated, Any, Callable, Optional, Union
 
-from pydantic import Field, StringConstraints, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    Field,
+    StringConstraints,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from .base import StackModel, invalid, pattern_str, unique
@@ -107,8 +114,10 @@ def parse_cidr(value: str) -> IPNetwork:
             f"{value!r} has host bits set; its network address is {network}: write {network} "
             "(or the single address with ipAddress)",
         )
-    if network.num_addresses == 1:
-        _address_check(network.network_address, value)
+    if network.network_address.is_unspecified:
+        raise invalid("not_allowed", f'{value!r} starts at the unspecified address ("this network"), never a client of Atlas')
+    if network.is_loopback or network.is_multicast or network.is_link_local:
+        raise invalid("not_allowed", f"{value!r} is a loopback, multicast or link-local range, never a client of Atlas")
     return network
 
 
@@ -128,12 +137,13 @@ def parse_address(value: str) -> IPNetwork:
 def _exactly_one(model: StackModel, fields: tuple[str, ...], what: str) -> str:
     given = [f for f in fields if getattr(model, f) is not None]
     aliases = [type(model).model_fields[f].alias or f for f in fields]
-    if len(given) != 1:
+    if not given:
+        raise invalid("exactly_one", f"{what} needs one of {', '.join(aliases)}; add the source it stands for")
+    if len(given) > 1:
+        written = ", ".join(type(model).model_fields[f].alias or f for f in given)
         raise invalid(
             "exactly_one",
-            f"{what} needs exactly one of {', '.join(aliases)}"
-            + (f"; it has {', '.join(type(model).model_fields[f].alias or f for f in given)}" if given else "")
-            + "; split it into one entry per source",
+            f"{what} needs exactly one of {', '.join(aliases)}; it has {written}: split it into one entry per source",
         )
     return given[0]
 
@@ -247,7 +257,8 @@ class EndpointVpc(StackModel):
     @field_validator("allowed_sources", mode="wrap")
     @classmethod
     def _unique_sources(cls, value: Any, handler: Callable[[Any], list[AllowedSource]]) -> list[AllowedSource]:
-        return _with_duplicates(value, handler, _raw_source_key(("securityGroupId", "security_group_id"), ("cidrBlock", "cidr_block")), "source")
+        key = _raw_source_key(("securityGroupId", "security_group_id"), ("cidrBlock", "cidr_block"))
+        return _with_duplicates(value, handler, key, "source", "keep one rule per source")
 
     @model_validator(mode="after")
     def _one_way_in(self) -> "EndpointVpc":
@@ -301,8 +312,10 @@ class Network(StackModel):
     @field_validator("access_list", mode="wrap")
     @classmethod
     def _unique_entries(cls, value: Any, handler: Callable[[Any], list[AccessListEntry]]) -> list[AccessListEntry]:
-        key = _raw_source_key(("ipAddress", "ip_address"), ("cidrBlock", "cidr_block"), ("awsSecurityGroup", "aws_security_group"))
-        return _with_duplicates(value, handler, key, "access-list entry")
+        key = _raw_source_key(
+            ("ipAddress", "ip_address"), ("cidrBlock", "cidr_block"), ("awsSecurityGroup", "aws_security_group")
+        )
+        return _with_duplicates(value, handler, key, "access-list entry", "keep one entry and merge the comments")
 
     @field_validator("private_endpoints")
     @classmethod
@@ -333,13 +346,6 @@ class Network(StackModel):
             )
         return self
 
-    def sources(self) -> Iterable[str]:
-        """Every network source this stack names (ranges canonical, ids as written)."""
-        yield from (e.source for e in self.access_list)
-        for region in self.private_endpoints:
-            for vpc in region.vpcs:
-                yield from (s.source for s in vpc.allowed_sources)
-
 
 def _raw_source_key(*fields: tuple[str, str]) -> Callable[[Any], Optional[str]]:
     """Identity of a not-yet-validated entry, or None when it will fail validation on its own."""
@@ -347,10 +353,11 @@ def _raw_source_key(*fields: tuple[str, str]) -> Callable[[Any], Optional[str]]:
     def key(raw: Any) -> Optional[str]:
         if not isinstance(raw, dict):
             return None
-        given = [(alias, raw.get(alias, raw.get(name))) for alias, name in fields if raw.get(alias, raw.get(name)) is not None]
+        given = [(alias, raw.get(alias, raw.get(name))) for alias, name in fields]
+        given = [(alias, value) for alias, value in given if value is not None]
         if len(given) != 1 or not isinstance(given[0][1], str):
             return None
-        alias, value = given[0]
+        alias, value = given[0][0], str(given[0][1])
         try:
             if alias == "ipAddress":
                 return str(parse_address(value))
@@ -363,7 +370,9 @@ def _raw_source_key(*fields: tuple[str, str]) -> Callable[[Any], Optional[str]]:
     return key
 
 
-def _with_duplicates(value: Any, handler: Callable[[Any], list[Any]], key: Callable[[Any], Optional[str]], what: str) -> list[Any]:
+def _with_duplicates(
+    value: Any, handler: Callable[[Any], list[Any]], key: Callable[[Any], Optional[str]], what: str, fix: str
+) -> list[Any]:
     """Validate a list and refuse repeated sources, reporting duplicates together with entry errors.
 
     A plain after-validator would only run once every entry is valid, so a stack with both an open
@@ -381,8 +390,7 @@ def _with_duplicates(value: Any, handler: Callable[[Any], list[Any]], key: Calla
                     InitErrorDetails(
                         type=PydanticCustomError(
                             "duplicate",
-                            f"{what} {identity} repeats [{seen[identity]}] (an address and its /32 are the same entry); "
-                            "keep one entry and merge the comments",
+                            f"{what} {identity} repeats [{seen[identity]}] (an address and its /32 are the same); {fix}",
                         ),
                         loc=(index,),
                         input=raw,

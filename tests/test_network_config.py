@@ -70,8 +70,10 @@ def test_stack_with_open_range_misaligned_cidr_and_twin_entry_fails_once_naming_
 @pytest.mark.parametrize("spelling", ["::/0", "::0/0", "0:0::/0", "0:0:0:0:0:0:0:0/0", " 0.0.0.0/0 "])
 def test_open_range_is_refused_however_spelled(spelling):
     found = problems("staging", set_access_list({"cidrBlock": spelling, "comment": "everyone"}))
-    assert found == [f"{NETWORK}.accessList[0].cidrBlock: {spelling!r} allows every address on the internet; "
-                     "list the application servers', bastions' and tools' own addresses or CIDRs instead (or use a private endpoint)"]
+    assert found == [
+        f"{NETWORK}.accessList[0].cidrBlock: {spelling!r} allows every address on the internet; "
+        "list the application servers', bastions' and tools' own addresses or CIDRs instead (or use a private endpoint)"
+    ]
 
 
 @pytest.mark.parametrize(
@@ -88,6 +90,9 @@ def test_open_range_is_refused_however_spelled(spelling):
         ({"ipAddress": "203.0.113.300"}, "'203.0.113.300' is not an IP address"),
         ({"ipAddress": "203.0.113.0/24"}, "is a range, not one address; put it under cidrBlock"),
         ({"ipAddress": "127.0.0.1"}, "loopback, multicast or link-local"),
+        ({"cidrBlock": "127.0.0.0/8"}, "'127.0.0.0/8' is a loopback, multicast or link-local range"),
+        ({"cidrBlock": "0.0.0.0/8"}, "'0.0.0.0/8' starts at the unspecified address"),
+        ({"cidrBlock": "0.0.0.0/32"}, "'0.0.0.0/32' starts at the unspecified address"),
         ({"cidrBlock": "2001:db8::1/64"}, "has host bits set; its network address is 2001:db8::/64"),
         ({"awsSecurityGroup": "sg-12"}, "'sg-12' is not a security group id"),
     ],
@@ -111,10 +116,22 @@ def test_blank_comment_is_refused():
     assert found[0].startswith(f"{NETWORK}.accessList[0].comment: String should have at least 3 characters")
 
 
+def test_entry_without_a_source_is_refused():
+    found = problems("staging", set_access_list({"comment": "forgotten-address"}))
+    assert found == [
+        f"{NETWORK}.accessList[0]: an access-list entry needs one of ipAddress, cidrBlock, awsSecurityGroup; "
+        "add the source it stands for"
+    ]
+
+
 def test_entry_with_two_sources_is_refused():
-    found = problems("staging", set_access_list({"ipAddress": "198.51.100.10", "cidrBlock": "198.51.100.0/24", "comment": "x-y-z"}))
-    assert found == [f"{NETWORK}.accessList[0]: an access-list entry needs exactly one of ipAddress, cidrBlock, "
-                     "awsSecurityGroup; it has ipAddress, cidrBlock; split it into one entry per source"]
+    found = problems(
+        "staging", set_access_list({"ipAddress": "198.51.100.10", "cidrBlock": "198.51.100.0/24", "comment": "x-y-z"})
+    )
+    assert found == [
+        f"{NETWORK}.accessList[0]: an access-list entry needs exactly one of ipAddress, cidrBlock, "
+        "awsSecurityGroup; it has ipAddress, cidrBlock: split it into one entry per source"
+    ]
 
 
 @pytest.mark.parametrize(
@@ -150,7 +167,9 @@ def test_prod_without_any_network_section_is_refused():
 def test_prod_may_opt_out_with_a_written_reason():
     def opt_out(config):
         del config[NETWORK]["privateEndpoints"]
-        config[NETWORK]["privateEndpointOptOutReason"] = "Vendor BI tool connects from its SaaS egress IPs; PrivateLink planned Q3"
+        config[NETWORK]["privateEndpointOptOutReason"] = (
+            "Vendor BI tool connects from its SaaS egress IPs; PrivateLink planned Q3"
+        )
 
     cfg = load("prod", opt_out)
     assert cfg.network.private_endpoints == [] and cfg.network.private_endpoint_opt_out_reason.startswith("Vendor")
@@ -192,7 +211,11 @@ def test_opt_out_outside_prod_is_refused():
         ("vpcId", "vpc-xyz", "'vpc-xyz' is not a VPC id; write the id AWS shows for it"),
         ("subnetIds", ["subnet-0a1b2c3d4e5f60711", "subnet-bad"], "'subnet-bad' is not a subnet id"),
         ("subnetIds", ["subnet-0a1b2c3d4e5f60711"], "prod needs subnets in at least two availability zones (got 1)"),
-        ("subnetIds", ["subnet-0a1b2c3d4e5f60711", "subnet-0a1b2c3d4e5f60711"], "subnet 'subnet-0a1b2c3d4e5f60711' appears at [0] and [1]"),
+        (
+            "subnetIds",
+            ["subnet-0a1b2c3d4e5f60711", "subnet-0a1b2c3d4e5f60711"],
+            "subnet 'subnet-0a1b2c3d4e5f60711' appears at [0] and [1]",
+        ),
         ("name", "App VPC", "'App VPC' is not a valid name"),
     ],
 )
@@ -261,12 +284,18 @@ def test_region_must_be_written_the_aws_way(region, message):
 def test_one_endpoint_service_per_region():
     def twice(config):
         regions = config[NETWORK]["privateEndpoints"]
-        regions.append({"region": "us-east-1", "vpcs": [{
-            "name": "other", "vpcId": "vpc-0a1b2c3d4e5f60799",
-            "subnetIds": ["subnet-0a1b2c3d4e5f60797", "subnet-0a1b2c3d4e5f60798"],
-            "securityGroupId": "sg-0a1b2c3d4e5f60799",
-        }]})
+        regions.append(
+            {
+                "region": "us-east-1",
+                "vpcs": [
+                    {
+                        "name": "other",
+                        "vpcId": "vpc-0a1b2c3d4e5f60799",
+                        "subnetIds": ["subnet-0a1b2c3d4e5f60797", "subnet-0a1b2c3d4e5f60798"],
+                        "securityGroupId": "sg-0a1b2c3d4e5f60799",
+                    }
+                ],
+            }
+        )
 
-    assert problems("prod", twice) == [
-        f"{NETWORK}.privateEndpoints: region 'us-east-1' appears at [0] and [1]; keep one entry"
-    ]
+    assert problems("prod", twice) == [f"{NETWORK}.privateEndpoints: region 'us-east-1' appears at [0] and [1]; keep one entry"]

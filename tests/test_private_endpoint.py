@@ -140,11 +140,15 @@ def test_exports_name_the_service_and_the_endpoints(plans):
 def test_reordering_sources_subnets_and_vpcs_replaces_nothing(plans, plan_variant):
     def shuffle(config):
         region = config[NETWORK]["privateEndpoints"][0]
-        region["vpcs"].insert(0, {
-            "name": "batch", "vpcId": "vpc-0a1b2c3d4e5f60780",
-            "subnetIds": ["subnet-0a1b2c3d4e5f60781", "subnet-0a1b2c3d4e5f60782"],
-            "securityGroupId": "sg-0a1b2c3d4e5f60783",
-        })
+        region["vpcs"].insert(
+            0,
+            {
+                "name": "batch",
+                "vpcId": "vpc-0a1b2c3d4e5f60780",
+                "subnetIds": ["subnet-0a1b2c3d4e5f60781", "subnet-0a1b2c3d4e5f60782"],
+                "securityGroupId": "sg-0a1b2c3d4e5f60783",
+            },
+        )
         region["vpcs"][1]["allowedSources"].reverse()
 
     before = {r.name: r.inputs for r in plans("prod").resources if r.type in CHAIN}
@@ -169,11 +173,19 @@ def test_existing_security_group_is_attached_instead_of_a_new_one(plan_variant):
 
 def test_each_region_gets_its_own_endpoint_service_and_aws_region(plan_variant):
     def second_region(config):
-        config[NETWORK]["privateEndpoints"].append({"region": "eu-west-1", "vpcs": [{
-            "name": "app", "vpcId": "vpc-0a1b2c3d4e5f60790",
-            "subnetIds": ["subnet-0a1b2c3d4e5f60791", "subnet-0a1b2c3d4e5f60792"],
-            "allowedSources": [{"cidrBlock": "10.11.0.0/16", "description": "prod-app eu subnets"}],
-        }]})
+        config[NETWORK]["privateEndpoints"].append(
+            {
+                "region": "eu-west-1",
+                "vpcs": [
+                    {
+                        "name": "app",
+                        "vpcId": "vpc-0a1b2c3d4e5f60790",
+                        "subnetIds": ["subnet-0a1b2c3d4e5f60791", "subnet-0a1b2c3d4e5f60792"],
+                        "allowedSources": [{"cidrBlock": "10.11.0.0/16", "description": "prod-app eu subnets"}],
+                    }
+                ],
+            }
+        )
 
     plan = plan_variant("prod", second_region)
     services = {r.inputs["region"]: r for r in plan.of_type(SERVICE)}
@@ -192,7 +204,9 @@ VPC = EndpointVpc(
     key="app",
     vpc_id="vpc-0a1b2c3d4e5f60710",
     subnet_ids=["subnet-0a1b2c3d4e5f60711", "subnet-0a1b2c3d4e5f60712"],
-    allowed_sources=[AllowedSource(key="sg-0a1b2c3d4e5f60714", description="app tasks", security_group_id="sg-0a1b2c3d4e5f60714")],
+    allowed_sources=[
+        AllowedSource(key="sg-0a1b2c3d4e5f60714", description="app tasks", security_group_id="sg-0a1b2c3d4e5f60714")
+    ],
 )
 VPCE_ID = ID_FORMATS[VPCE]("pe-app-vpce")
 PRIVATE_SRV = "mongodb+srv://main-pl-0.abcde.mongodb.net"
@@ -263,7 +277,9 @@ def test_private_srv_comes_from_the_cluster_but_the_chain_never_waits_for_it():
 
 def test_private_srv_is_unset_without_a_cluster():
     plan, outputs = run_program(
-        lambda: {"ids": PrivateEndpoint("pe", PrivateEndpointArgs(project_id="p", region="us-east-1", vpcs=[VPC])).vpc_endpoint_ids},
+        lambda: {
+            "ids": PrivateEndpoint("pe", PrivateEndpointArgs(project_id="p", region="us-east-1", vpcs=[VPC])).vpc_endpoint_ids
+        },
         AtlasMocks(),
     )
     assert outputs == {"ids": {"app": VPCE_ID}}
@@ -271,14 +287,20 @@ def test_private_srv_is_unset_without_a_cluster():
 
 
 def test_private_srv_from_a_fake_connection_strings_output():
-    fake = pulumi.Output.from_input({
-        "private_endpoints": [
-            {"srv_connection_string": "mongodb+srv://other", "endpoints": [{"endpoint_id": "vpce-00000000000000000"}]},
-            {"srv_connection_string": PRIVATE_SRV, "endpoints": [{"endpoint_id": VPCE_ID, "provider_name": "AWS"}]},
-        ]
-    })
+    fake = pulumi.Output.from_input(
+        {
+            "private_endpoints": [
+                {"srv_connection_string": "mongodb+srv://other", "endpoints": [{"endpoint_id": "vpce-00000000000000000"}]},
+                {"srv_connection_string": PRIVATE_SRV, "endpoints": [{"endpoint_id": VPCE_ID, "provider_name": "AWS"}]},
+            ]
+        }
+    )
     _, outputs = run_program(
-        lambda: {"srv": PrivateEndpoint("pe", PrivateEndpointArgs(project_id="p", region="us-east-1", vpcs=[VPC], cluster_connection_strings=fake)).private_srv},
+        lambda: {
+            "srv": PrivateEndpoint(
+                "pe", PrivateEndpointArgs(project_id="p", region="us-east-1", vpcs=[VPC], cluster_connection_strings=fake)
+            ).private_srv
+        },
         AtlasMocks(),
     )
     assert outputs == {"srv": {"app": PRIVATE_SRV}}
@@ -288,16 +310,21 @@ def test_private_srv_from_a_fake_connection_strings_output():
     "strings",
     [
         # provider 4.x output objects
-        atlas.outputs.AdvancedClusterConnectionStrings(private_endpoints=[
-            atlas.outputs.AdvancedClusterConnectionStringsPrivateEndpoint(
-                srv_connection_string=PRIVATE_SRV,
-                endpoints=[atlas.outputs.AdvancedClusterConnectionStringsPrivateEndpointEndpoint(endpoint_id="vpce-1")],
-            )
-        ]),
+        atlas.outputs.AdvancedClusterConnectionStrings(
+            private_endpoints=[
+                atlas.outputs.AdvancedClusterConnectionStringsPrivateEndpoint(
+                    srv_connection_string=PRIVATE_SRV,
+                    endpoints=[atlas.outputs.AdvancedClusterConnectionStringsPrivateEndpointEndpoint(endpoint_id="vpce-1")],
+                )
+            ]
+        ),
         # the engine's camelCase dicts
         {"privateEndpoints": [{"srvConnectionString": PRIVATE_SRV, "endpoints": [{"endpointId": "vpce-1"}]}]},
         # older providers: a list of connection-string objects
-        [{"standard_srv": "x"}, {"private_endpoints": [{"srv_connection_string": PRIVATE_SRV, "endpoints": [{"endpoint_id": "vpce-1"}]}]}],
+        [
+            {"standard_srv": "x"},
+            {"private_endpoints": [{"srv_connection_string": PRIVATE_SRV, "endpoints": [{"endpoint_id": "vpce-1"}]}]},
+        ],
     ],
 )
 def test_private_srv_is_matched_by_vpc_endpoint_id(strings):
@@ -312,8 +339,13 @@ def test_private_srv_before_atlas_lists_any_endpoint():
 def test_component_refuses_a_vpc_without_sources_or_group():
     with pytest.raises(ValueError, match="give allowed_sources"):
         run_program(
-            lambda: {"x": PrivateEndpoint("pe", PrivateEndpointArgs(
-                project_id="p", region="us-east-1", vpcs=[EndpointVpc(key="a", vpc_id="vpc-1", subnet_ids=["subnet-1"])]
-            )).endpoint_service_name},
+            lambda: {
+                "x": PrivateEndpoint(
+                    "pe",
+                    PrivateEndpointArgs(
+                        project_id="p", region="us-east-1", vpcs=[EndpointVpc(key="a", vpc_id="vpc-1", subnet_ids=["subnet-1"])]
+                    ),
+                ).endpoint_service_name
+            },
             AtlasMocks(),
         )
