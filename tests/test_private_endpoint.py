@@ -349,3 +349,13 @@ def test_component_refuses_a_vpc_without_sources_or_group():
             },
             AtlasMocks(),
         )
+
+
+def test_ipv6_source_becomes_an_ipv6_rule(plan_variant):
+    def add(config):
+        first_vpc(config)["allowedSources"].append({"cidrBlock": "2001:db8:10::/56", "description": "prod-app ipv6 subnets"})
+
+    rule = next(r for r in plan_variant("prod", add).of_type(RULE) if "cidrIpv6" in r.inputs)
+    assert rule.inputs["cidrIpv6"] == "2001:db8:10::/56" and "cidrIpv4" not in rule.inputs
+    assert (rule.inputs["fromPort"], rule.inputs["toPort"]) == (1024, 65535)
+    assert rule.name == "payments-prod-privatelink-us-east-1-app-sg-from-2001-db8-10---56"
