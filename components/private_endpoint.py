@@ -24,10 +24,11 @@ TOKEN = "atlas:prod:PrivateEndpoint"
 # node on its own port above 1024, and the ports are Atlas's to choose.
 ATLAS_PORTS = (1024, 65535)
 
-# Atlas's own default for the endpoint service and the link is 2h: both wait for every cluster
-# in the project to be IDLE, so a cluster change in flight makes them slow. AWS's default 10m
-# for an interface endpoint is tight when the service is still provisioning.
-ATLAS_TIMEOUTS = pulumi.CustomTimeouts(create="2h", update="2h", delete="2h")
+# The provider's defaults are 1h (endpoint service) and 2h (link, which also waits for every
+# cluster in the project to be IDLE, so a cluster change in flight makes it slow). Neither has an
+# update step: every input but the remote regions forces a replacement.
+ATLAS_TIMEOUTS = pulumi.CustomTimeouts(create="2h", delete="2h")
+# AWS's default 10m for an interface endpoint is tight while the service is still provisioning.
 VPC_ENDPOINT_TIMEOUTS = pulumi.CustomTimeouts(create="30m", update="30m", delete="30m")
 
 

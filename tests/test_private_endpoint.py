@@ -78,6 +78,16 @@ def test_chain_runs_in_order_through_data_dependencies(plans):
         assert set(resource.dependencies) <= {u for deps in resource.property_dependencies.values() for u in deps}
 
 
+def test_prod_chain_does_not_wait_for_the_cluster(plans):
+    plan = plans("prod")
+    clusters = plan.of_type(CLUSTER)
+    if not clusters:
+        pytest.skip("no cluster in this program yet; the component test below covers the rule with one")
+    for token in CHAIN:
+        for resource in plan.of_type(token):
+            assert not any(plan.depends_on(resource, cluster) for cluster in clusters), f"{resource.name} waits for the cluster"
+
+
 def test_security_group_rules_are_atlas_ports_from_the_configured_sources_only(plans):
     plan = plans("prod")
     group = plan.one(SG)
@@ -99,7 +109,7 @@ def test_security_group_rules_are_atlas_ports_from_the_configured_sources_only(p
 def test_slow_resources_get_generous_timeouts(plans):
     plan = plans("prod")
     for token in (SERVICE, LINK):
-        assert plan.one(token).custom_timeouts == {"create": "2h", "update": "2h", "delete": "2h"}
+        assert plan.one(token).custom_timeouts == {"create": "2h", "delete": "2h"}
         # A timed-out create is cleaned up, so the retry does not hit "already exists for region".
         assert plan.one(token).inputs["deleteOnCreateTimeout"] is True
     assert plan.one(VPCE).custom_timeouts == {"create": "30m", "update": "30m", "delete": "30m"}
