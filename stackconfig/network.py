@@ -57,11 +57,6 @@ RuleDescription = Annotated[str, StringConstraints(strip_whitespace=True, min_le
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=20, max_length=500)]
 
 
-def atlas_region(aws_region: str) -> str:
-    """`us-east-1` -> `US_EAST_1`, the form Atlas uses for regions."""
-    return aws_region.upper().replace("-", "_")
-
-
 def _limit_check(network: IPNetwork, written: str) -> None:
     """Refuse ranges that open the cluster to the internet or to most of it."""
     if network.prefixlen == 0:
@@ -293,10 +288,6 @@ class PrivateEndpointRegion(StackModel):
         unique([v.vpc_id for v in vpcs], "vpcId")
         unique([s for v in vpcs for s in v.subnet_ids], "subnet")
         return vpcs
-
-    @property
-    def atlas_region(self) -> str:
-        return atlas_region(self.region)
 
 
 class Network(StackModel):
