@@ -1,6 +1,8 @@
 """The Pulumi program: stack file -> one StackConfig -> components -> exports.
 
-This is the only module that reads Pulumi's config. Everything below it takes typed args.
+This is the only module that reads Pulumi's config; `program_args` maps it to each component's
+typed args. Order here is for the reader: the engine runs everything that does not wait on data
+in parallel, so the PrivateLink chain and the users' KMS key build while the cluster does.
 """
 
 from __future__ import annotations
@@ -10,23 +12,25 @@ from pathlib import Path
 
 import pulumi
 
-from components.app_user import AppUser, AppUserArgs, Grant
-from components.cluster import (
-    BackupSchedule,
-    ComplianceContact,
-    ComputeScaling,
-    Maintenance,
-    ProdCluster,
-    ProdClusterArgs,
-    RegionNodes,
-    SnapshotCopy,
+from components.access_list import IpAccessList
+from components.app_user import AppUser
+from components.cluster import ProdCluster
+from components.custom_roles import CustomRoles
+from components.encryption import AtlasKmsEncryption
+from components.private_endpoint import PrivateEndpoint
+from components.project import ProdProject
+from components.secrets_key import SecretsKey
+from program_args import (
+    access_list_args,
+    app_user_args,
+    cluster_args,
+    custom_roles_args,
+    encryption_args,
+    private_endpoint_args,
+    project_args,
+    secrets_key_args,
 )
-from components.custom_roles import CustomRoles, CustomRolesArgs, CustomRoleSpec, Privilege
-from components.encryption import AtlasKmsEncryption, AtlasKmsEncryptionArgs
-from components.project import IdpGroupRoles, ProdProject, ProdProjectArgs, ProjectFeatures, TeamRoles
-from components.secrets_key import SecretsKey, SecretsKeyArgs
 from stackconfig import StackConfig, load_stack_config
-from stackconfig.users import DatabaseUser, parse_role
 
 HERE = Path(__file__).parent
 # `pulumi up --config-file PATH` reads config from PATH: point this at the same file so the
@@ -46,200 +50,91 @@ def read_stack_config() -> StackConfig:
     return load_stack_config(config, namespace=project, stack_file=stack_file, secret_keys=secret_keys)
 
 
-def project_args(cfg: StackConfig) -> ProdProjectArgs:
-    settings = cfg.project_settings
-    data_explorer = settings.data_explorer if settings.data_explorer is not None else not cfg.is_prod
-    return ProdProjectArgs(
-        org_id=cfg.org_id,
-        name=cfg.resolved_project_name,
-        tags={"environment": cfg.environment, "application": cfg.app, "managed-by": "pulumi", **cfg.project_tags},
-        features=ProjectFeatures(
-            data_explorer=data_explorer,
-            data_explorer_gen_ai=settings.data_explorer_gen_ai,
-            performance_advisor=settings.performance_advisor,
-            schema_advisor=settings.schema_advisor,
-            realtime_performance_panel=settings.realtime_performance_panel,
-            collect_database_statistics=settings.collect_database_statistics,
-            default_alerts=settings.default_alerts,
-        ),
-        teams=[TeamRoles(key=t.name, team_id=t.team_id, role_names=t.roles) for t in cfg.teams],
-        federation_settings_id=cfg.federation.settings_id if cfg.federation else None,
-        idp_groups=[
-            IdpGroupRoles(external_group_name=g.external_group_name, role_names=g.roles)
-            for g in (cfg.federation.groups if cfg.federation else [])
-        ],
-        protect=cfg.is_prod,
+def application_connection_string(
+    cluster: ProdCluster | None, private_endpoints: dict[str, PrivateEndpoint]
+) -> pulumi.Output[str] | None:
+    """The SRV string applications should use: the first private endpoint's, else the public one."""
+    if cluster is None:
+        return None
+    private = [private_endpoints[region].private_srv for region in sorted(private_endpoints)]
+    return pulumi.Output.all(cluster.standard_srv, *[p for p in private if p is not None]).apply(
+        lambda values: str(next((srv for by_vpc in values[1:] for _, srv in sorted(by_vpc.items()) if srv), values[0]))
     )
 
 
 cfg = read_stack_config()
 prefix = cfg.resource_prefix
 
+# --- Project, teams and identity-provider groups (docs: README) ---
 project = ProdProject(prefix, project_args(cfg))
 
-pulumi.export("environment", cfg.environment)
-pulumi.export("projectId", project.project_id)
-pulumi.export("projectName", project.project_name)
-
-
-def encryption_args(cfg: StackConfig, project_id: pulumi.Input[str]) -> AtlasKmsEncryptionArgs | None:
-    cluster = cfg.cluster
-    if cluster is None or not cluster.encrypted(cfg.is_prod):
-        return None
-    encryption = cluster.encryption
-    return AtlasKmsEncryptionArgs(
-        project_id=project_id,
-        key_region=encryption.existing_key_region or encryption.key_region or cluster.preferred_region.region,
-        existing_key_arn=encryption.key_arn,
-        key_admin_arns=encryption.key_admin_arns,
-        key_user_arns=encryption.key_user_arns,
-        deletion_window_days=encryption.deletion_window_days,
-        rotation_period_days=encryption.rotation_period_days,
-        tags={"environment": cfg.environment, "application": cfg.app, "managed-by": "pulumi"},
-        protect=cfg.is_prod,
-        retain_key_on_delete=cfg.is_prod,
-    )
-
-
-def cluster_args(cfg: StackConfig, project_id: pulumi.Input[str], kms: AtlasKmsEncryption | None) -> ProdClusterArgs:
-    cluster = cfg.cluster
-    assert cluster is not None
-    backup, compute = cluster.backup, cluster.auto_scaling.compute
-    pit = cluster.point_in_time(cfg.is_prod)
-    compliance = backup.compliance_policy
-    return ProdClusterArgs(
-        project_id=project_id,
-        name=cluster.resolved_name(cfg.app, cfg.environment),
-        tier=cluster.tier,
-        mongo_db_major_version=cluster.mongo_db_major_version,
-        regions=[
-            RegionNodes(r.atlas_region, r.priority, r.electable_nodes, r.read_only_nodes, r.analytics_nodes)
-            for r in cluster.regions
-        ],
-        shards=cluster.shards,
-        disk_auto_scaling=cluster.auto_scaling.disk,
-        compute_scaling=ComputeScaling(compute.max_tier, compute.min_tier) if compute.enabled and compute.max_tier else None,
-        backup_enabled=backup.enabled,
-        pit_enabled=pit,
-        backup=BackupSchedule(
-            reference_hour_of_day=backup.reference_hour_of_day,
-            reference_minute_of_hour=backup.reference_minute_of_hour,
-            restore_window_days=cluster.restore_window_days(cfg.is_prod),
-            hourly_every_hours=backup.hourly.every_hours,
-            hourly_retain_days=backup.hourly.retain_days,
-            daily_retain_days=backup.daily.retain_days,
-            weekly_day=backup.weekly.day,
-            weekly_retain_weeks=backup.weekly.retain_weeks,
-            monthly_day=backup.monthly.day,
-            monthly_retain_months=backup.monthly.retain_months,
-            copies=[
-                SnapshotCopy(c.atlas_region, c.frequencies, c.copy_oplogs if c.copy_oplogs is not None else pit)
-                for c in backup.copies
-            ],
-        ),
-        compliance_contact=ComplianceContact(
-            compliance.authorized_email, compliance.authorized_first_name, compliance.authorized_last_name
-        )
-        if compliance
-        else None,
-        kms_encryption=kms,
-        maintenance=Maintenance(
-            cluster.maintenance_window.atlas_day_of_week, cluster.maintenance_window.hour, cluster.maintenance_window.auto_defer
-        ),
-        termination_protection=cluster.termination_protected(cfg.is_prod),
-        minimum_tls=cluster.minimum_tls,
-        redact_client_log_data=cluster.redact_client_log_data,
-        tags={"environment": cfg.environment, "application": cfg.app, "managed-by": "pulumi"},
-        protect=cfg.is_prod,
-    )
-
-
+# --- Cluster and its customer-key encryption (docs/cluster.md) ---
+cluster: ProdCluster | None = None
 if cfg.cluster is not None:
     kms_args = encryption_args(cfg, project.project_id)
     kms = AtlasKmsEncryption(f"{prefix}-kms", kms_args) if kms_args else None
     cluster = ProdCluster(f"{prefix}-cluster{cfg.cluster.number}", cluster_args(cfg, project.project_id, kms))
 
-    pulumi.export("clusterName", cluster.cluster_name)
-    pulumi.export("clusterId", cluster.cluster_id)
-    # Not secret: the SRV string holds host names, no credentials, and apps read it as plain config.
-    pulumi.export("standardSrv", cluster.standard_srv)
-# --- Database users (issue 5) -------------------------------------------------------------------
-
-
-def custom_roles_args(cfg: StackConfig, project_id: pulumi.Input[str]) -> CustomRolesArgs:
-    specs = []
-    for role in cfg.custom_roles:
-        privileges = [
-            Privilege(action=a.action, databases=[r for r in a.resources if r != "cluster"], cluster="cluster" in a.resources)
-            for a in role.actions
-        ]
-        inherited = [parse_role(grant)[:2] for grant in role.inherited_roles]
-        specs.append(CustomRoleSpec(name=role.name, privileges=privileges, inherited_roles=inherited))
-    return CustomRolesArgs(project_id=project_id, roles=specs)
-
-
-def app_user_args(
-    cfg: StackConfig,
-    user: DatabaseUser,
-    project_id: pulumi.Input[str],
-    custom_role_names: dict[str, pulumi.Output[str]],
-    secrets_kms_key_id: pulumi.Input[str] | None,
-    default_cluster_name: pulumi.Input[str],
-    connection_string: pulumi.Input[str] | None = None,
-) -> AppUserArgs:
-    grants = []
-    for text in user.grants:
-        role, database, collection = parse_role(text)
-        grants.append(Grant(role_name=custom_role_names.get(role, role), database_name=database, collection_name=collection))
-    labels = {**user.labels, "owner": user.owner, "kind": user.kind, "environment": cfg.environment, "managed-by": "pulumi"}
-    return AppUserArgs(
-        project_id=project_id,
-        username=user.username(prefix),
-        auth=user.auth,
-        roles=grants,
-        cluster_names=[*user.clusters] if user.clusters else [default_cluster_name],
-        description=user.description,
-        labels=labels,
-        secret_name=f"{cfg.app}/{cfg.environment}/mongodb/{user.name}" if user.stores_credential else None,
-        secrets_kms_key_id=secrets_kms_key_id if user.stores_credential else None,
-        secret_tags={"environment": cfg.environment, "application": cfg.app, "managed-by": "pulumi", "owner": user.owner},
-        secret_recovery_window_in_days=30 if cfg.is_prod else 7,
-        connection_string=connection_string,
-        password_version=user.password_generation,
-        aws_iam_type=user.aws_iam_type,
-        certificate_months=user.certificate_months,
+# --- Network access: IP access list and AWS PrivateLink (docs/network.md) ---
+# The PrivateLink chain takes no input from the cluster; only its private SRV output reads the
+# cluster's connection strings, so both build in parallel.
+if cfg.network.access_list:
+    IpAccessList(f"{prefix}-access", access_list_args(cfg, project.project_id))
+private_endpoints = {
+    r.region: PrivateEndpoint(
+        f"{prefix}-privatelink-{r.region}",
+        private_endpoint_args(cfg, r, project.project_id, cluster.connection_strings if cluster else None),
     )
+    for r in cfg.network.private_endpoints
+}
 
-
+# --- Database users by function (docs/users.md) ---
 custom_role_names: dict[str, pulumi.Output[str]] = {}
 if cfg.custom_roles:
     custom_role_names = CustomRoles(f"{prefix}-roles", custom_roles_args(cfg, project.project_id)).role_names
 
 secrets_kms_key_id: pulumi.Input[str] | None = cfg.secrets_kms_key_arn
 if secrets_kms_key_id is None and any(u.stores_credential for u in cfg.database_users):
-    secrets_key = SecretsKey(
-        f"{prefix}-secrets-key",
-        SecretsKeyArgs(
-            alias=f"{cfg.app}/{cfg.environment}/mongodb-secrets",
-            description=f"Encrypts the MongoDB Atlas credentials of {prefix} in Secrets Manager",
-            tags={"environment": cfg.environment, "application": cfg.app, "managed-by": "pulumi"},
-            protect=cfg.is_prod,
-        ),
-    )
-    secrets_kms_key_id = secrets_key.key_arn
+    secrets_kms_key_id = SecretsKey(f"{prefix}-secrets-key", secrets_key_args(cfg)).key_arn
 
 # Users are scoped through the cluster's name output, so they are created once the cluster exists:
 # a scope naming a cluster Atlas does not know yet may be refused (only real Atlas can tell), and
 # creating users takes seconds after the cluster's minutes.
-default_cluster_name: pulumi.Input[str] = cluster.cluster_name if cfg.cluster is not None else f"{prefix}-cluster1"
-
+default_cluster_name: pulumi.Input[str] = cluster.cluster_name if cluster else f"{prefix}-cluster1"
+connection_string = application_connection_string(cluster, private_endpoints)
 database_users = {
     user.name: AppUser(
         f"{prefix}-user-{user.name}",
-        app_user_args(cfg, user, project.project_id, custom_role_names, secrets_kms_key_id, default_cluster_name),
+        app_user_args(
+            cfg, user, project.project_id, custom_role_names, secrets_kms_key_id, default_cluster_name, connection_string
+        ),
     )
     for user in cfg.database_users
 }
 
+# --- Exports ---
+pulumi.export("environment", cfg.environment)
+pulumi.export("projectId", project.project_id)
+pulumi.export("projectName", project.project_name)
+if cluster is not None:
+    pulumi.export("clusterName", cluster.cluster_name)
+    pulumi.export("clusterId", cluster.cluster_id)
+    # Not secret: the SRV string holds host names, no credentials, and apps read it as plain config.
+    pulumi.export("standardSrv", cluster.standard_srv)
+if cfg.network.access_list:
+    pulumi.export("accessListEntries", [e.comment for e in cfg.network.access_list])
+if private_endpoints:
+    pulumi.export(
+        "privateEndpoints",
+        {
+            region: {
+                "endpointServiceName": pe.endpoint_service_name,
+                "endpointServiceId": pe.endpoint_service_id,
+                "vpcEndpointIds": pe.vpc_endpoint_ids,
+                "privateSrv": pe.private_srv,
+            }
+            for region, pe in private_endpoints.items()
+        },
+    )
 pulumi.export("databaseUsers", {name: u.username for name, u in database_users.items()})
 pulumi.export("databaseUserSecretArns", {name: u.secret_arn for name, u in database_users.items() if u.secret_arn is not None})

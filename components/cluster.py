@@ -174,21 +174,6 @@ def _policy_items(schedule: BackupSchedule) -> dict[str, Any]:
     }
 
 
-def private_endpoint_srv(connection_strings: Any, endpoint_ids: Sequence[str]) -> str | None:
-    """The private-endpoint SRV string served through all of `endpoint_ids`, or None until Atlas lists it.
-
-    Atlas returns `connection_strings.private_endpoints` only once an endpoint is available in
-    every region that has nodes; each entry names the endpoints it goes through.
-    """
-    wanted = set(endpoint_ids)
-    for entry in (getattr(connection_strings, "private_endpoints", None) or []) if wanted else []:
-        through = {e.endpoint_id for e in (entry.endpoints or [])}
-        if wanted <= through:
-            srv: str | None = entry.srv_connection_string
-            return srv
-    return None
-
-
 class ProdCluster(pulumi.ComponentResource):
     """A dedicated Atlas cluster on AWS with backups, safe defaults and optional customer-key encryption."""
 
@@ -197,10 +182,6 @@ class ProdCluster(pulumi.ComponentResource):
     standard_srv: pulumi.Output[str | None]
     connection_strings: pulumi.Output[Any]
     """Raw `connection_strings` (incl. `private_endpoints` once PrivateLink endpoints exist)."""
-
-    def private_srv_for(self, endpoint_ids: pulumi.Input[Sequence[str]]) -> pulumi.Output[str | None]:
-        """SRV string for clients that connect through these VPC endpoints (PrivateLink)."""
-        return pulumi.Output.all(self.connection_strings, endpoint_ids).apply(lambda args: private_endpoint_srv(*args))
 
     def __init__(self, name: str, args: ProdClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TOKEN, name, None, opts)

@@ -28,6 +28,31 @@ def hex_id(*parts: str, length: int = 24) -> str:
 OutputsFn = Callable[[str, dict[str, Any]], dict[str, Any]]
 PROVIDER_OUTPUTS: dict[str, OutputsFn] = {
     "mongodbatlas:index/project:Project": lambda name, inputs: {"clusterCount": 0, "created": "2026-01-01T00:00:00Z"},
+    # Atlas answers with the AWS endpoint service it created for the region (Atlas-form region in).
+    "mongodbatlas:index/privateLinkEndpoint:PrivateLinkEndpoint": lambda name, inputs: {
+        "endpointServiceName": f"com.amazonaws.vpce.{str(inputs.get('region', '')).lower().replace('_', '-')}"
+        f".vpce-svc-{hex_id('vpce-svc', name, length=17)}",
+        "privateLinkId": hex_id("private-link", name),
+        "interfaceEndpoints": [],
+        "regionName": str(inputs.get("region", "")).upper().replace("-", "_"),
+        "status": "AVAILABLE",
+    },
+    "mongodbatlas:index/privateLinkEndpointService:PrivateLinkEndpointService": lambda name, inputs: {
+        "interfaceEndpointId": inputs.get("endpointServiceId"),
+        "awsConnectionStatus": "AVAILABLE",
+        "deleteRequested": False,
+    },
+    "aws:ec2/vpcEndpoint:VpcEndpoint": lambda name, inputs: {
+        "arn": f"arn:aws:ec2:{inputs.get('region', 'us-east-1')}:123456789012:vpc-endpoint/vpce-{hex_id('aws:ec2/vpcEndpoint:VpcEndpoint', name, length=17)}",
+        "state": "available",
+        "networkInterfaceIds": [
+            f"eni-{hex_id('eni', name, str(i), length=17)}" for i, _ in enumerate(inputs.get("subnetIds", []))
+        ],
+    },
+    "aws:ec2/securityGroup:SecurityGroup": lambda name, inputs: {
+        "arn": f"arn:aws:ec2:{inputs.get('region', 'us-east-1')}:123456789012:security-group/sg-{hex_id('aws:ec2/securityGroup:SecurityGroup', name, length=17)}",
+        "name": f"{name}-{hex_id('sg-name', name, length=7)}",
+    },
 }
 
 # Database users (issue 5). The engine applies each SDK's `additional_secret_outputs`; the SDK's
@@ -89,6 +114,9 @@ PROVIDER_OUTPUTS.update(
 ID_FORMATS: dict[str, Callable[[str], str]] = {
     "aws:kms/key:Key": _kms_key_id,
     "aws:secretsmanager/secret:Secret": _secret_arn,
+    "aws:ec2/vpcEndpoint:VpcEndpoint": lambda name: f"vpce-{hex_id('aws:ec2/vpcEndpoint:VpcEndpoint', name, length=17)}",
+    "aws:ec2/securityGroup:SecurityGroup": lambda name: f"sg-{hex_id('aws:ec2/securityGroup:SecurityGroup', name, length=17)}",
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": lambda name: f"sgr-{hex_id('sgr', name, length=17)}",
 }
 
 # --- ProdCluster and AtlasKmsEncryption (issue 3) ---

@@ -13,6 +13,7 @@ from pydantic import field_validator
 
 from .base import StackModel, invalid, matches, unique
 from .cluster import ClusterSettings
+from .network import Network
 from .project import AtlasId, Federation, ProjectSettings, TeamAccess
 from .users import CustomRoles, DatabaseUsers, KmsKeyArn
 
@@ -84,6 +85,8 @@ class StackConfig(StackModel):
     secrets_kms_key_arn: KmsKeyArn | None = None
     """Existing customer KMS key that encrypts the users' secrets in AWS Secrets Manager. Default: a new
     key for this stack (rotation on)."""
+    network: Network = {}  # type: ignore[assignment]  # a dict, so prod's "needs a private endpoint" check runs when the key is absent
+    """Who may connect: commented IP access-list entries and AWS PrivateLink endpoints."""
 
     @property
     def is_prod(self) -> bool:

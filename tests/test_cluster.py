@@ -253,19 +253,6 @@ def _typed_connection_strings(plan):
     return translate_output_properties(raw, lambda k: k, AdvancedClusterConnectionStrings, transform_using_type_metadata=True)
 
 
-def test_private_endpoint_srv_is_found_by_the_endpoints_it_goes_through(plans):
-    from components.cluster import private_endpoint_srv
-
-    strings = _typed_connection_strings(plans("prod"))
-    [entry] = strings.private_endpoints
-    endpoint_id = entry.endpoints[0].endpoint_id
-    assert endpoint_id.startswith("vpce-")
-    assert private_endpoint_srv(strings, [endpoint_id]) == entry.srv_connection_string
-    assert entry.srv_connection_string.startswith("mongodb+srv://payments-prod-cluster1-pl-0.")
-    assert private_endpoint_srv(strings, ["vpce-0000000000000000"]) is None
-    assert private_endpoint_srv(strings, []) is None
-
-
 def test_prod_plans_the_same_resources_during_preview(plans):
     from offline.runner import run_stack
 

@@ -226,7 +226,7 @@ def test_secure_leaves_are_found_in_the_stack_file_not_guessed(tmp_path):
     stack_file = tmp_path / "Pulumi.prod.yaml"
     stack_file.write_text("config:\n  mongodbatlas:privateKey:\n    secure: v1:abc\n")
     engine_values = {
-        key("environment"): "prod",
+        key("environment"): "dev",
         key("orgId"): "5f0000000000000000000a01",
         key("app"): "payments",
         "mongodbatlas:privateKey": "decrypted",

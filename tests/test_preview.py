@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import ROOT, STACKS
 
-PROGRAM_FILES = ["Pulumi.yaml", "__main__.py", "components", "stackconfig", "offline", "policies"]
+PROGRAM_FILES = ["Pulumi.yaml", "__main__.py", "program_args.py", "components", "stackconfig", "offline", "policies"]
 
 
 def preview(stack: str, root: Path = ROOT) -> subprocess.CompletedProcess[str]:
@@ -50,7 +50,7 @@ def test_preview_prints_the_plan_and_exits_zero(stack):
 def test_bad_stack_file_prints_one_clean_error_naming_all_four_problems(project_copy):
     (project_copy / "Pulumi.broken.yaml").write_text(
         "config:\n"
-        "  atlas-platform:environment: prod\n"
+        "  atlas-platform:environment: staging\n"
         "  atlas-platform:orgId: 12345\n"
         "  atlas-platform:app: payments\n"
         "  atlas-platform:projectTgas: {owner: me}\n"

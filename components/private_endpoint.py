@@ -1,0 +1,238 @@
+"""PrivateEndpoint: AWS PrivateLink to the Atlas cluster in one region, end to end.
+
+Chain per region: Atlas endpoint service (`PrivateLinkEndpoint`) -> per VPC: a security group
+(or the caller's) -> an interface `aws.ec2.VpcEndpoint` on the service's name ->
+`PrivateLinkEndpointService`, which approves and finalizes the connection on the Atlas side.
+
+Nothing here waits for the cluster: the chain and the cluster take minutes each and build in
+parallel. Only the private SRV strings need both; they are derived from the cluster's
+`connection_strings` when the caller passes them (`cluster_connection_strings`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_mongodbatlas as atlas
+
+TOKEN = "atlas:prod:PrivateEndpoint"
+
+# The official Atlas PrivateLink modules open this range: the endpoint forwards each cluster
+# node on its own port above 1024, and the ports are Atlas's to choose.
+ATLAS_PORTS = (1024, 65535)
+
+# The provider's defaults are 1h (endpoint service) and 2h (link, which also waits for every
+# cluster in the project to be IDLE, so a cluster change in flight makes it slow). Neither has an
+# update step: every input but the remote regions forces a replacement.
+ATLAS_TIMEOUTS = pulumi.CustomTimeouts(create="2h", delete="2h")
+# AWS's default 10m for an interface endpoint is tight while the service is still provisioning.
+VPC_ENDPOINT_TIMEOUTS = pulumi.CustomTimeouts(create="30m", update="30m", delete="30m")
+
+
+@dataclass(frozen=True)
+class AllowedSource:
+    """Who may reach the endpoint: one inbound rule on TCP 1024-65535."""
+
+    key: str
+    """Stable key (the source itself); it names the rule, so reordering sources replaces nothing."""
+    description: str
+    security_group_id: pulumi.Input[str] | None = None
+    cidr_block: str | None = None
+
+
+@dataclass(frozen=True)
+class EndpointVpc:
+    """An application VPC that gets an interface endpoint."""
+
+    key: str
+    """Stable name of the VPC (from the stack file); it names the endpoint and its security group."""
+    vpc_id: pulumi.Input[str]
+    subnet_ids: Sequence[pulumi.Input[str]]
+    """One subnet per availability zone."""
+    allowed_sources: Sequence[AllowedSource] = ()
+    """Rules of the security group the component creates. Empty when `security_group_id` is given."""
+    security_group_id: pulumi.Input[str] | None = None
+    """An existing security group to attach instead of creating one."""
+
+
+@dataclass(frozen=True)
+class PrivateEndpointArgs:
+    project_id: pulumi.Input[str]
+    region: str
+    """AWS form (us-east-1): every AWS resource is pinned to it, so one program serves several regions."""
+    vpcs: Sequence[EndpointVpc]
+    cluster_connection_strings: pulumi.Input[Any] | None = None
+    """The cluster's `connection_strings` (AdvancedCluster). When given, `private_srv` maps each VPC
+    to its private `mongodb+srv://` string; the chain itself never waits for the cluster."""
+    tags: Mapping[str, str] = field(default_factory=dict)
+    protect: bool = False
+    """Refuse deleting the endpoint service, endpoints and links (prod: a deletion cuts the app off)."""
+
+
+def atlas_region(aws_region: str) -> str:
+    return aws_region.upper().replace("-", "_")
+
+
+def _slug(text: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in text.lower()).strip("-")
+
+
+def _get(value: Any, name: str) -> Any:
+    """A field of a provider output object, of its dict form, or of its camelCase dict form."""
+    if value is None:
+        return None
+    if isinstance(value, Mapping):
+        camel = name.split("_")[0] + "".join(p.title() for p in name.split("_")[1:])
+        return value.get(name, value.get(camel))
+    return getattr(value, name, None)
+
+
+def private_srv_by_endpoint(connection_strings: Any, endpoint_ids: Mapping[str, str]) -> dict[str, str | None]:
+    """For each key of `endpoint_ids` (key -> vpce id), the private SRV string of that endpoint.
+
+    `connection_strings` is `AdvancedCluster.connection_strings`: one object (provider 4.x) or a
+    list of them (older providers), each with `private_endpoints[].srv_connection_string` and
+    `private_endpoints[].endpoints[].endpoint_id`. An endpoint Atlas has not listed yet maps to
+    None: Atlas adds it only once the link is up in every region the cluster has nodes in.
+    """
+    objects = connection_strings if isinstance(connection_strings, (list, tuple)) else [connection_strings]
+    by_endpoint: dict[str, str] = {}
+    for strings in objects:
+        for private in _get(strings, "private_endpoints") or []:
+            srv = _get(private, "srv_connection_string")
+            for endpoint in _get(private, "endpoints") or []:
+                endpoint_id = _get(endpoint, "endpoint_id")
+                if endpoint_id and srv:
+                    by_endpoint.setdefault(endpoint_id, srv)
+    return {key: by_endpoint.get(endpoint_id) for key, endpoint_id in endpoint_ids.items()}
+
+
+class PrivateEndpoint(pulumi.ComponentResource):
+    """AWS PrivateLink to Atlas in one region: one endpoint service, one interface endpoint per VPC."""
+
+    endpoint_service_name: pulumi.Output[str]
+    endpoint_service_id: pulumi.Output[str]
+    vpc_endpoint_ids: dict[str, pulumi.Output[str]]
+    security_group_ids: dict[str, pulumi.Output[str]]
+    private_srv: pulumi.Output[dict[str, str | None]] | None
+
+    def __init__(self, name: str, args: PrivateEndpointArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(TOKEN, name, None, opts)
+        if not args.vpcs:
+            raise ValueError(f"{name}: a private endpoint needs at least one VPC")
+        keys = [_slug(v.key) for v in args.vpcs]
+        if len(set(keys)) != len(keys):
+            raise ValueError(f"{name}: VPC keys must be unique, got {keys}")
+        chain = pulumi.ResourceOptions(parent=self, protect=args.protect)
+        tags = dict(args.tags)
+
+        service = atlas.PrivateLinkEndpoint(
+            f"{name}-service",
+            project_id=args.project_id,
+            provider_name="AWS",
+            region=atlas_region(args.region),
+            # On a timeout, clean up so the next `pulumi up` can create it again: a leftover
+            # service blocks the region (PRIVATE_ENDPOINT_SERVICE_ALREADY_EXISTS_FOR_REGION).
+            delete_on_create_timeout=True,
+            opts=pulumi.ResourceOptions.merge(chain, pulumi.ResourceOptions(custom_timeouts=ATLAS_TIMEOUTS)),
+        )
+
+        self.security_groups: dict[str, aws.ec2.SecurityGroup] = {}
+        self.ingress_rules: dict[str, list[aws.vpc.SecurityGroupIngressRule]] = {}
+        self.vpc_endpoints: dict[str, aws.ec2.VpcEndpoint] = {}
+        self.links: dict[str, atlas.PrivateLinkEndpointService] = {}
+        security_group_ids: dict[str, pulumi.Output[str]] = {}
+
+        for vpc in args.vpcs:
+            prefix = f"{name}-{_slug(vpc.key)}"
+            group_id = (
+                self._security_group(prefix, vpc, args.region, tags) if vpc.security_group_id is None else vpc.security_group_id
+            )
+            security_group_ids[vpc.key] = pulumi.Output.from_input(group_id)
+            endpoint = aws.ec2.VpcEndpoint(
+                f"{prefix}-vpce",
+                vpc_id=vpc.vpc_id,
+                vpc_endpoint_type="Interface",
+                service_name=service.endpoint_service_name,
+                subnet_ids=list(vpc.subnet_ids),
+                security_group_ids=[group_id],
+                region=args.region,
+                tags={**tags, "Name": f"{prefix}-vpce"},
+                opts=pulumi.ResourceOptions.merge(chain, pulumi.ResourceOptions(custom_timeouts=VPC_ENDPOINT_TIMEOUTS)),
+            )
+            self.vpc_endpoints[vpc.key] = endpoint
+            self.links[vpc.key] = atlas.PrivateLinkEndpointService(
+                f"{prefix}-link",
+                project_id=service.project_id,
+                private_link_id=service.private_link_id,
+                endpoint_service_id=endpoint.id,
+                provider_name="AWS",
+                delete_on_create_timeout=True,
+                opts=pulumi.ResourceOptions.merge(chain, pulumi.ResourceOptions(custom_timeouts=ATLAS_TIMEOUTS)),
+            )
+
+        self.endpoint_service_name = service.endpoint_service_name
+        self.endpoint_service_id = service.private_link_id
+        self.vpc_endpoint_ids = {key: endpoint.id for key, endpoint in self.vpc_endpoints.items()}
+        self.security_group_ids = security_group_ids
+        self.private_srv = None
+        if args.cluster_connection_strings is not None:
+            # The link's endpoint id (not the VPC endpoint's) so the strings wait for the approval too.
+            linked = {key: link.endpoint_service_id for key, link in self.links.items()}
+            self.private_srv = pulumi.Output.all(
+                pulumi.Output.from_input(args.cluster_connection_strings), pulumi.Output.from_input(linked)
+            ).apply(lambda pair: private_srv_by_endpoint(pair[0], pair[1]))
+        self.register_outputs(
+            {
+                "endpoint_service_name": self.endpoint_service_name,
+                "endpoint_service_id": self.endpoint_service_id,
+                "vpc_endpoint_ids": self.vpc_endpoint_ids,
+                "security_group_ids": self.security_group_ids,
+                "private_srv": self.private_srv,
+            }
+        )
+
+    def _security_group(self, prefix: str, vpc: EndpointVpc, region: str, tags: Mapping[str, str]) -> pulumi.Output[str]:
+        if not vpc.allowed_sources:
+            raise ValueError(f"{prefix}: give allowed_sources (a security group is created) or security_group_id")
+        child = pulumi.ResourceOptions(parent=self)
+        # No egress rules: the provider removes AWS's default allow-all egress, and an interface
+        # endpoint only answers connections (security groups are stateful), it never opens one.
+        group = aws.ec2.SecurityGroup(
+            f"{prefix}-sg",
+            vpc_id=vpc.vpc_id,
+            description=f"Atlas PrivateLink endpoint {prefix}: TCP {ATLAS_PORTS[0]}-{ATLAS_PORTS[1]} from the application only",
+            region=region,
+            tags={**tags, "Name": f"{prefix}-sg"},
+            opts=child,
+        )
+        rules = []
+        for source in vpc.allowed_sources:
+            if (source.security_group_id is None) == (source.cidr_block is None):
+                raise ValueError(f"{prefix}: source {source.key!r} needs exactly one of security_group_id, cidr_block")
+            if not source.description.strip():
+                raise ValueError(f"{prefix}: source {source.key!r} needs a description")
+            ipv6 = source.cidr_block is not None and ":" in source.cidr_block
+            rules.append(
+                aws.vpc.SecurityGroupIngressRule(
+                    f"{prefix}-sg-from-{_slug(source.key)}",
+                    security_group_id=group.id,
+                    ip_protocol="tcp",
+                    from_port=ATLAS_PORTS[0],
+                    to_port=ATLAS_PORTS[1],
+                    referenced_security_group_id=source.security_group_id,
+                    cidr_ipv4=source.cidr_block if source.cidr_block is not None and not ipv6 else None,
+                    cidr_ipv6=source.cidr_block if ipv6 else None,
+                    description=source.description,
+                    region=region,
+                    tags={**tags, "Name": f"{prefix}-sg-from-{_slug(source.key)}"},
+                    opts=child,
+                )
+            )
+        self.security_groups[vpc.key] = group
+        self.ingress_rules[vpc.key] = rules
+        return group.id

@@ -1,0 +1,230 @@
+"""Map the validated stack config to each component's typed args.
+
+`__main__.py` reads the config and calls these; the components never see `StackConfig`, so they
+can be reused from another program. A reader follows one name from the stack file to the
+resource: `cluster.tier` -> `ProdClusterArgs.tier` -> `electable_specs.instance_size`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+
+from components.access_list import AccessListEntry, IpAccessListArgs
+from components.app_user import AppUserArgs, Grant
+from components.cluster import (
+    BackupSchedule,
+    ComplianceContact,
+    ComputeScaling,
+    Maintenance,
+    ProdClusterArgs,
+    RegionNodes,
+    SnapshotCopy,
+)
+from components.custom_roles import CustomRolesArgs, CustomRoleSpec, Privilege
+from components.encryption import AtlasKmsEncryption, AtlasKmsEncryptionArgs
+from components.private_endpoint import AllowedSource, EndpointVpc, PrivateEndpointArgs
+from components.project import IdpGroupRoles, ProdProjectArgs, ProjectFeatures, TeamRoles
+from components.secrets_key import SecretsKeyArgs
+from stackconfig import StackConfig
+from stackconfig.network import PrivateEndpointRegion
+from stackconfig.users import DatabaseUser, parse_role
+
+
+def standard_tags(cfg: StackConfig) -> dict[str, str]:
+    return {"environment": cfg.environment, "application": cfg.app, "managed-by": "pulumi"}
+
+
+def project_args(cfg: StackConfig) -> ProdProjectArgs:
+    settings = cfg.project_settings
+    data_explorer = settings.data_explorer if settings.data_explorer is not None else not cfg.is_prod
+    return ProdProjectArgs(
+        org_id=cfg.org_id,
+        name=cfg.resolved_project_name,
+        tags={**standard_tags(cfg), **cfg.project_tags},
+        features=ProjectFeatures(
+            data_explorer=data_explorer,
+            data_explorer_gen_ai=settings.data_explorer_gen_ai,
+            performance_advisor=settings.performance_advisor,
+            schema_advisor=settings.schema_advisor,
+            realtime_performance_panel=settings.realtime_performance_panel,
+            collect_database_statistics=settings.collect_database_statistics,
+            default_alerts=settings.default_alerts,
+        ),
+        teams=[TeamRoles(key=t.name, team_id=t.team_id, role_names=t.roles) for t in cfg.teams],
+        federation_settings_id=cfg.federation.settings_id if cfg.federation else None,
+        idp_groups=[
+            IdpGroupRoles(external_group_name=g.external_group_name, role_names=g.roles)
+            for g in (cfg.federation.groups if cfg.federation else [])
+        ],
+        protect=cfg.is_prod,
+    )
+
+
+def encryption_args(cfg: StackConfig, project_id: pulumi.Input[str]) -> AtlasKmsEncryptionArgs | None:
+    cluster = cfg.cluster
+    if cluster is None or not cluster.encrypted(cfg.is_prod):
+        return None
+    encryption = cluster.encryption
+    return AtlasKmsEncryptionArgs(
+        project_id=project_id,
+        key_region=encryption.existing_key_region or encryption.key_region or cluster.preferred_region.region,
+        existing_key_arn=encryption.key_arn,
+        key_admin_arns=encryption.key_admin_arns,
+        key_user_arns=encryption.key_user_arns,
+        deletion_window_days=encryption.deletion_window_days,
+        rotation_period_days=encryption.rotation_period_days,
+        tags=standard_tags(cfg),
+        protect=cfg.is_prod,
+        retain_key_on_delete=cfg.is_prod,
+    )
+
+
+def cluster_args(cfg: StackConfig, project_id: pulumi.Input[str], kms: AtlasKmsEncryption | None) -> ProdClusterArgs:
+    cluster = cfg.cluster
+    assert cluster is not None
+    backup, compute = cluster.backup, cluster.auto_scaling.compute
+    pit = cluster.point_in_time(cfg.is_prod)
+    compliance = backup.compliance_policy
+    return ProdClusterArgs(
+        project_id=project_id,
+        name=cluster.resolved_name(cfg.app, cfg.environment),
+        tier=cluster.tier,
+        mongo_db_major_version=cluster.mongo_db_major_version,
+        regions=[
+            RegionNodes(r.atlas_region, r.priority, r.electable_nodes, r.read_only_nodes, r.analytics_nodes)
+            for r in cluster.regions
+        ],
+        shards=cluster.shards,
+        disk_auto_scaling=cluster.auto_scaling.disk,
+        compute_scaling=ComputeScaling(compute.max_tier, compute.min_tier) if compute.enabled and compute.max_tier else None,
+        backup_enabled=backup.enabled,
+        pit_enabled=pit,
+        backup=BackupSchedule(
+            reference_hour_of_day=backup.reference_hour_of_day,
+            reference_minute_of_hour=backup.reference_minute_of_hour,
+            restore_window_days=cluster.restore_window_days(cfg.is_prod),
+            hourly_every_hours=backup.hourly.every_hours,
+            hourly_retain_days=backup.hourly.retain_days,
+            daily_retain_days=backup.daily.retain_days,
+            weekly_day=backup.weekly.day,
+            weekly_retain_weeks=backup.weekly.retain_weeks,
+            monthly_day=backup.monthly.day,
+            monthly_retain_months=backup.monthly.retain_months,
+            copies=[
+                SnapshotCopy(c.atlas_region, c.frequencies, c.copy_oplogs if c.copy_oplogs is not None else pit)
+                for c in backup.copies
+            ],
+        ),
+        compliance_contact=ComplianceContact(
+            compliance.authorized_email, compliance.authorized_first_name, compliance.authorized_last_name
+        )
+        if compliance
+        else None,
+        kms_encryption=kms,
+        maintenance=Maintenance(
+            cluster.maintenance_window.atlas_day_of_week, cluster.maintenance_window.hour, cluster.maintenance_window.auto_defer
+        ),
+        termination_protection=cluster.termination_protected(cfg.is_prod),
+        minimum_tls=cluster.minimum_tls,
+        redact_client_log_data=cluster.redact_client_log_data,
+        tags=standard_tags(cfg),
+        protect=cfg.is_prod,
+    )
+
+
+def access_list_args(cfg: StackConfig, project_id: pulumi.Input[str]) -> IpAccessListArgs:
+    return IpAccessListArgs(
+        project_id=project_id,
+        entries=[
+            AccessListEntry(
+                comment=e.comment, ip_address=e.ip_address, cidr_block=e.cidr_block, aws_security_group=e.aws_security_group
+            )
+            for e in cfg.network.access_list
+        ],
+    )
+
+
+def private_endpoint_args(
+    cfg: StackConfig,
+    region: PrivateEndpointRegion,
+    project_id: pulumi.Input[str],
+    cluster_connection_strings: pulumi.Input[Any] | None,
+) -> PrivateEndpointArgs:
+    return PrivateEndpointArgs(
+        project_id=project_id,
+        region=region.region,
+        vpcs=[
+            EndpointVpc(
+                key=vpc.name,
+                vpc_id=vpc.vpc_id,
+                subnet_ids=vpc.subnet_ids,
+                allowed_sources=[
+                    AllowedSource(
+                        key=s.source, description=s.description, security_group_id=s.security_group_id, cidr_block=s.cidr_block
+                    )
+                    for s in vpc.allowed_sources
+                ],
+                security_group_id=vpc.security_group_id,
+            )
+            for vpc in region.vpcs
+        ],
+        cluster_connection_strings=cluster_connection_strings,
+        tags=standard_tags(cfg),
+        protect=cfg.is_prod,
+    )
+
+
+def custom_roles_args(cfg: StackConfig, project_id: pulumi.Input[str]) -> CustomRolesArgs:
+    specs = []
+    for role in cfg.custom_roles:
+        privileges = [
+            Privilege(action=a.action, databases=[r for r in a.resources if r != "cluster"], cluster="cluster" in a.resources)
+            for a in role.actions
+        ]
+        inherited = [parse_role(grant)[:2] for grant in role.inherited_roles]
+        specs.append(CustomRoleSpec(name=role.name, privileges=privileges, inherited_roles=inherited))
+    return CustomRolesArgs(project_id=project_id, roles=specs)
+
+
+def app_user_args(
+    cfg: StackConfig,
+    user: DatabaseUser,
+    project_id: pulumi.Input[str],
+    custom_role_names: dict[str, pulumi.Output[str]],
+    secrets_kms_key_id: pulumi.Input[str] | None,
+    default_cluster_name: pulumi.Input[str],
+    connection_string: pulumi.Input[str] | None = None,
+) -> AppUserArgs:
+    grants = []
+    for text in user.grants:
+        role, database, collection = parse_role(text)
+        grants.append(Grant(role_name=custom_role_names.get(role, role), database_name=database, collection_name=collection))
+    labels = {**user.labels, "owner": user.owner, "kind": user.kind, "environment": cfg.environment, "managed-by": "pulumi"}
+    return AppUserArgs(
+        project_id=project_id,
+        username=user.username(cfg.resource_prefix),
+        auth=user.auth,
+        roles=grants,
+        cluster_names=[*user.clusters] if user.clusters else [default_cluster_name],
+        description=user.description,
+        labels=labels,
+        secret_name=f"{cfg.app}/{cfg.environment}/mongodb/{user.name}" if user.stores_credential else None,
+        secrets_kms_key_id=secrets_kms_key_id if user.stores_credential else None,
+        secret_tags={"environment": cfg.environment, "application": cfg.app, "managed-by": "pulumi", "owner": user.owner},
+        secret_recovery_window_in_days=30 if cfg.is_prod else 7,
+        connection_string=connection_string,
+        password_version=user.password_generation,
+        aws_iam_type=user.aws_iam_type,
+        certificate_months=user.certificate_months,
+    )
+
+
+def secrets_key_args(cfg: StackConfig) -> SecretsKeyArgs:
+    return SecretsKeyArgs(
+        alias=f"{cfg.app}/{cfg.environment}/mongodb-secrets",
+        description=f"Encrypts the MongoDB Atlas credentials of {cfg.resource_prefix} in Secrets Manager",
+        tags=standard_tags(cfg),
+        protect=cfg.is_prod,
+    )

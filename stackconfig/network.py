@@ -1,0 +1,419 @@
+"""The network section of the stack file: who may connect to the environment's cluster.
+
+Two ways in, as the production guide recommends: commented IP access-list entries (public
+connections from known addresses) and AWS PrivateLink endpoints (private connections from
+application VPCs). Every address is parsed with `ipaddress`, never compared as text, so
+`::0/0`, `0:0::/0` and `::/0` are the same open range and `10.0.0.1` and `10.0.0.1/32`
+are the same entry.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from pydantic import (
+    Field,
+    StringConstraints,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+from .base import StackModel, invalid, matches, unique
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+# Errors about a value use the loader's kinds `invalid_format` (unreadable, misaligned) and
+# `not_allowed` (a range this program refuses): their messages already quote the value.
+
+# Atlas access lists and security-group rules both take ranges; anything wider than these is
+# "most of the internet" and always a typo or a shortcut, never a client.
+WIDEST_PREFIX = {4: 8, 6: 32}
+
+AwsRegion = Annotated[
+    str,
+    matches(
+        r"(us|eu|ap|ca|sa|me|af|il|mx)(-gov)?-(north|south|east|west|central|northeast|northwest|southeast|southwest)-[1-9]",
+        "an AWS region",
+        "write it in AWS's form, lowercase with hyphens (e.g. us-east-1, eu-west-2)",
+    ),
+]
+VpcId = Annotated[
+    str, matches(r"vpc-([0-9a-f]{8}|[0-9a-f]{17})", "a VPC id", "write the id AWS shows for it (e.g. vpc-0a1b2c3d4e5f60718)")
+]
+SubnetId = Annotated[
+    str,
+    matches(r"subnet-([0-9a-f]{8}|[0-9a-f]{17})", "a subnet id", "write the id AWS shows for it (e.g. subnet-0a1b2c3d4e5f60718)"),
+]
+SecurityGroupId = Annotated[
+    str,
+    matches(r"sg-([0-9a-f]{8}|[0-9a-f]{17})", "a security group id", "write the id AWS shows for it (e.g. sg-0a1b2c3d4e5f60718)"),
+]
+Key = Annotated[
+    str,
+    matches(
+        r"[a-z0-9][a-z0-9-]{0,39}",
+        "a valid name",
+        "use at most 40 lowercase letters, digits and hyphens, starting with a letter or digit (e.g. app-vpc)",
+    ),
+]
+# Atlas limits an access-list comment to 80 characters.
+Comment = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=80)]
+RuleDescription = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=255)]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=20, max_length=500)]
+
+
+def _limit_check(network: IPNetwork, written: str) -> None:
+    """Refuse ranges that open the cluster to the internet or to most of it."""
+    if network.prefixlen == 0:
+        raise invalid(
+            "not_allowed",
+            f"{written!r} allows every address on the internet; list the application servers', bastions' "
+            "and tools' own addresses or CIDRs instead (or use a private endpoint)",
+        )
+    mapped = network.version == 6 and network.network_address.ipv4_mapped is not None
+    version, prefix = (4, network.prefixlen - 96) if mapped else (network.version, network.prefixlen)
+    if prefix < WIDEST_PREFIX[version]:
+        raise invalid(
+            "not_allowed",
+            f"{written!r} is wider than /{WIDEST_PREFIX[version]} (IPv{version}); "
+            f"list narrower ranges that hold only your own servers (e.g. a /16 or /24)",
+        )
+
+
+def _address_check(address: ipaddress.IPv4Address | ipaddress.IPv6Address, written: str) -> None:
+    if address.is_unspecified:
+        raise invalid(
+            "not_allowed",
+            f"{written!r} is the unspecified address (it stands for any address); write a server's own address",
+        )
+    if address.is_loopback or address.is_multicast or address.is_link_local:
+        raise invalid("not_allowed", f"{written!r} is a loopback, multicast or link-local address, never a client of Atlas")
+
+
+def parse_cidr(value: str) -> IPNetwork:
+    """A CIDR range with the safety limits applied; raises a validation error that says the fix."""
+    text = value.strip()
+    if "/" not in text:
+        try:
+            single = ipaddress.ip_address(text)
+        except ValueError:
+            single = None
+        if single is not None:
+            raise invalid(
+                "invalid_format",
+                f"{value!r} has no prefix length; write it as {single}/{single.max_prefixlen} (or use ipAddress for one address)",
+            )
+    try:
+        network = ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        raise invalid(
+            "invalid_format", f"{value!r} is not a CIDR block; write an address and prefix length (e.g. 10.20.0.0/16)"
+        ) from None
+    _limit_check(network, value)
+    if ipaddress.ip_interface(text).ip != network.network_address:
+        raise invalid(
+            "invalid_format",
+            f"{value!r} has host bits set; its network address is {network}: write {network} "
+            "(or the single address with ipAddress)",
+        )
+    if network.network_address.is_unspecified:
+        raise invalid("not_allowed", f'{value!r} starts at the unspecified address ("this network"), never a client of Atlas')
+    if network.is_loopback or network.is_multicast or network.is_link_local:
+        raise invalid("not_allowed", f"{value!r} is a loopback, multicast or link-local range, never a client of Atlas")
+    return network
+
+
+def parse_address(value: str) -> IPNetwork:
+    """A single address, as the /32 (or /128) network it stands for."""
+    text = value.strip()
+    if "/" in text:
+        raise invalid("invalid_format", f"{value!r} is a range, not one address; put it under cidrBlock instead")
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        raise invalid(
+            "invalid_format", f"{value!r} is not an IP address; write one IPv4 or IPv6 address (e.g. 203.0.113.10)"
+        ) from None
+    _address_check(address, value)
+    return ipaddress.ip_network(address)
+
+
+def _exactly_one(model: StackModel, fields: tuple[str, ...], what: str) -> str:
+    given = [f for f in fields if getattr(model, f) is not None]
+    aliases = [type(model).model_fields[f].alias or f for f in fields]
+    if not given:
+        raise invalid("exactly_one", f"{what} needs one of {', '.join(aliases)}; add the source it stands for")
+    if len(given) > 1:
+        written = ", ".join(type(model).model_fields[f].alias or f for f in given)
+        raise invalid(
+            "exactly_one",
+            f"{what} needs exactly one of {', '.join(aliases)}; it has {written}: split it into one entry per source",
+        )
+    return given[0]
+
+
+class AccessListEntry(StackModel):
+    """One IP access-list entry: one source of public connections, with the reason it is there."""
+
+    ip_address: str | None = None
+    """One IPv4 or IPv6 address (e.g. a bastion's elastic IP, 203.0.113.10)."""
+    cidr_block: str | None = None
+    """A CIDR range in network-address form (e.g. 203.0.113.0/28); at most /8 wide (IPv4) or /32 (IPv6)."""
+    aws_security_group: SecurityGroupId | None = None
+    """An AWS security group id (sg-...); Atlas honours it only over a VPC peering connection."""
+    comment: Comment
+    """Why this entry exists, as Atlas shows it (e.g. prod-app-ecs-cluster, prod-bastion)."""
+
+    @field_validator("ip_address")
+    @classmethod
+    def _address(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_address(value)
+        return value.strip() if value is not None else None
+
+    @field_validator("cidr_block")
+    @classmethod
+    def _cidr(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_cidr(value)
+        return value.strip() if value is not None else None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> AccessListEntry:
+        _exactly_one(self, ("ip_address", "cidr_block", "aws_security_group"), "an access-list entry")
+        return self
+
+    @property
+    def network(self) -> IPNetwork | None:
+        """The range this entry opens (None for a security group)."""
+        if self.ip_address is not None:
+            return parse_address(self.ip_address)
+        if self.cidr_block is not None:
+            return parse_cidr(self.cidr_block)
+        return None
+
+    @property
+    def source(self) -> str:
+        """The entry's identity: the canonical range (an address is its /32) or the security group id."""
+        network = self.network
+        return str(network) if network is not None else str(self.aws_security_group)
+
+
+class AllowedSource(StackModel):
+    """A source allowed to reach the private endpoint (one inbound security-group rule)."""
+
+    security_group_id: SecurityGroupId | None = None
+    """The application's security group (sg-...), in the same or a peered VPC."""
+    cidr_block: str | None = None
+    """An application subnet's CIDR (e.g. 10.10.16.0/20); never 0.0.0.0/0, at most /8 wide."""
+    description: RuleDescription
+    """What this source is (it becomes the rule's description, e.g. payments-api ECS tasks)."""
+
+    @field_validator("cidr_block")
+    @classmethod
+    def _cidr(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_cidr(value)
+        return value.strip() if value is not None else None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> AllowedSource:
+        _exactly_one(self, ("security_group_id", "cidr_block"), "an allowed source")
+        return self
+
+    @property
+    def network(self) -> IPNetwork | None:
+        return parse_cidr(self.cidr_block) if self.cidr_block is not None else None
+
+    @property
+    def source(self) -> str:
+        network = self.network
+        return str(network) if network is not None else str(self.security_group_id)
+
+
+class EndpointVpc(StackModel):
+    """An application VPC that gets an interface endpoint to the region's Atlas endpoint service."""
+
+    name: Key
+    """A stable name for this VPC; it names the Pulumi resources, so renaming it replaces the endpoint."""
+    vpc_id: VpcId
+    """The VPC the interface endpoint goes into (vpc-...)."""
+    subnet_ids: Annotated[list[SubnetId], Field(min_length=1)]
+    """Subnets for the endpoint's network interfaces, one per availability zone (at least two in prod)."""
+    allowed_sources: list[AllowedSource] = []
+    """Who may reach the endpoint: application security groups or CIDRs (TCP 1024-65535). A security
+    group with exactly these rules is created for you."""
+    security_group_id: SecurityGroupId | None = None
+    """Instead of allowedSources: an existing security group to attach to the endpoint, managed elsewhere."""
+
+    @field_validator("subnet_ids")
+    @classmethod
+    def _unique_subnets(cls, subnets: list[str], info: ValidationInfo) -> list[str]:
+        unique(subnets, "subnet")
+        if (info.context or {}).get("environment") == "prod" and len(subnets) < 2:
+            raise invalid(
+                "single_az",
+                f"prod needs subnets in at least two availability zones (got {len(subnets)}); "
+                "add one subnet per AZ so one AZ outage does not cut the cluster off",
+            )
+        return subnets
+
+    @field_validator("allowed_sources", mode="wrap")
+    @classmethod
+    def _unique_sources(cls, value: Any, handler: Callable[[Any], list[AllowedSource]]) -> list[AllowedSource]:
+        key = _raw_source_key(("securityGroupId", "security_group_id"), ("cidrBlock", "cidr_block"))
+        return _with_duplicates(value, handler, key, "source", "keep one rule per source")
+
+    @model_validator(mode="after")
+    def _one_way_in(self) -> EndpointVpc:
+        if bool(self.allowed_sources) == (self.security_group_id is not None):
+            raise invalid(
+                "exactly_one",
+                f"VPC {self.name!r} needs either allowedSources (a security group is created for them) "
+                "or securityGroupId (an existing one), not both and not neither",
+            )
+        return self
+
+
+class PrivateEndpointRegion(StackModel):
+    """AWS PrivateLink to the cluster in one region: one Atlas endpoint service, one endpoint per VPC."""
+
+    region: AwsRegion
+    """The AWS region of the application VPCs and of cluster nodes (e.g. us-east-1)."""
+    vpcs: Annotated[list[EndpointVpc], Field(min_length=1)]
+    """The application VPCs in this region that connect privately."""
+
+    @field_validator("region", mode="before")
+    @classmethod
+    def _aws_form(cls, value: Any) -> Any:
+        if isinstance(value, str) and re.fullmatch(r"[A-Z]{2}(_GOV)?_[A-Z]+_[1-9]", value):
+            raise invalid("invalid_format", f"{value!r} is Atlas's form; write AWS's: {value.lower().replace('_', '-')}")
+        return value
+
+    @field_validator("vpcs")
+    @classmethod
+    def _unique_vpcs(cls, vpcs: list[EndpointVpc]) -> list[EndpointVpc]:
+        unique([v.name for v in vpcs], "VPC name")
+        unique([v.vpc_id for v in vpcs], "vpcId")
+        unique([s for v in vpcs for s in v.subnet_ids], "subnet")
+        return vpcs
+
+
+class Network(StackModel):
+    """Who may connect to the cluster: commented IP access-list entries and AWS private endpoints."""
+
+    access_list: list[AccessListEntry] = []
+    """IP access-list entries: application servers, bastions and required tools only, each with a comment."""
+    private_endpoints: list[PrivateEndpointRegion] = []
+    """AWS PrivateLink per region (Atlas allows one endpoint service per region per project)."""
+    private_endpoint_opt_out_reason: Reason | None = None
+    """prod only: why this production stack has no private endpoint (required then; a written reason)."""
+
+    @field_validator("access_list", mode="wrap")
+    @classmethod
+    def _unique_entries(cls, value: Any, handler: Callable[[Any], list[AccessListEntry]]) -> list[AccessListEntry]:
+        key = _raw_source_key(
+            ("ipAddress", "ip_address"), ("cidrBlock", "cidr_block"), ("awsSecurityGroup", "aws_security_group")
+        )
+        return _with_duplicates(value, handler, key, "access-list entry", "keep one entry and merge the comments")
+
+    @field_validator("private_endpoints")
+    @classmethod
+    def _one_per_region(cls, regions: list[PrivateEndpointRegion]) -> list[PrivateEndpointRegion]:
+        # Atlas refuses a second endpoint service in a region (PRIVATE_ENDPOINT_SERVICE_ALREADY_EXISTS_FOR_REGION).
+        unique([r.region for r in regions], "region")
+        unique([v.vpc_id for r in regions for v in r.vpcs], "vpcId")
+        return regions
+
+    @model_validator(mode="after")
+    def _prod_is_private(self, info: ValidationInfo) -> Network:
+        environment = (info.context or {}).get("environment")
+        if self.private_endpoints and self.private_endpoint_opt_out_reason:
+            raise invalid(
+                "contradiction",
+                "privateEndpointOptOutReason is set but privateEndpoints are configured; remove the opt-out reason",
+            )
+        if environment == "prod" and not self.private_endpoints and not self.private_endpoint_opt_out_reason:
+            raise invalid(
+                "prod_without_private_endpoint",
+                "prod has no private endpoint; add network.privateEndpoints (region, vpcs) or, if this production "
+                "stack really must use the public access list only, set network.privateEndpointOptOutReason to why",
+            )
+        if environment != "prod" and self.private_endpoint_opt_out_reason:
+            raise invalid(
+                "opt_out_outside_prod",
+                f"privateEndpointOptOutReason only applies to prod (this stack is {environment}); remove it",
+            )
+        return self
+
+
+def _raw_source_key(*fields: tuple[str, str]) -> Callable[[Any], str | None]:
+    """Identity of a not-yet-validated entry, or None when it will fail validation on its own."""
+
+    def key(raw: Any) -> str | None:
+        if not isinstance(raw, dict):
+            return None
+        given = [(alias, raw.get(alias, raw.get(name))) for alias, name in fields]
+        given = [(alias, value) for alias, value in given if value is not None]
+        if len(given) != 1 or not isinstance(given[0][1], str):
+            return None
+        alias, value = given[0][0], str(given[0][1])
+        try:
+            if alias == "ipAddress":
+                return str(parse_address(value))
+            if alias == "cidrBlock":
+                return str(parse_cidr(value))
+        except PydanticCustomError:
+            return None
+        return value.strip()
+
+    return key
+
+
+def _with_duplicates(
+    value: Any, handler: Callable[[Any], list[Any]], key: Callable[[Any], str | None], what: str, fix: str
+) -> list[Any]:
+    """Validate a list and refuse repeated sources, reporting duplicates together with entry errors.
+
+    A plain after-validator would only run once every entry is valid, so a stack with both an open
+    range and a duplicate would need two runs to see both problems.
+    """
+    duplicates: list[InitErrorDetails] = []
+    if isinstance(value, list):
+        seen: dict[str, int] = {}
+        for index, raw in enumerate(value):
+            identity = key(raw)
+            if identity is None:
+                continue
+            if identity in seen:
+                duplicates.append(
+                    InitErrorDetails(
+                        type=PydanticCustomError(
+                            "duplicate",
+                            f"{what} {identity} repeats [{seen[identity]}] (an address and its /32 are the same); {fix}",
+                        ),
+                        loc=(index,),
+                        input=raw,
+                    )
+                )
+            else:
+                seen[identity] = index
+    try:
+        result = handler(value)
+    except ValidationError as error:
+        if not duplicates:
+            raise
+        rebuilt = [
+            InitErrorDetails(type=PydanticCustomError(e["type"], e["msg"]), loc=e["loc"], input=e.get("input"))
+            for e in error.errors(include_url=False)
+        ]
+        raise ValidationError.from_exception_data(error.title, rebuilt + duplicates) from None
+    if duplicates:
+        raise ValidationError.from_exception_data("duplicates", duplicates)
+    return result

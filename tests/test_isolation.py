@@ -1,0 +1,138 @@
+"""Dev and test never reach prod: no production stack shares a network source with another stack.
+
+Every stack file in the repository is loaded through the real loader; each production stack is
+compared with each non-production stack, one row of `SHARED` at a time. A later capability adds
+its own row (database usernames, IAM role ARNs...) with the values it reads from a StackConfig
+and, when equality is not enough, how two values clash (CIDRs clash when they overlap).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from offline.stackfile import available_stacks, engine_config
+from stackconfig import StackConfig, load_stack_config
+from tests.conftest import NAMESPACE, ROOT, key, stack_config
+
+
+@dataclass(frozen=True)
+class Shared:
+    """One kind of value a production stack must never share with a non-production stack."""
+
+    what: str
+    values: Callable[[StackConfig], Iterable[Any]]
+    clash: Callable[[Any, Any], bool] = lambda a, b: a == b
+
+
+def _vpcs(cfg: StackConfig) -> Iterable[Any]:
+    return (vpc for region in cfg.network.private_endpoints for vpc in region.vpcs)
+
+
+def _security_groups(cfg: StackConfig) -> Iterable[str]:
+    yield from (e.aws_security_group for e in cfg.network.access_list if e.aws_security_group)
+    for vpc in _vpcs(cfg):
+        if vpc.security_group_id:
+            yield vpc.security_group_id
+        yield from (s.security_group_id for s in vpc.allowed_sources if s.security_group_id)
+
+
+def _cidrs(cfg: StackConfig) -> Iterable[Any]:
+    yield from (e.network for e in cfg.network.access_list if e.network is not None)
+    yield from (s.network for vpc in _vpcs(cfg) for s in vpc.allowed_sources if s.network is not None)
+
+
+def _overlap(a: Any, b: Any) -> bool:
+    return a.version == b.version and a.overlaps(b)
+
+
+SHARED: list[Shared] = [
+    Shared("VPC", lambda cfg: (vpc.vpc_id for vpc in _vpcs(cfg))),
+    Shared("subnet", lambda cfg: (subnet for vpc in _vpcs(cfg) for subnet in vpc.subnet_ids)),
+    Shared("security group", _security_groups),
+    Shared("CIDR", _cidrs, _overlap),
+    Shared("access-list entry", lambda cfg: (e.source for e in cfg.network.access_list)),
+]
+
+
+def load(stack: str, config: dict[str, Any] | None = None) -> StackConfig:
+    values, secret_keys = engine_config(ROOT, stack, config)
+    return load_stack_config(values, namespace=NAMESPACE, stack_file=ROOT / f"Pulumi.{stack}.yaml", secret_keys=secret_keys)
+
+
+def shared_between(prod: tuple[str, StackConfig], other: tuple[str, StackConfig], rows: list[Shared] = SHARED) -> list[str]:
+    """Every value `prod` shares with `other`, one line each, naming both stacks."""
+    (prod_name, prod_cfg), (other_name, other_cfg) = prod, other
+    found = []
+    for row in rows:
+        theirs = list(row.values(other_cfg))
+        for mine in row.values(prod_cfg):
+            for value in theirs:
+                if row.clash(mine, value):
+                    found.append(f"{row.what}: {prod_name} has {mine}, {other_name} has {value}")
+    return found
+
+
+def isolation_problems(configs: dict[str, StackConfig]) -> list[str]:
+    prods = [(name, cfg) for name, cfg in configs.items() if cfg.is_prod]
+    others = [(name, cfg) for name, cfg in configs.items() if not cfg.is_prod]
+    return [line for prod in prods for other in others for line in shared_between(prod, other)]
+
+
+def test_no_production_stack_shares_a_network_source_with_another_environment():
+    configs = {stack: load(stack) for stack in available_stacks(ROOT)}
+    assert any(c.is_prod for c in configs.values()) and any(not c.is_prod for c in configs.values())
+    assert isolation_problems(configs) == []
+
+
+def test_every_row_reads_something_from_the_shipped_prod_stack():
+    configs = [load(stack) for stack in available_stacks(ROOT)]
+    for row in SHARED:
+        # A row that reads nothing from prod compares nothing.
+        assert any(list(row.values(cfg)) for cfg in configs if cfg.is_prod), f"row {row.what!r} reads nothing from prod"
+
+
+def test_isolation_check_catches_staging_reusing_prod_network():
+    prod = stack_config("prod")
+    staging = stack_config("staging")
+    network = staging[key("network")]
+    prod_vpc = prod[key("network")]["privateEndpoints"][0]["vpcs"][0]
+    vpc = network["privateEndpoints"][0]["vpcs"][0]
+    vpc["vpcId"] = prod_vpc["vpcId"]
+    vpc["subnetIds"] = [prod_vpc["subnetIds"][0], "subnet-0b1c2d3e4f5a60729"]
+    vpc["allowedSources"].append({"securityGroupId": "sg-0a1b2c3d4e5f60714", "description": "prod app tasks"})
+    # A wider range around prod's batch subnet, and prod's bastion written as its /32.
+    vpc["allowedSources"].append({"cidrBlock": "10.10.0.0/16", "description": "all of the app VPC"})
+    network["accessList"].append({"cidrBlock": "203.0.113.10/32", "comment": "borrowed-bastion"})
+
+    found = isolation_problems({"prod": load("prod", prod), "staging": load("staging", staging)})
+    assert found == [
+        "VPC: prod has vpc-0a1b2c3d4e5f60710, staging has vpc-0a1b2c3d4e5f60710",
+        "subnet: prod has subnet-0a1b2c3d4e5f60711, staging has subnet-0a1b2c3d4e5f60711",
+        "security group: prod has sg-0a1b2c3d4e5f60714, staging has sg-0a1b2c3d4e5f60714",
+        "CIDR: prod has 203.0.113.10/32, staging has 203.0.113.10/32",
+        "CIDR: prod has 10.10.32.0/20, staging has 10.10.0.0/16",
+        "access-list entry: prod has 203.0.113.10/32, staging has 203.0.113.10/32",
+    ]
+
+
+def test_isolation_check_compares_by_environment_not_by_file_name():
+    # A second production stack (e.g. another region) is held to the same rule against dev.
+    prod_eu = load("prod")
+    dev = stack_config("dev")
+    dev[key("network")]["accessList"].append({"ipAddress": "203.0.113.70", "comment": "dev-laptop"})
+    assert isolation_problems({"prod-eu": prod_eu, "dev": load("dev", dev)}) == [
+        "CIDR: prod-eu has 203.0.113.64/28, dev has 203.0.113.70/32",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "clash"),
+    [("10.0.0.0/8", "10.20.0.0/16", True), ("10.0.0.0/16", "10.1.0.0/16", False), ("10.0.0.0/8", "2001:db8::/32", False)],
+)
+def test_cidrs_clash_when_they_overlap(a, b, clash):
+    assert _overlap(ipaddress.ip_network(a), ipaddress.ip_network(b)) is clash

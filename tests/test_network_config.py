@@ -1,0 +1,302 @@
+"""The network section of the stack file: every bad input ends in one clean ConfigError that says the fix."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from offline.stackfile import engine_config
+from stackconfig import ConfigError, StackConfig, load_stack_config
+from tests.conftest import NAMESPACE, ROOT, key, stack_config
+
+NETWORK = key("network")
+
+
+def load(stack: str, change: Callable[[dict[str, Any]], None] = lambda c: None) -> StackConfig:
+    """The loader alone (no program run): enough for a pure config check, and fast."""
+    config = stack_config(stack)
+    change(config)
+    values, secret_keys = engine_config(ROOT, stack, config)
+    return load_stack_config(values, namespace=NAMESPACE, stack_file=ROOT / f"Pulumi.{stack}.yaml", secret_keys=secret_keys)
+
+
+def problems(stack: str, change: Callable[[dict[str, Any]], None]) -> list[str]:
+    with pytest.raises(ConfigError) as raised:
+        load(stack, change)
+    return [f"{p.key}: {p.message}" for p in raised.value.problems]
+
+
+def set_access_list(*entries: dict[str, str]) -> Callable[[dict[str, Any]], None]:
+    def change(config: dict[str, Any]) -> None:
+        config[NETWORK]["accessList"] = list(entries)
+
+    return change
+
+
+def first_vpc(config: dict[str, Any]) -> dict[str, Any]:
+    return config[NETWORK]["privateEndpoints"][0]["vpcs"][0]
+
+
+def test_shipped_stacks_load():
+    for stack in ("prod", "staging", "dev"):
+        assert load(stack).network.access_list
+
+
+def test_stack_with_open_range_misaligned_cidr_and_twin_entry_fails_once_naming_each(plan_variant):
+    change = set_access_list(
+        {"cidrBlock": "0.0.0.0/0", "comment": "anyone"},
+        {"cidrBlock": "10.0.0.1/8", "comment": "office"},
+        {"ipAddress": "203.0.113.10", "comment": "prod-bastion"},
+        {"cidrBlock": "203.0.113.10/32", "comment": "prod-bastion-again"},
+    )
+    with pytest.raises(ConfigError) as raised:
+        plan_variant("prod", change)
+    error = raised.value
+    text = str(error)
+    assert text.startswith("Pulumi.prod.yaml has 3 problems; nothing was created:")
+    assert "Traceback" not in text
+    by_key = {p.key: p.message for p in error.problems}
+    assert sorted(by_key) == [
+        f"{NETWORK}.accessList[0].cidrBlock",
+        f"{NETWORK}.accessList[1].cidrBlock",
+        f"{NETWORK}.accessList[3]",
+    ]
+    assert "'0.0.0.0/0' allows every address on the internet" in by_key[f"{NETWORK}.accessList[0].cidrBlock"]
+    assert "'10.0.0.1/8' has host bits set; its network address is 10.0.0.0/8" in by_key[f"{NETWORK}.accessList[1].cidrBlock"]
+    assert "203.0.113.10/32 repeats [2]" in by_key[f"{NETWORK}.accessList[3]"]
+
+
+@pytest.mark.parametrize("spelling", ["::/0", "::0/0", "0:0::/0", "0:0:0:0:0:0:0:0/0", " 0.0.0.0/0 "])
+def test_open_range_is_refused_however_spelled(spelling):
+    found = problems("staging", set_access_list({"cidrBlock": spelling, "comment": "everyone"}))
+    assert found == [
+        f"{NETWORK}.accessList[0].cidrBlock: {spelling!r} allows every address on the internet; "
+        "list the application servers', bastions' and tools' own addresses or CIDRs instead (or use a private endpoint)"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ({"ipAddress": "0.0.0.0"}, "'0.0.0.0' is the unspecified address"),
+        ({"ipAddress": "::"}, "'::' is the unspecified address"),
+        ({"cidrBlock": "10.0.0.0/7"}, "'10.0.0.0/7' is wider than /8 (IPv4)"),
+        ({"cidrBlock": "2001:db8::/31"}, "'2001:db8::/31' is wider than /32 (IPv6)"),
+        ({"cidrBlock": "::ffff:0.0.0.0/96"}, "is wider than /8 (IPv4)"),
+        ({"cidrBlock": "10.20.0.0/33"}, "'10.20.0.0/33' is not a CIDR block; write an address and prefix length"),
+        ({"cidrBlock": "office-network"}, "'office-network' is not a CIDR block"),
+        ({"cidrBlock": "203.0.113.7"}, "'203.0.113.7' has no prefix length; write it as 203.0.113.7/32"),
+        ({"ipAddress": "203.0.113.300"}, "'203.0.113.300' is not an IP address"),
+        ({"ipAddress": "203.0.113.0/24"}, "is a range, not one address; put it under cidrBlock"),
+        ({"ipAddress": "127.0.0.1"}, "loopback, multicast or link-local"),
+        ({"cidrBlock": "127.0.0.0/8"}, "'127.0.0.0/8' is a loopback, multicast or link-local range"),
+        ({"cidrBlock": "0.0.0.0/8"}, "'0.0.0.0/8' starts at the unspecified address"),
+        ({"cidrBlock": "0.0.0.0/32"}, "'0.0.0.0/32' starts at the unspecified address"),
+        ({"cidrBlock": "2001:db8::1/64"}, "has host bits set; its network address is 2001:db8::/64"),
+        ({"awsSecurityGroup": "sg-12"}, "'sg-12' is not a security group id"),
+    ],
+)
+def test_bad_access_list_entry_is_refused_with_its_fix(entry, message):
+    found = problems("staging", set_access_list({**entry, "comment": "some-tool"}))
+    assert len(found) == 1 and found[0].startswith(f"{NETWORK}.accessList[0]"), found
+    assert message in found[0]
+
+
+def test_entry_without_a_comment_is_refused():
+    found = problems("staging", set_access_list({"ipAddress": "198.51.100.10"}))
+    assert found == [
+        f"{NETWORK}.accessList[0].comment: required key is missing; add it "
+        "(Why this entry exists, as Atlas shows it (e.g. prod-app-ecs-cluster, prod-bastion).)"
+    ]
+
+
+def test_blank_comment_is_refused():
+    found = problems("staging", set_access_list({"ipAddress": "198.51.100.10", "comment": "   "}))
+    assert found[0].startswith(f"{NETWORK}.accessList[0].comment: String should have at least 3 characters")
+
+
+def test_entry_without_a_source_is_refused():
+    found = problems("staging", set_access_list({"comment": "forgotten-address"}))
+    assert found == [
+        f"{NETWORK}.accessList[0]: an access-list entry needs one of ipAddress, cidrBlock, awsSecurityGroup; "
+        "add the source it stands for"
+    ]
+
+
+def test_entry_with_two_sources_is_refused():
+    found = problems(
+        "staging", set_access_list({"ipAddress": "198.51.100.10", "cidrBlock": "198.51.100.0/24", "comment": "x-y-z"})
+    )
+    assert found == [
+        f"{NETWORK}.accessList[0]: an access-list entry needs exactly one of ipAddress, cidrBlock, "
+        "awsSecurityGroup; it has ipAddress, cidrBlock: split it into one entry per source"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ({"ipAddress": "198.51.100.10"}, {"cidrBlock": "198.51.100.10/32"}),
+        ({"ipAddress": "2001:db8::1"}, {"ipAddress": "2001:0db8:0000::0001"}),
+        ({"cidrBlock": "198.51.100.0/24"}, {"cidrBlock": "198.51.100.0/24"}),
+        ({"awsSecurityGroup": "sg-0a1b2c3d"}, {"awsSecurityGroup": "sg-0a1b2c3d"}),
+    ],
+)
+def test_duplicate_entries_are_refused(first, second):
+    found = problems("staging", set_access_list({**first, "comment": "one-tool"}, {**second, "comment": "two-tool"}))
+    assert len(found) == 1 and found[0].startswith(f"{NETWORK}.accessList[1]: access-list entry "), found
+    assert "repeats [0]" in found[0]
+
+
+def test_prod_without_private_endpoint_or_opt_out_is_refused():
+    def drop(config):
+        del config[NETWORK]["privateEndpoints"]
+
+    assert problems("prod", drop) == [
+        f"{NETWORK}: prod has no private endpoint; add network.privateEndpoints (region, vpcs) or, if this production "
+        "stack really must use the public access list only, set network.privateEndpointOptOutReason to why"
+    ]
+
+
+def test_prod_without_any_network_section_is_refused():
+    found = problems("prod", lambda c: c.pop(NETWORK))
+    assert found and found[0].startswith(f"{NETWORK}: prod has no private endpoint")
+
+
+def test_prod_may_opt_out_with_a_written_reason():
+    def opt_out(config):
+        del config[NETWORK]["privateEndpoints"]
+        config[NETWORK]["privateEndpointOptOutReason"] = (
+            "Vendor BI tool connects from its SaaS egress IPs; PrivateLink planned Q3"
+        )
+
+    cfg = load("prod", opt_out)
+    assert cfg.network.private_endpoints == [] and cfg.network.private_endpoint_opt_out_reason.startswith("Vendor")
+
+
+def test_opt_out_reason_must_say_something():
+    def opt_out(config):
+        del config[NETWORK]["privateEndpoints"]
+        config[NETWORK]["privateEndpointOptOutReason"] = "n/a"
+
+    found = problems("prod", opt_out)
+    assert found[0].startswith(f"{NETWORK}.privateEndpointOptOutReason: String should have at least 20 characters")
+
+
+def test_opt_out_next_to_private_endpoints_is_a_contradiction():
+    def both(config):
+        config[NETWORK]["privateEndpointOptOutReason"] = "we do not need PrivateLink in production"
+
+    assert "privateEndpointOptOutReason is set but privateEndpoints are configured" in problems("prod", both)[0]
+
+
+def test_staging_and_dev_may_use_access_lists_only():
+    assert load("dev").network.private_endpoints == []
+
+    def drop(config):
+        del config[NETWORK]["privateEndpoints"]
+
+    assert load("staging", drop).network.private_endpoints == []
+
+
+def test_opt_out_outside_prod_is_refused():
+    found = problems("dev", lambda c: c[NETWORK].__setitem__("privateEndpointOptOutReason", "nothing private in dev at all"))
+    assert found == [f"{NETWORK}: privateEndpointOptOutReason only applies to prod (this stack is dev); remove it"]
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        ("vpcId", "vpc-xyz", "'vpc-xyz' is not a VPC id; write the id AWS shows for it"),
+        ("subnetIds", ["subnet-0a1b2c3d4e5f60711", "subnet-bad"], "'subnet-bad' is not a subnet id"),
+        ("subnetIds", ["subnet-0a1b2c3d4e5f60711"], "prod needs subnets in at least two availability zones (got 1)"),
+        (
+            "subnetIds",
+            ["subnet-0a1b2c3d4e5f60711", "subnet-0a1b2c3d4e5f60711"],
+            "subnet 'subnet-0a1b2c3d4e5f60711' appears at [0] and [1]",
+        ),
+        ("name", "App VPC", "'App VPC' is not a valid name"),
+    ],
+)
+def test_bad_vpc_is_refused(path, value, message):
+    found = problems("prod", lambda c: first_vpc(c).__setitem__(path, value))
+    assert len(found) == 1 and found[0].startswith(f"{NETWORK}.privateEndpoints[0].vpcs[0].{path}"), found
+    assert message in found[0]
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ({"cidrBlock": "0.0.0.0/0"}, "allows every address on the internet"),
+        ({"cidrBlock": "10.10.32.1/20"}, "its network address is 10.10.32.0/20"),
+        ({"securityGroupId": "sg-nothex00"}, "'sg-nothex00' is not a security group id"),
+        ({"securityGroupId": "sg-0a1b2c3d4e5f60714"}, "source sg-0a1b2c3d4e5f60714 repeats [0]"),
+    ],
+)
+def test_bad_allowed_source_is_refused(source, message):
+    found = problems("prod", lambda c: first_vpc(c)["allowedSources"].append({**source, "description": "some tool"}))
+    assert len(found) == 1 and found[0].startswith(f"{NETWORK}.privateEndpoints[0].vpcs[0].allowedSources[2]"), found
+    assert message in found[0]
+
+
+def test_allowed_source_needs_a_description():
+    found = problems("prod", lambda c: first_vpc(c)["allowedSources"].append({"cidrBlock": "10.10.48.0/20"}))
+    assert found[0].startswith(f"{NETWORK}.privateEndpoints[0].vpcs[0].allowedSources[2].description: required key is missing")
+
+
+def test_vpc_needs_sources_or_an_existing_security_group_not_both():
+    both = problems("prod", lambda c: first_vpc(c).__setitem__("securityGroupId", "sg-0a1b2c3d4e5f60799"))
+    assert "VPC 'app' needs either allowedSources" in both[0]
+
+    def neither(config):
+        first_vpc(config)["allowedSources"] = []
+
+    assert "VPC 'app' needs either allowedSources" in problems("prod", neither)[0]
+
+
+def test_existing_security_group_replaces_the_sources():
+    def existing(config):
+        vpc = first_vpc(config)
+        del vpc["allowedSources"]
+        vpc["securityGroupId"] = "sg-0a1b2c3d4e5f60799"
+
+    assert first_vpc_of(load("prod", existing)).security_group_id == "sg-0a1b2c3d4e5f60799"
+
+
+def first_vpc_of(cfg: StackConfig):
+    return cfg.network.private_endpoints[0].vpcs[0]
+
+
+@pytest.mark.parametrize(
+    ("region", "message"),
+    [
+        ("US_EAST_1", "'US_EAST_1' is Atlas's form; write AWS's: us-east-1"),
+        ("us-east", "'us-east' is not an AWS region; write it in AWS's form"),
+        ("useast1", "'useast1' is not an AWS region"),
+    ],
+)
+def test_region_must_be_written_the_aws_way(region, message):
+    found = problems("prod", lambda c: c[NETWORK]["privateEndpoints"][0].__setitem__("region", region))
+    assert found[0].startswith(f"{NETWORK}.privateEndpoints[0].region: {message}")
+
+
+def test_one_endpoint_service_per_region():
+    def twice(config):
+        regions = config[NETWORK]["privateEndpoints"]
+        regions.append(
+            {
+                "region": "us-east-1",
+                "vpcs": [
+                    {
+                        "name": "other",
+                        "vpcId": "vpc-0a1b2c3d4e5f60799",
+                        "subnetIds": ["subnet-0a1b2c3d4e5f60797", "subnet-0a1b2c3d4e5f60798"],
+                        "securityGroupId": "sg-0a1b2c3d4e5f60799",
+                    }
+                ],
+            }
+        )
+
+    assert problems("prod", twice) == [f"{NETWORK}.privateEndpoints: region 'us-east-1' appears at [0] and [1]; keep one entry"]

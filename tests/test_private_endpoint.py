@@ -1,0 +1,374 @@
+"""PrivateEndpoint under mocks: the PrivateLink chain, its order, its security group and its outputs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pulumi
+import pulumi_mongodbatlas as atlas
+import pytest
+from pulumi.runtime import settings as pulumi_settings
+
+from components.private_endpoint import (
+    ATLAS_PORTS,
+    AllowedSource,
+    EndpointVpc,
+    PrivateEndpoint,
+    PrivateEndpointArgs,
+    private_srv_by_endpoint,
+)
+from offline.mocks import ID_FORMATS, AtlasMocks, RecordingMonitor
+from offline.runner import Plan
+from tests.conftest import key
+
+SERVICE = "mongodbatlas:index/privateLinkEndpoint:PrivateLinkEndpoint"
+LINK = "mongodbatlas:index/privateLinkEndpointService:PrivateLinkEndpointService"
+VPCE = "aws:ec2/vpcEndpoint:VpcEndpoint"
+SG = "aws:ec2/securityGroup:SecurityGroup"
+RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+PROJECT = "mongodbatlas:index/project:Project"
+CLUSTER = "mongodbatlas:index/advancedCluster:AdvancedCluster"
+COMPONENT = "atlas:prod:PrivateEndpoint"
+CHAIN = (SERVICE, SG, RULE, VPCE, LINK)
+NETWORK = key("network")
+
+
+def first_vpc(config: dict[str, Any]) -> dict[str, Any]:
+    return config[NETWORK]["privateEndpoints"][0]["vpcs"][0]
+
+
+# --- the prod stack, as the engine would receive it ---------------------------------------------
+
+
+def test_prod_registers_the_whole_chain_in_its_region(plans):
+    plan = plans("prod")
+    project = plan.one(PROJECT)
+    service, vpce, link, group = plan.one(SERVICE), plan.one(VPCE), plan.one(LINK), plan.one(SG)
+
+    assert service.inputs["providerName"] == "AWS"
+    assert service.inputs["region"] == "US_EAST_1"
+    assert service.inputs["projectId"] == project.id
+
+    assert vpce.inputs["vpcEndpointType"] == "Interface"
+    assert vpce.inputs["serviceName"] == service.outputs["endpointServiceName"]
+    assert vpce.inputs["serviceName"].startswith("com.amazonaws.vpce.us-east-1.vpce-svc-")
+    assert vpce.inputs["vpcId"] == "vpc-0a1b2c3d4e5f60710"
+    assert vpce.inputs["subnetIds"] == ["subnet-0a1b2c3d4e5f60711", "subnet-0a1b2c3d4e5f60712", "subnet-0a1b2c3d4e5f60713"]
+    assert vpce.inputs["securityGroupIds"] == [group.id] and group.id.startswith("sg-")
+    assert vpce.inputs["region"] == group.inputs["region"] == "us-east-1"
+    assert group.inputs["vpcId"] == vpce.inputs["vpcId"]
+
+    assert link.inputs["endpointServiceId"] == vpce.id and vpce.id.startswith("vpce-")
+    assert link.inputs["privateLinkId"] == service.outputs["privateLinkId"]
+    assert link.inputs["projectId"] == project.id
+    assert link.inputs["providerName"] == "AWS"
+
+
+def test_chain_runs_in_order_through_data_dependencies(plans):
+    plan = plans("prod")
+    project, service, vpce, link, group = (plan.one(t) for t in (PROJECT, SERVICE, VPCE, LINK, SG))
+    assert plan.depends_on(service, project)
+    assert plan.depends_on(vpce, service) and plan.depends_on(vpce, group)
+    assert plan.depends_on(link, vpce) and plan.depends_on(link, service)
+    for rule in plan.of_type(RULE):
+        assert plan.depends_on(rule, group)
+    # Nothing runs backwards, and no explicit depends_on: every edge comes from an input.
+    assert not plan.depends_on(service, vpce) and not plan.depends_on(vpce, link)
+    for resource in (service, vpce, link, group):
+        assert set(resource.dependencies) <= {u for deps in resource.property_dependencies.values() for u in deps}
+
+
+def test_prod_chain_does_not_wait_for_the_cluster(plans):
+    plan = plans("prod")
+    clusters = plan.of_type(CLUSTER)
+    if not clusters:
+        pytest.skip("no cluster in this program yet; the component test below covers the rule with one")
+    for token in CHAIN:
+        for resource in plan.of_type(token):
+            assert not any(plan.depends_on(resource, cluster) for cluster in clusters), f"{resource.name} waits for the cluster"
+
+
+def test_security_group_rules_are_atlas_ports_from_the_configured_sources_only(plans):
+    plan = plans("prod")
+    group = plan.one(SG)
+    rules = plan.of_type(RULE)
+    sources = {r.inputs.get("referencedSecurityGroupId") or r.inputs.get("cidrIpv4") for r in rules}
+    assert sources == {"sg-0a1b2c3d4e5f60714", "10.10.32.0/20"}
+    for rule in rules:
+        assert rule.inputs["securityGroupId"] == group.id
+        assert rule.inputs["ipProtocol"] == "tcp"
+        assert (rule.inputs["fromPort"], rule.inputs["toPort"]) == ATLAS_PORTS == (1024, 65535)
+        assert rule.inputs["description"].strip()
+        assert "cidrIpv6" not in rule.inputs
+    # No inline rules, and no egress at all: the endpoint only answers connections.
+    assert "ingress" not in group.inputs and "egress" not in group.inputs
+    assert group.inputs["description"]
+    assert not plan.of_type("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
+
+
+def test_slow_resources_get_generous_timeouts(plans):
+    plan = plans("prod")
+    for token in (SERVICE, LINK):
+        assert plan.one(token).custom_timeouts == {"create": "2h", "delete": "2h"}
+        # A timed-out create is cleaned up, so the retry does not hit "already exists for region".
+        assert plan.one(token).inputs["deleteOnCreateTimeout"] is True
+    assert plan.one(VPCE).custom_timeouts == {"create": "30m", "update": "30m", "delete": "30m"}
+
+
+def test_prod_protects_the_chain_and_staging_does_not(plans):
+    for token in (SERVICE, VPCE, LINK):
+        assert plans("prod").one(token).protect is True
+        assert plans("staging").one(token).protect is False
+
+
+@pytest.mark.parametrize("stack", ["prod", "staging"])
+def test_chain_lives_in_the_component_and_is_named_after_it(plans, stack):
+    plan = plans(stack)
+    component = plan.one(COMPONENT)
+    assert component.name == f"payments-{stack}-privatelink-us-east-1"
+    for token in CHAIN:
+        for resource in plan.of_type(token):
+            assert resource.parent == component.urn
+            assert resource.name.startswith(f"{component.name}-")
+
+
+def test_dev_has_no_private_endpoint(plans):
+    assert plans("dev").of_type(COMPONENT) == [] and plans("dev").of_type(SERVICE) == []
+    assert "privateEndpoints" not in plans("dev").exports
+
+
+def test_exports_name_the_service_and_the_endpoints(plans):
+    plan = plans("prod")
+    exported = plan.exports["privateEndpoints"]["us-east-1"]
+    assert exported["endpointServiceName"] == plan.one(SERVICE).outputs["endpointServiceName"]
+    assert exported["endpointServiceId"] == plan.one(SERVICE).outputs["privateLinkId"]
+    assert exported["vpcEndpointIds"] == {"app": plan.one(VPCE).id}
+    # The cluster and the endpoint are created in parallel, so on a first `pulumi up` Atlas lists no
+    # private string for this endpoint yet: None rather than an invented one (`pulumi up --refresh`
+    # later fills it in).
+    assert exported["privateSrv"] == {"app": None}
+
+
+def test_reordering_sources_subnets_and_vpcs_replaces_nothing(plans, plan_variant):
+    def shuffle(config):
+        region = config[NETWORK]["privateEndpoints"][0]
+        region["vpcs"].insert(
+            0,
+            {
+                "name": "batch",
+                "vpcId": "vpc-0a1b2c3d4e5f60780",
+                "subnetIds": ["subnet-0a1b2c3d4e5f60781", "subnet-0a1b2c3d4e5f60782"],
+                "securityGroupId": "sg-0a1b2c3d4e5f60783",
+            },
+        )
+        region["vpcs"][1]["allowedSources"].reverse()
+
+    before = {r.name: r.inputs for r in plans("prod").resources if r.type in CHAIN}
+    after = {r.name: r.inputs for r in plan_variant("prod", shuffle).resources if r.type in CHAIN}
+    assert {name: after[name] for name in before} == before
+    assert set(after) - set(before) == {
+        "payments-prod-privatelink-us-east-1-batch-vpce",
+        "payments-prod-privatelink-us-east-1-batch-link",
+    }
+
+
+def test_existing_security_group_is_attached_instead_of_a_new_one(plan_variant):
+    def existing(config):
+        vpc = first_vpc(config)
+        del vpc["allowedSources"]
+        vpc["securityGroupId"] = "sg-0a1b2c3d4e5f60799"
+
+    plan = plan_variant("prod", existing)
+    assert plan.of_type(SG) == [] and plan.of_type(RULE) == []
+    assert plan.one(VPCE).inputs["securityGroupIds"] == ["sg-0a1b2c3d4e5f60799"]
+
+
+def test_each_region_gets_its_own_endpoint_service_and_aws_region(plan_variant):
+    def second_region(config):
+        config[NETWORK]["privateEndpoints"].append(
+            {
+                "region": "eu-west-1",
+                "vpcs": [
+                    {
+                        "name": "app",
+                        "vpcId": "vpc-0a1b2c3d4e5f60790",
+                        "subnetIds": ["subnet-0a1b2c3d4e5f60791", "subnet-0a1b2c3d4e5f60792"],
+                        "allowedSources": [{"cidrBlock": "10.11.0.0/16", "description": "prod-app eu subnets"}],
+                    }
+                ],
+            }
+        )
+
+    plan = plan_variant("prod", second_region)
+    services = {r.inputs["region"]: r for r in plan.of_type(SERVICE)}
+    assert sorted(services) == ["EU_WEST_1", "US_EAST_1"]
+    endpoints = {r.inputs["region"]: r for r in plan.of_type(VPCE)}
+    assert sorted(endpoints) == ["eu-west-1", "us-east-1"]
+    assert endpoints["eu-west-1"].inputs["serviceName"].startswith("com.amazonaws.vpce.eu-west-1.")
+    assert endpoints["eu-west-1"].inputs["serviceName"] == services["EU_WEST_1"].outputs["endpointServiceName"]
+    assert {r.inputs["region"] for r in plan.of_type(RULE) if r.inputs.get("cidrIpv4") == "10.11.0.0/16"} == {"eu-west-1"}
+    assert sorted(plan.exports["privateEndpoints"]) == ["eu-west-1", "us-east-1"]
+
+
+# --- the component on its own, with a cluster -------------------------------------------------------
+
+VPC = EndpointVpc(
+    key="app",
+    vpc_id="vpc-0a1b2c3d4e5f60710",
+    subnet_ids=["subnet-0a1b2c3d4e5f60711", "subnet-0a1b2c3d4e5f60712"],
+    allowed_sources=[
+        AllowedSource(key="sg-0a1b2c3d4e5f60714", description="app tasks", security_group_id="sg-0a1b2c3d4e5f60714")
+    ],
+)
+VPCE_ID = ID_FORMATS[VPCE]("pe-app-vpce")
+PRIVATE_SRV = "mongodb+srv://main-pl-0.abcde.mongodb.net"
+
+
+class ClusterMocks(AtlasMocks):
+    """A cluster whose connection strings list the private endpoint, as Atlas does once it is up."""
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        resource_id, outputs = super().new_resource(args)
+        if args.typ == CLUSTER:
+            outputs["connectionStrings"] = {
+                "standardSrv": "mongodb+srv://main.abcde.mongodb.net",
+                "privateEndpoints": [
+                    {
+                        "srvConnectionString": PRIVATE_SRV,
+                        "type": "MONGOD",
+                        "endpoints": [{"endpointId": VPCE_ID, "providerName": "AWS", "region": "US_EAST_1"}],
+                    }
+                ],
+            }
+        return resource_id, outputs
+
+
+def run_program(build: Callable[[], dict[str, Any]], mocks: pulumi.runtime.Mocks) -> tuple[Plan, dict[str, Any]]:
+    monitor = RecordingMonitor(mocks)
+    pulumi_settings.ROOT.set(None)
+    pulumi.runtime.set_mocks(mocks, project="unit", stack="unit", preview=False, monitor=monitor)
+    captured: dict[str, Any] = {}
+
+    @pulumi.runtime.test
+    def program() -> Any:
+        outputs = build()
+        return pulumi.Output.all(**outputs).apply(captured.update)
+
+    program()
+    return Plan(project="unit", stack="unit", resources=list(monitor.registrations)), captured
+
+
+def test_private_srv_comes_from_the_cluster_but_the_chain_never_waits_for_it():
+    def build() -> dict[str, Any]:
+        cluster = atlas.AdvancedCluster(
+            "main",
+            project_id="5f0000000000000000000d01",
+            name="main",
+            cluster_type="REPLICASET",
+            replication_specs=[],
+        )
+        endpoint = PrivateEndpoint(
+            "pe",
+            PrivateEndpointArgs(
+                project_id="5f0000000000000000000d01",
+                region="us-east-1",
+                vpcs=[VPC],
+                cluster_connection_strings=cluster.connection_strings,
+            ),
+        )
+        return {"srv": endpoint.private_srv, "ids": endpoint.vpc_endpoint_ids}
+
+    plan, outputs = run_program(build, ClusterMocks())
+    cluster = plan.one(CLUSTER)
+    for token in CHAIN:
+        for resource in plan.of_type(token):
+            assert not plan.depends_on(resource, cluster), f"{resource.name} waits for the cluster"
+    assert outputs["ids"] == {"app": VPCE_ID}
+    assert outputs["srv"] == {"app": PRIVATE_SRV}
+
+
+def test_private_srv_is_unset_without_a_cluster():
+    plan, outputs = run_program(
+        lambda: {
+            "ids": PrivateEndpoint("pe", PrivateEndpointArgs(project_id="p", region="us-east-1", vpcs=[VPC])).vpc_endpoint_ids
+        },
+        AtlasMocks(),
+    )
+    assert outputs == {"ids": {"app": VPCE_ID}}
+    assert plan.of_type(CLUSTER) == []
+
+
+def test_private_srv_from_a_fake_connection_strings_output():
+    fake = pulumi.Output.from_input(
+        {
+            "private_endpoints": [
+                {"srv_connection_string": "mongodb+srv://other", "endpoints": [{"endpoint_id": "vpce-00000000000000000"}]},
+                {"srv_connection_string": PRIVATE_SRV, "endpoints": [{"endpoint_id": VPCE_ID, "provider_name": "AWS"}]},
+            ]
+        }
+    )
+    _, outputs = run_program(
+        lambda: {
+            "srv": PrivateEndpoint(
+                "pe", PrivateEndpointArgs(project_id="p", region="us-east-1", vpcs=[VPC], cluster_connection_strings=fake)
+            ).private_srv
+        },
+        AtlasMocks(),
+    )
+    assert outputs == {"srv": {"app": PRIVATE_SRV}}
+
+
+@pytest.mark.parametrize(
+    "strings",
+    [
+        # provider 4.x output objects
+        atlas.outputs.AdvancedClusterConnectionStrings(
+            private_endpoints=[
+                atlas.outputs.AdvancedClusterConnectionStringsPrivateEndpoint(
+                    srv_connection_string=PRIVATE_SRV,
+                    endpoints=[atlas.outputs.AdvancedClusterConnectionStringsPrivateEndpointEndpoint(endpoint_id="vpce-1")],
+                )
+            ]
+        ),
+        # the engine's camelCase dicts
+        {"privateEndpoints": [{"srvConnectionString": PRIVATE_SRV, "endpoints": [{"endpointId": "vpce-1"}]}]},
+        # older providers: a list of connection-string objects
+        [
+            {"standard_srv": "x"},
+            {"private_endpoints": [{"srv_connection_string": PRIVATE_SRV, "endpoints": [{"endpoint_id": "vpce-1"}]}]},
+        ],
+    ],
+)
+def test_private_srv_is_matched_by_vpc_endpoint_id(strings):
+    assert private_srv_by_endpoint(strings, {"app": "vpce-1", "batch": "vpce-2"}) == {"app": PRIVATE_SRV, "batch": None}
+
+
+def test_private_srv_before_atlas_lists_any_endpoint():
+    assert private_srv_by_endpoint(None, {"app": "vpce-1"}) == {"app": None}
+    assert private_srv_by_endpoint({"standardSrv": "mongodb+srv://x"}, {"app": "vpce-1"}) == {"app": None}
+
+
+def test_component_refuses_a_vpc_without_sources_or_group():
+    with pytest.raises(ValueError, match="give allowed_sources"):
+        run_program(
+            lambda: {
+                "x": PrivateEndpoint(
+                    "pe",
+                    PrivateEndpointArgs(
+                        project_id="p", region="us-east-1", vpcs=[EndpointVpc(key="a", vpc_id="vpc-1", subnet_ids=["subnet-1"])]
+                    ),
+                ).endpoint_service_name
+            },
+            AtlasMocks(),
+        )
+
+
+def test_ipv6_source_becomes_an_ipv6_rule(plan_variant):
+    def add(config):
+        first_vpc(config)["allowedSources"].append({"cidrBlock": "2001:db8:10::/56", "description": "prod-app ipv6 subnets"})
+
+    rule = next(r for r in plan_variant("prod", add).of_type(RULE) if "cidrIpv6" in r.inputs)
+    assert rule.inputs["cidrIpv6"] == "2001:db8:10::/56" and "cidrIpv4" not in rule.inputs
+    assert (rule.inputs["fromPort"], rule.inputs["toPort"]) == (1024, 65535)
+    assert rule.name == "payments-prod-privatelink-us-east-1-app-sg-from-2001-db8-10---56"
