@@ -62,3 +62,102 @@ project = ProdProject(prefix, project_args(cfg))
 pulumi.export("environment", cfg.environment)
 pulumi.export("projectId", project.project_id)
 pulumi.export("projectName", project.project_name)
+
+
+# --- Operations: alert baseline, database auditing, org-level resource policies ---------------
+from components.alerts import AlertBaseline, AlertBaselineArgs, AlertSpec, Channel, IntegrationSpec, MetricThreshold, Threshold  # noqa: E402
+from components.auditing import ProjectAuditing, ProjectAuditingArgs  # noqa: E402
+from components.resource_policy import AtlasResourcePolicies, AtlasResourcePoliciesArgs, standard_policies  # noqa: E402
+from stackconfig.base import Secret  # noqa: E402
+from stackconfig.operations import BASELINE  # noqa: E402
+
+
+def _revealed(value: Secret | None) -> pulumi.Output[str] | None:
+    """A `secure:` value as the engine must see it: a secret Output, never plain text."""
+    return None if value is None else pulumi.Output.secret(value.reveal())
+
+
+def alert_specs(cfg: StackConfig) -> list[AlertSpec]:
+    specs = []
+    for base in BASELINE:
+        tuning = cfg.alerts.baseline.for_key(base.key)
+        if not tuning.enabled:
+            continue
+        limit = getattr(tuning, "threshold", None)
+        limit = base.threshold if limit is None else limit
+        delay = base.delay_min if tuning.delay_min is None else tuning.delay_min
+        metric = MetricThreshold(base.metric, base.operator, limit, base.units) if base.metric else None
+        threshold = Threshold(base.operator, limit, base.units) if base.has_threshold and not base.metric else None
+        specs.append(AlertSpec(base.key, base.event_type, base.category, metric, threshold, delay))
+    for custom in cfg.alerts.custom:
+        metric = MetricThreshold(custom.metric, custom.operator, custom.threshold, custom.units or "RAW") if custom.metric else None
+        threshold = (
+            Threshold(custom.operator, custom.threshold, custom.units or "HOURS")
+            if custom.threshold is not None and not custom.metric
+            else None
+        )
+        specs.append(AlertSpec(custom.name, custom.event_type, custom.category, metric, threshold, custom.delay_min))
+    return specs
+
+
+def alert_args(cfg: StackConfig, project_id: pulumi.Input[str]) -> AlertBaselineArgs:
+    channels = [
+        Channel(
+            key=c.name,
+            type_name=c.type,
+            categories=c.categories,
+            email_address=c.email_address,
+            channel_name=c.channel_name,
+            api_token=_revealed(c.api_token),
+            service_key=_revealed(c.service_key),
+            datadog_api_key=_revealed(c.api_key),
+            datadog_region=c.region,
+            webhook_url=c.url,
+            webhook_secret=_revealed(c.secret),
+            interval_min=c.interval_min,
+        )
+        for c in cfg.notifications
+    ]
+    integrations = [
+        IntegrationSpec(
+            type=i.type,
+            api_key=_revealed(i.api_key),
+            region=i.region,
+            service_key=_revealed(i.service_key),
+            url=i.url,
+            secret=_revealed(i.secret),
+            send_database_metrics=i.send_database_metrics,
+            send_collection_latency_metrics=i.send_collection_latency_metrics,
+            send_query_stats_metrics=i.send_query_stats_metrics,
+        )
+        for i in cfg.integrations
+    ]
+    alerts = alert_specs(cfg) if cfg.alerts.resolved_enabled(cfg.environment) else []
+    return AlertBaselineArgs(project_id=project_id, alerts=alerts, channels=channels, integrations=integrations)
+
+
+operations_args = alert_args(cfg, project.project_id)
+if operations_args.alerts or operations_args.integrations:
+    alerting = AlertBaseline(f"{prefix}-alerts", operations_args)
+    pulumi.export("alertConfigurationIds", alerting.alert_configuration_ids)
+
+if cfg.auditing.resolved_enabled(cfg.environment):
+    auditing = ProjectAuditing(
+        f"{prefix}-audit",
+        ProjectAuditingArgs(
+            project_id=project.project_id,
+            audit_filter=cfg.auditing.filter_json(),
+            audit_authorization_success=cfg.auditing.audit_authorization_success,
+        ),
+    )
+    pulumi.export("auditingEnabled", auditing.enabled)
+
+if cfg.resource_policies.enabled:
+    org_policies = AtlasResourcePolicies(
+        f"{cfg.app}-org-policies",
+        AtlasResourcePoliciesArgs(
+            org_id=cfg.org_id,
+            policies=standard_policies(cfg.resource_policies.forbid_open_access_list, cfg.resource_policies.require_tls12),
+        ),
+    )
+    pulumi.export("resourcePolicyIds", org_policies.policy_ids)

@@ -27,6 +27,17 @@ def hex_id(*parts: str, length: int = 24) -> str:
 OutputsFn = Callable[[str, dict[str, Any]], dict[str, Any]]
 PROVIDER_OUTPUTS: dict[str, OutputsFn] = {
     "mongodbatlas:index/project:Project": lambda name, inputs: {"clusterCount": 0, "created": "2026-01-01T00:00:00Z"},
+    "mongodbatlas:index/alertConfiguration:AlertConfiguration": lambda name, inputs: {
+        "alertConfigurationId": hex_id("alertConfiguration", name),
+        "created": "2026-01-01T00:00:00Z",
+    },
+    "mongodbatlas:index/auditing:Auditing": lambda name, inputs: {
+        "configurationType": "FILTER_JSON" if inputs.get("auditFilter") else "NONE",
+    },
+    "mongodbatlas:index/resourcePolicy:ResourcePolicy": lambda name, inputs: {
+        "createdDate": "2026-01-01T00:00:00Z",
+        "version": "v1",
+    },
 }
 
 # Types whose id is not a 24-hex Atlas id.

@@ -12,6 +12,7 @@ from typing import Literal, Optional
 from pydantic import field_validator
 
 from .base import StackModel, invalid, pattern_str, unique
+from .operations import Alerts, Auditing, IntegrationList, NotificationList, ResourcePolicies
 from .project import AtlasId, Federation, ProjectSettings, TeamAccess
 
 Environment = Literal["prod", "staging", "dev"]
@@ -60,6 +61,16 @@ class StackConfig(StackModel):
     """Existing Atlas teams and their roles on this project."""
     federation: Optional[Federation] = None
     """Identity-provider groups mapped to project roles through Atlas federated authentication."""
+    alerts: Alerts = Alerts()
+    """Atlas alert configurations: the production baseline (on by default in prod), tuning and extras."""
+    notifications: NotificationList = []
+    """Alert notification channels (EMAIL, SLACK, PAGER_DUTY, DATADOG, WEBHOOK); keys only as `secure:` values."""
+    integrations: IntegrationList = []
+    """Project third-party integrations for the observability tools this stack uses; keys only as `secure:` values."""
+    auditing: Auditing = Auditing()
+    """Database auditing and its audit filter (on by default in prod)."""
+    resource_policies: ResourcePolicies = ResourcePolicies()
+    """Org-level Atlas resource policies (Cedar rules Atlas enforces); opt-in, in exactly one stack."""
 
     @property
     def is_prod(self) -> bool:
