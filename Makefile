@@ -1,4 +1,4 @@
-# One command sets everything up and runs: `make preview STACK=prod`, `make test`.
+# One command sets everything up and runs: `make preview STACK=prod`, `make access-report STACK=prod`, `make test`.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STACK ?= prod
 REQUIREMENTS := requirements.txt requirements-dev.txt policies/requirements.txt
 
-.PHONY: setup preview test bench clean
+.PHONY: setup preview access-report test bench clean
 
 setup: $(VENV)/.installed
 
@@ -18,6 +18,10 @@ $(VENV)/.installed: $(REQUIREMENTS)
 
 preview: setup
 	$(PY) -m offline.preview --stack $(STACK)
+
+# Markdown for a quarterly access review: `make access-report STACK=prod > review.md`.
+access-report: setup
+	@$(PY) -m offline.access_report --stack $(STACK)
 
 test: setup
 	$(PY) -m pytest -q
