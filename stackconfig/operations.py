@@ -134,9 +134,9 @@ TimeUnits = one_of(TIME_UNITS, "a time unit")
 def _number_check(what: str, low: float, high: float, integer: bool, example: str) -> Any:
     def check(value: float) -> float:
         if integer and value != int(value):
-            raise invalid("bad_threshold", f"{value} is not a whole number; Atlas takes {what} as an integer (e.g. {example})")
+            raise invalid("not_allowed", f"{value} is not a whole number; Atlas takes {what} as an integer (e.g. {example})")
         if not low <= value <= high:
-            raise invalid("bad_threshold", f"{value} is outside {low:g}-{high:g}; write {what} in that range (e.g. {example})")
+            raise invalid("not_allowed", f"{value} is outside {low:g}-{high:g}; write {what} in that range (e.g. {example})")
         return int(value) if integer else value
 
     return Annotated[float, AfterValidator(check)]
@@ -433,12 +433,12 @@ def _parse_clause(value: Any) -> Any:
             value = json.loads(value)
         except json.JSONDecodeError as error:
             raise invalid(
-                "invalid_json",
+                "invalid_format",
                 f"{value!r} is not valid JSON ({error.msg} at character {error.pos}); "
                 'write one JSON object, e.g. {"atype": "dropCollection"}',
             )
     if not isinstance(value, dict) or not value:
-        raise invalid("invalid_audit_clause", f'{value!r} is not a non-empty JSON object; write one such as {{"atype": "dropCollection"}}')
+        raise invalid("invalid_format", f'{value!r} is not a non-empty JSON object; write one such as {{"atype": "dropCollection"}}')
     return value
 
 
