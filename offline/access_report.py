@@ -219,7 +219,7 @@ def control_lines(plan: Plan) -> list[str]:
     auditing = plan.of_type(AUDITING)
     audit = "on, with a JSON audit filter" if auditing and auditing[0].inputs.get("enabled") else "off"
     alerts = plan.of_type(ALERT)
-    policies = [p.inputs.get("name") for p in plan.of_type(RESOURCE_POLICY)]
+    policies = sorted(str(p.inputs.get("name")) for p in plan.of_type(RESOURCE_POLICY))
     return [
         f"- Database auditing: {audit}.",
         f"- Atlas alert configurations: {len(alerts)}.",
