@@ -90,11 +90,9 @@ def alert_specs(cfg: StackConfig) -> list[AlertSpec]:
         threshold = Threshold(base.operator, limit, base.units) if base.has_threshold and not base.metric else None
         specs.append(AlertSpec(base.key, base.event_type, base.category, metric, threshold, delay))
     for custom in cfg.alerts.custom:
-        metric = MetricThreshold(custom.metric, custom.operator, custom.threshold, custom.units or "RAW") if custom.metric else None
+        metric = MetricThreshold(custom.metric, custom.operator, custom.threshold, custom.units) if custom.metric else None
         threshold = (
-            Threshold(custom.operator, custom.threshold, custom.units or "HOURS")
-            if custom.threshold is not None and not custom.metric
-            else None
+            Threshold(custom.operator, custom.threshold, custom.units) if custom.threshold is not None and not custom.metric else None
         )
         specs.append(AlertSpec(custom.name, custom.event_type, custom.category, metric, threshold, custom.delay_min))
     return specs

@@ -249,7 +249,7 @@ class CustomAlert(StackModel):
     threshold: Optional[float] = None
     """The limit that triggers the alert."""
     units: Optional[MetricUnits] = None
-    """Units of `threshold` (RAW for counts and percentages; SECONDS, HOURS, BYTES... otherwise)."""
+    """Units of `threshold`, required with it (RAW for counts and percentages; SECONDS, HOURS, BYTES... otherwise)."""
     delay_min: DelayMin = 0
     """Minutes the condition must last before the first notification."""
 
@@ -268,6 +268,10 @@ class CustomAlert(StackModel):
             )
         if self.threshold is not None and self.operator is None:
             raise invalid("operator_required", f"alert {self.name!r}: add `operator: GREATER_THAN` or `LESS_THAN` with `threshold`")
+        if self.threshold is not None and self.units is None:
+            # Atlas's unit depends on the event or metric (RAW for counts and percentages, a time
+            # unit for lags and windows); a guessed default would be refused only at `pulumi up`.
+            raise invalid("units_required", f"alert {self.name!r}: add `units` with `threshold` (e.g. RAW, SECONDS or HOURS)")
         return self
 
 

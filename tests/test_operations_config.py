@@ -139,6 +139,26 @@ def test_custom_metric_alert_needs_a_metric(tmp_path):
     assert "alerts.custom[0]: alert 'memory-used': OUTSIDE_METRIC_THRESHOLD needs `metric`" in message
 
 
+def test_custom_alert_threshold_needs_units(tmp_path):
+    def change(config):
+        del config[key("alerts")]["custom"][0]["units"]
+
+    assert "alert 'memory-used': add `units` with `threshold` (e.g. RAW, SECONDS or HOURS)" in problem(tmp_path, "prod", change)
+
+
+def test_custom_event_alert_with_a_threshold_uses_threshold_config(plan_variant):
+    def change(config):
+        config[key("alerts")]["custom"].append(
+            {"name": "elections", "eventType": "TOO_MANY_ELECTIONS", "category": "availability", "operator": "GREATER_THAN", "threshold": 3, "units": "RAW"}
+        )
+
+    plan = plan_variant("prod", change)
+    elections = next(r for r in plan.of_type("mongodbatlas:index/alertConfiguration:AlertConfiguration") if r.name.endswith("-alert-elections"))
+    assert elections.inputs["eventType"] == "TOO_MANY_ELECTIONS"
+    assert elections.inputs["thresholdConfig"] == {"operator": "GREATER_THAN", "threshold": 3.0, "units": "RAW"}
+    assert "metricThresholdConfig" not in elections.inputs
+
+
 def test_custom_alert_cannot_reuse_a_baseline_name(tmp_path):
     def change(config):
         config[key("alerts")]["custom"][0]["name"] = "cpu"
