@@ -29,8 +29,6 @@ METRIC_UNITS: tuple[str, ...] = (
     "TERABYTES", "PETABYTES", "NANOSECONDS", "MILLISECONDS", "SECONDS", "MINUTES", "HOURS", "DAYS",
     "MILLION_MINUTES", "COUNT", "THOUSAND", "MILLION", "BILLION",
 )  # fmt: skip
-# Atlas's TimeMetricUnits: the units of the time thresholds (oplog window, snapshot behind).
-TIME_UNITS: tuple[str, ...] = ("SECONDS", "MINUTES", "HOURS", "DAYS")
 
 
 @dataclass(frozen=True)
@@ -128,7 +126,7 @@ def _catalog_name(values: tuple[str, ...], what: str) -> Any:
 EventType = _catalog_name(PROJECT_ALERT_EVENT_TYPES, "an alert event type")
 MetricName = _catalog_name(HOST_METRIC_NAMES, "a host metric name")
 MetricUnits = one_of(METRIC_UNITS, "a metric unit")
-TimeUnits = one_of(TIME_UNITS, "a time unit")
+AlertOperator = one_of(("GREATER_THAN", "LESS_THAN"), "an alert operator")
 
 
 def _number_check(what: str, low: float, high: float, integer: bool, example: str) -> Any:
@@ -244,7 +242,7 @@ class CustomAlert(StackModel):
     """Which channels receive it: availability, replication, capacity, backup or security."""
     metric: Optional[MetricName] = None
     """For OUTSIDE_METRIC_THRESHOLD: the host metric, e.g. SYSTEM_MEMORY_PERCENT_USED."""
-    operator: Optional[one_of(("GREATER_THAN", "LESS_THAN"), "an alert operator")] = None
+    operator: Optional[AlertOperator] = None
     """GREATER_THAN or LESS_THAN (required with `threshold`)."""
     threshold: Optional[float] = None
     """The limit that triggers the alert."""
@@ -302,11 +300,13 @@ CHANNEL_TYPES: tuple[str, ...] = ("EMAIL", "SLACK", "PAGER_DUTY", "DATADOG", "WE
 DATADOG_REGIONS: tuple[str, ...] = ("US", "EU", "US3", "US5", "AP1", "US1_FED")
 EmailAddress = pattern_str(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}", "an email address", "write a full address such as dba-oncall@example.com")
 HttpsUrl = pattern_str(r"https://[^\s]+", "an https URL", "write the endpoint as https://... (Atlas sends alerts in the clear otherwise)")
+ChannelType = one_of(CHANNEL_TYPES, "a notification channel type")
+DatadogRegion = one_of(DATADOG_REGIONS, "a Datadog region")
 SlackChannel = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
 
 # Which keys each channel type takes, beyond name/type/categories/intervalMin.
 CHANNEL_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    # type: (required, optional)
+    # channel type -> (required keys, optional keys)
     "EMAIL": (("email_address",), ()),
     "SLACK": (("channel_name", "api_token"), ()),
     "PAGER_DUTY": (("service_key",), ()),
@@ -321,7 +321,7 @@ class NotificationChannel(StackModel):
 
     name: Label
     """Stable name of the channel (e.g. dba-pager)."""
-    type: one_of(CHANNEL_TYPES, "a notification channel type")
+    type: ChannelType
     """EMAIL, SLACK, PAGER_DUTY, DATADOG or WEBHOOK."""
     categories: Annotated[list[Category], Field(min_length=1)] = list(ALERT_CATEGORIES)
     """Alert categories this channel receives. Default: all of them."""
@@ -335,7 +335,7 @@ class NotificationChannel(StackModel):
     """PAGER_DUTY: the service integration key (secure)."""
     api_key: Optional[Secret] = None
     """DATADOG: the API key (secure)."""
-    region: Optional[one_of(DATADOG_REGIONS, "a Datadog region")] = None
+    region: Optional[DatadogRegion] = None
     """DATADOG: the Datadog site (US, EU, US3, US5, AP1, US1_FED). Default: US."""
     url: Optional[HttpsUrl] = None
     """WEBHOOK: the https endpoint."""
@@ -364,6 +364,7 @@ class NotificationChannel(StackModel):
 
 
 INTEGRATION_TYPES: tuple[str, ...] = ("DATADOG", "PAGER_DUTY", "WEBHOOK")
+IntegrationType = one_of(INTEGRATION_TYPES, "an integration type this program manages")
 INTEGRATION_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "DATADOG": (("api_key",), ("region", "send_database_metrics", "send_collection_latency_metrics", "send_query_stats_metrics")),
     "PAGER_DUTY": (("service_key",), ("region",)),
@@ -375,7 +376,7 @@ INTEGRATION_REGIONS = {"DATADOG": DATADOG_REGIONS, "PAGER_DUTY": ("US", "EU")}
 class Integration(StackModel):
     """A project-level third-party integration (Atlas > Project > Integrations) for an observability tool."""
 
-    type: one_of(INTEGRATION_TYPES, "an integration type this program manages")
+    type: IntegrationType
     """DATADOG (metrics and events), PAGER_DUTY or WEBHOOK. Atlas allows one per type per project."""
     api_key: Optional[Secret] = None
     """DATADOG: the API key (secure)."""

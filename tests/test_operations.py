@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
 
 from stackconfig.alert_catalog import HOST_METRIC_NAMES, PROJECT_ALERT_EVENT_TYPES
 from stackconfig.operations import BASELINE, BASELINE_KEYS, DDL_ATYPES, USER_AND_ROLE_ATYPES, BaselineTuning

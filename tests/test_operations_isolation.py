@@ -9,7 +9,7 @@ and the first `pulumi destroy` would delete it for both.
 from __future__ import annotations
 
 import json
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 import yaml
 
