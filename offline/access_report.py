@@ -280,7 +280,17 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="make access-report", description=__doc__.splitlines()[0])
     parser.add_argument("--stack", default="prod", help=f"stack to review (here: {', '.join(available_stacks(ROOT))})")
     parser.add_argument("--output", help="write the Markdown to this file instead of stdout")
+    parser.add_argument(
+        "--advisories",
+        help='JSON file of the policy pack\'s advisory findings: [{"rule": ..., "resource": ..., "message": ...}]',
+    )
     args = parser.parse_args(argv)
+    advisories = None
+    if args.advisories:
+        import json
+
+        with open(args.advisories) as handle:
+            advisories = [Finding(str(f["rule"]), str(f["resource"]), str(f["message"])) for f in json.load(handle)]
 
     import pulumi
 
@@ -289,7 +299,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     except pulumi.RunError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    report = render_report(plan)
+    report = render_report(plan, advisories)
     if args.output:
         with open(args.output, "w") as handle:
             handle.write(report)

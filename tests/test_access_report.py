@@ -232,3 +232,10 @@ def test_cli_writes_the_report_and_fails_cleanly_on_a_bad_stack(tmp_path, capsys
     assert output.read_text().startswith("# Access review: payments-prod")
     assert access_report.main(["--stack", "nosuch"]) == 1
     assert "no such stack file" in capsys.readouterr().err
+
+
+def test_cli_renders_advisory_findings_from_a_file(tmp_path, capsys):
+    findings = tmp_path / "advisories.json"
+    findings.write_text('[{"rule": "prod-alerts-routed", "resource": "payments-prod-alerts", "message": "no pager for capacity"}]')
+    assert access_report.main(["--stack", "prod", "--advisories", str(findings)]) == 0
+    assert "| prod-alerts-routed | payments-prod-alerts | no pager for capacity |" in capsys.readouterr().out
