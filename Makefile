@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STACK ?= prod
 REQUIREMENTS := requirements.txt requirements-dev.txt policies/requirements.txt
 
-.PHONY: setup preview test lint bench clean
+.PHONY: setup preview access-report test lint bench clean
 
 setup: $(VENV)/.installed
 
@@ -18,6 +18,10 @@ $(VENV)/.installed: $(REQUIREMENTS)
 
 preview: setup
 	$(PY) -m offline.preview --stack $(STACK)
+
+# Markdown for a quarterly access review: `make access-report STACK=prod > review.md`.
+access-report: setup
+	@$(PY) -m offline.access_report --stack $(STACK)
 
 test: lint
 	$(PY) -m pytest -q

@@ -13,21 +13,27 @@ from pathlib import Path
 import pulumi
 
 from components.access_list import IpAccessList
+from components.alerts import AlertBaseline
 from components.app_user import AppUser
+from components.auditing import ProjectAuditing
 from components.cluster import ProdCluster
 from components.custom_roles import CustomRoles
 from components.encryption import AtlasKmsEncryption
 from components.private_endpoint import PrivateEndpoint
 from components.project import ProdProject
+from components.resource_policy import AtlasResourcePolicies
 from components.secrets_key import SecretsKey
 from program_args import (
     access_list_args,
+    alert_args,
     app_user_args,
+    auditing_args,
     cluster_args,
     custom_roles_args,
     encryption_args,
     private_endpoint_args,
     project_args,
+    resource_policies_args,
     secrets_key_args,
 )
 from stackconfig import StackConfig, load_stack_config
@@ -112,6 +118,19 @@ database_users = {
     for user in cfg.database_users
 }
 
+# --- Operations: alert baseline, database auditing, org-level resource policies (docs/operations.md) ---
+operations_args = alert_args(cfg, project.project_id)
+alerting = AlertBaseline(f"{prefix}-alerts", operations_args) if operations_args.alerts or operations_args.integrations else None
+auditing = (
+    ProjectAuditing(f"{prefix}-audit", auditing_args(cfg, project.project_id))
+    if cfg.auditing.resolved_enabled(cfg.environment)
+    else None
+)
+# Org-level: named after the app, not the environment, and enabled in exactly one stack file.
+org_policies = (
+    AtlasResourcePolicies(f"{cfg.app}-org-policies", resource_policies_args(cfg)) if cfg.resource_policies.enabled else None
+)
+
 # --- Exports ---
 pulumi.export("environment", cfg.environment)
 pulumi.export("projectId", project.project_id)
@@ -138,3 +157,9 @@ if private_endpoints:
     )
 pulumi.export("databaseUsers", {name: u.username for name, u in database_users.items()})
 pulumi.export("databaseUserSecretArns", {name: u.secret_arn for name, u in database_users.items() if u.secret_arn is not None})
+if alerting is not None:
+    pulumi.export("alertConfigurationIds", alerting.alert_configuration_ids)
+if auditing is not None:
+    pulumi.export("auditingEnabled", auditing.enabled)
+if org_policies is not None:
+    pulumi.export("resourcePolicyIds", org_policies.policy_ids)

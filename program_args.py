@@ -12,7 +12,9 @@ from typing import Any
 import pulumi
 
 from components.access_list import AccessListEntry, IpAccessListArgs
+from components.alerts import AlertBaselineArgs, AlertSpec, Channel, IntegrationSpec, MetricThreshold, Threshold
 from components.app_user import AppUserArgs, Grant
+from components.auditing import ProjectAuditingArgs
 from components.cluster import (
     BackupSchedule,
     ComplianceContact,
@@ -26,9 +28,12 @@ from components.custom_roles import CustomRolesArgs, CustomRoleSpec, Privilege
 from components.encryption import AtlasKmsEncryption, AtlasKmsEncryptionArgs
 from components.private_endpoint import AllowedSource, EndpointVpc, PrivateEndpointArgs
 from components.project import IdpGroupRoles, ProdProjectArgs, ProjectFeatures, TeamRoles
+from components.resource_policy import AtlasResourcePoliciesArgs, standard_policies
 from components.secrets_key import SecretsKeyArgs
 from stackconfig import StackConfig
+from stackconfig.base import Secret
 from stackconfig.network import PrivateEndpointRegion
+from stackconfig.operations import BASELINE
 from stackconfig.users import DatabaseUser, parse_role
 
 
@@ -227,4 +232,91 @@ def secrets_key_args(cfg: StackConfig) -> SecretsKeyArgs:
         description=f"Encrypts the MongoDB Atlas credentials of {cfg.resource_prefix} in Secrets Manager",
         tags=standard_tags(cfg),
         protect=cfg.is_prod,
+    )
+
+
+def _revealed(value: Secret | None) -> pulumi.Output[str] | None:
+    """A `secure:` value as the engine must see it: a secret Output, never plain text."""
+    return None if value is None else pulumi.Output.secret(value.reveal())
+
+
+def alert_specs(cfg: StackConfig) -> list[AlertSpec]:
+    specs = []
+    for base in BASELINE:
+        tuning = cfg.alerts.baseline.for_key(base.key)
+        if not tuning.enabled:
+            continue
+        limit = getattr(tuning, "threshold", None)
+        limit = base.threshold if limit is None else limit
+        delay = base.delay_min if tuning.delay_min is None else tuning.delay_min
+        metric = threshold = None
+        if base.has_threshold:
+            # BASELINE gives operator, limit and units together for every alert with a limit.
+            assert base.operator is not None and base.units is not None and limit is not None
+            if base.metric:
+                metric = MetricThreshold(base.metric, base.operator, limit, base.units)
+            else:
+                threshold = Threshold(base.operator, limit, base.units)
+        specs.append(AlertSpec(base.key, base.event_type, base.category, metric, threshold, delay))
+    for custom in cfg.alerts.custom:
+        metric = threshold = None
+        if custom.threshold is not None:
+            # CustomAlert refuses a threshold without its operator and units.
+            assert custom.operator is not None and custom.units is not None
+            if custom.metric:
+                metric = MetricThreshold(custom.metric, custom.operator, custom.threshold, custom.units)
+            else:
+                threshold = Threshold(custom.operator, custom.threshold, custom.units)
+        specs.append(AlertSpec(custom.name, custom.event_type, custom.category, metric, threshold, custom.delay_min))
+    return specs
+
+
+def alert_args(cfg: StackConfig, project_id: pulumi.Input[str]) -> AlertBaselineArgs:
+    channels = [
+        Channel(
+            key=c.name,
+            type_name=c.type,
+            categories=c.categories,
+            email_address=c.email_address,
+            channel_name=c.channel_name,
+            api_token=_revealed(c.api_token),
+            service_key=_revealed(c.service_key),
+            datadog_api_key=_revealed(c.api_key),
+            datadog_region=c.region,
+            webhook_url=c.url,
+            webhook_secret=_revealed(c.secret),
+            interval_min=c.interval_min,
+        )
+        for c in cfg.notifications
+    ]
+    integrations = [
+        IntegrationSpec(
+            type=i.type,
+            api_key=_revealed(i.api_key),
+            region=i.region,
+            service_key=_revealed(i.service_key),
+            url=i.url,
+            secret=_revealed(i.secret),
+            send_database_metrics=i.send_database_metrics,
+            send_collection_latency_metrics=i.send_collection_latency_metrics,
+            send_query_stats_metrics=i.send_query_stats_metrics,
+        )
+        for i in cfg.integrations
+    ]
+    alerts = alert_specs(cfg) if cfg.alerts.resolved_enabled(cfg.environment) else []
+    return AlertBaselineArgs(project_id=project_id, alerts=alerts, channels=channels, integrations=integrations)
+
+
+def auditing_args(cfg: StackConfig, project_id: pulumi.Input[str]) -> ProjectAuditingArgs:
+    return ProjectAuditingArgs(
+        project_id=project_id,
+        audit_filter=cfg.auditing.filter_json(),
+        audit_authorization_success=cfg.auditing.audit_authorization_success,
+    )
+
+
+def resource_policies_args(cfg: StackConfig) -> AtlasResourcePoliciesArgs:
+    return AtlasResourcePoliciesArgs(
+        org_id=cfg.org_id,
+        policies=standard_policies(cfg.resource_policies.forbid_open_access_list, cfg.resource_policies.require_tls12),
     )

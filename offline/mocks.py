@@ -53,6 +53,17 @@ PROVIDER_OUTPUTS: dict[str, OutputsFn] = {
         "arn": f"arn:aws:ec2:{inputs.get('region', 'us-east-1')}:123456789012:security-group/sg-{hex_id('aws:ec2/securityGroup:SecurityGroup', name, length=17)}",
         "name": f"{name}-{hex_id('sg-name', name, length=7)}",
     },
+    "mongodbatlas:index/alertConfiguration:AlertConfiguration": lambda name, inputs: {
+        "alertConfigurationId": hex_id("alertConfiguration", name),
+        "created": "2026-01-01T00:00:00Z",
+    },
+    "mongodbatlas:index/auditing:Auditing": lambda name, inputs: {
+        "configurationType": "FILTER_JSON" if inputs.get("auditFilter") else "NONE",
+    },
+    "mongodbatlas:index/resourcePolicy:ResourcePolicy": lambda name, inputs: {
+        "createdDate": "2026-01-01T00:00:00Z",
+        "version": "v1",
+    },
 }
 
 # Database users (issue 5). The engine applies each SDK's `additional_secret_outputs`; the SDK's

@@ -14,6 +14,7 @@ from pydantic import field_validator
 from .base import StackModel, invalid, matches, unique
 from .cluster import ClusterSettings
 from .network import Network
+from .operations import Alerts, Auditing, IntegrationList, NotificationList, ResourcePolicies
 from .project import AtlasId, Federation, ProjectSettings, TeamAccess
 from .users import CustomRoles, DatabaseUsers, KmsKeyArn
 
@@ -87,6 +88,16 @@ class StackConfig(StackModel):
     key for this stack (rotation on)."""
     network: Network = {}  # type: ignore[assignment]  # a dict, so prod's "needs a private endpoint" check runs when the key is absent
     """Who may connect: commented IP access-list entries and AWS PrivateLink endpoints."""
+    alerts: Alerts = Alerts()
+    """Atlas alert configurations: the production baseline (on by default in prod), tuning and extras."""
+    notifications: NotificationList = []
+    """Alert notification channels (EMAIL, SLACK, PAGER_DUTY, DATADOG, WEBHOOK); keys only as `secure:` values."""
+    integrations: IntegrationList = []
+    """Project third-party integrations for the observability tools this stack uses; keys only as `secure:` values."""
+    auditing: Auditing = Auditing()
+    """Database auditing and its audit filter (on by default in prod)."""
+    resource_policies: ResourcePolicies = ResourcePolicies()
+    """Org-level Atlas resource policies (Cedar rules Atlas enforces); opt-in, in exactly one stack."""
 
     @property
     def is_prod(self) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import functools
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ if str(ROOT) not in sys.path:
 
 from offline.runner import Plan, run_stack  # noqa: E402
 from offline.stackfile import available_stacks  # noqa: E402
+from stackconfig import StackConfig  # noqa: E402
 
 STACKS = available_stacks(ROOT)
 NAMESPACE = "atlas-platform"
@@ -31,6 +33,23 @@ def _stack_document(stack: str) -> dict[str, Any]:
 def stack_config(stack: str) -> dict[str, Any]:
     """The `config:` mapping of Pulumi.<stack>.yaml, as a fresh copy a test may change."""
     return copy.deepcopy(_stack_document(stack)["config"])
+
+
+def load_stack(stack: str, config: dict[str, Any] | None = None) -> StackConfig:
+    """Validate a stack's config exactly as the program does, without running the program.
+
+    `config` (a changed copy of the stack file's mapping) is written to a scratch stack file first:
+    the loader reads `secure:` leaves from the file, as the program does.
+    """
+    from offline.stackfile import engine_config
+    from stackconfig import load_stack_config
+
+    config = stack_config(stack) if config is None else config
+    values, secret_keys = engine_config(ROOT, stack, config)
+    with tempfile.TemporaryDirectory(prefix="atlas-stack-") as scratch:
+        stack_file = Path(scratch) / f"Pulumi.{stack}.yaml"
+        stack_file.write_text(yaml.safe_dump({"config": config}, sort_keys=False))
+        return load_stack_config(values, namespace=NAMESPACE, stack_file=stack_file, secret_keys=secret_keys)
 
 
 def key(name: str) -> str:

@@ -7,10 +7,9 @@ from typing import Any
 
 import pytest
 
-from offline.stackfile import engine_config
-from stackconfig import ConfigError, StackConfig, load_stack_config
+from stackconfig import ConfigError, StackConfig
 from stackconfig.cluster import ATLAS_AWS_REGIONS, atlas_region_name, aws_region_name
-from tests.conftest import NAMESPACE, ROOT, key, stack_config
+from tests.conftest import key, load_stack, stack_config
 
 CLUSTER = "mongodbatlas:index/advancedCluster:AdvancedCluster"
 COMPLIANCE = {"authorizedEmail": "security@example.com", "authorizedFirstName": "Dana", "authorizedLastName": "Reyes"}
@@ -20,8 +19,7 @@ def load(stack: str, change: Callable[[dict[str, Any]], None]) -> StackConfig:
     """Validate an edited stack file exactly as the program does, without running the program."""
     config = stack_config(stack)
     change(config)
-    values, secret_keys = engine_config(ROOT, stack, config)
-    return load_stack_config(values, namespace=NAMESPACE, stack_file=ROOT / f"Pulumi.{stack}.yaml", secret_keys=secret_keys)
+    return load_stack(stack, config)
 
 
 def cluster(config: dict[str, Any]) -> dict[str, Any]:

@@ -3,27 +3,23 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from offline.stackfile import engine_config
 from stackconfig import ConfigError, Secret, StackConfig, load_stack_config
-from tests.conftest import NAMESPACE, ROOT, STACKS, key, stack_config
+from tests.conftest import NAMESPACE, ROOT, STACKS, key, load_stack, stack_config
 
 
-def load(config: dict[str, Any], stack: str = "prod", stack_file: Path | None = None) -> StackConfig:
+def load(config: dict[str, Any], stack: str = "prod") -> StackConfig:
     """Load a stack-file `config:` mapping through the same path the program uses."""
-    values, secret_keys = engine_config(ROOT, stack, config)
-    return load_stack_config(
-        values, namespace=NAMESPACE, stack_file=stack_file or Path(f"Pulumi.{stack}.yaml"), secret_keys=secret_keys
-    )
+    return load_stack(stack, config)
 
 
 def problems(config: dict[str, Any], stack: str = "prod") -> list[str]:
     with pytest.raises(ConfigError) as caught:
-        load(config, stack, stack_file=Path("/nonexistent") / f"Pulumi.{stack}.yaml")
+        load(config, stack)
     return [p.render(caught.value.stack_file) for p in caught.value.problems]
 
 
@@ -46,7 +42,7 @@ def only_problem(config: dict[str, Any], stack: str = "prod") -> str:
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_every_shipped_stack_file_loads(stack):
-    cfg = load(stack_config(stack), stack, stack_file=ROOT / f"Pulumi.{stack}.yaml")
+    cfg = load(stack_config(stack), stack)
     assert cfg.environment == stack
     assert cfg.resolved_project_name == f"payments-{stack}"
 

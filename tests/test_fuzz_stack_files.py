@@ -11,16 +11,14 @@ import copy
 import os
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from offline.runner import run_stack
-from offline.stackfile import engine_config
-from stackconfig import ConfigError, StackConfig, load_stack_config
-from tests.conftest import NAMESPACE, ROOT, STACKS, stack_config
+from stackconfig import ConfigError, StackConfig
+from tests.conftest import STACKS, load_stack, stack_config
 
 LOADER_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "2000"))
 PROGRAM_EXAMPLES = max(LOADER_EXAMPLES // 10, 100)
@@ -102,9 +100,8 @@ def assert_clean(error: ConfigError) -> None:
 @given(mutated_stack_files())
 def test_mutated_stack_file_loads_or_fails_cleanly(case):
     stack, config = case
-    values, secret_keys = engine_config(ROOT, stack, config)
     try:
-        loaded = load_stack_config(values, namespace=NAMESPACE, stack_file=Path(f"Pulumi.{stack}.yaml"), secret_keys=secret_keys)
+        loaded = load_stack(stack, config)
     except ConfigError as error:
         assert_clean(error)
     else:

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from offline.stackfile import available_stacks, engine_config
-from stackconfig import StackConfig, load_stack_config
-from tests.conftest import NAMESPACE, ROOT, key, stack_config
+from offline.stackfile import available_stacks
+from stackconfig import StackConfig
+from tests.conftest import ROOT, key, load_stack, stack_config
 
 
 @dataclass(frozen=True)
@@ -60,8 +60,7 @@ SHARED: list[Shared] = [
 
 
 def load(stack: str, config: dict[str, Any] | None = None) -> StackConfig:
-    values, secret_keys = engine_config(ROOT, stack, config)
-    return load_stack_config(values, namespace=NAMESPACE, stack_file=ROOT / f"Pulumi.{stack}.yaml", secret_keys=secret_keys)
+    return load_stack(stack, config)
 
 
 def shared_between(prod: tuple[str, StackConfig], other: tuple[str, StackConfig], rows: list[Shared] = SHARED) -> list[str]:

@@ -7,9 +7,8 @@ from typing import Any
 
 import pytest
 
-from offline.stackfile import engine_config
-from stackconfig import ConfigError, StackConfig, load_stack_config
-from tests.conftest import NAMESPACE, ROOT, key, stack_config
+from stackconfig import ConfigError, StackConfig
+from tests.conftest import key, load_stack, stack_config
 
 NETWORK = key("network")
 
@@ -18,8 +17,7 @@ def load(stack: str, change: Callable[[dict[str, Any]], None] = lambda c: None) 
     """The loader alone (no program run): enough for a pure config check, and fast."""
     config = stack_config(stack)
     change(config)
-    values, secret_keys = engine_config(ROOT, stack, config)
-    return load_stack_config(values, namespace=NAMESPACE, stack_file=ROOT / f"Pulumi.{stack}.yaml", secret_keys=secret_keys)
+    return load_stack(stack, config)
 
 
 def problems(stack: str, change: Callable[[dict[str, Any]], None]) -> list[str]:

@@ -6,16 +6,14 @@ from typing import Any
 
 import pytest
 
-from offline.stackfile import engine_config, stack_file_path
-from stackconfig import StackConfig, load_stack_config
-from tests.conftest import NAMESPACE, ROOT, STACKS, key, stack_config
+from stackconfig import StackConfig
+from tests.conftest import STACKS, key, load_stack, stack_config
 
 NON_PROD = [s for s in STACKS if s != "prod"]
 
 
 def load(stack: str, config: dict[str, Any] | None = None) -> StackConfig:
-    values, secret_keys = engine_config(ROOT, stack, config)
-    return load_stack_config(values, namespace=NAMESPACE, stack_file=stack_file_path(ROOT, stack), secret_keys=secret_keys)
+    return load_stack(stack, config)
 
 
 def identities(cfg: StackConfig) -> set[str]:

@@ -1,0 +1,280 @@
+"""Bad operations config ends in one clean ConfigError naming the key path and the fix."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from stackconfig import ConfigError, StackConfig
+from tests.conftest import key, load_stack, stack_config
+
+
+def load(tmp_path: Path, stack: str, change: Callable[[dict[str, Any]], None]) -> StackConfig:
+    """Validate a changed stack file without running the program."""
+    config = stack_config(stack)
+    change(config)
+    return load_stack(stack, config)
+
+
+def problem(tmp_path: Path, stack: str, change: Callable[[dict[str, Any]], None]) -> str:
+    with pytest.raises(ConfigError) as caught:
+        load(tmp_path, stack, change)
+    assert len(caught.value.problems) == 1, caught.value
+    return str(caught.value)
+
+
+def tune(alert: str, value: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
+    def change(config: dict[str, Any]) -> None:
+        config[key("alerts")].setdefault("baseline", {})[alert] = value
+
+    return change
+
+
+# --- through the program (plan_variant) ------------------------------------------------------
+
+
+def test_unknown_alert_type_is_refused_with_the_valid_list(plan_variant):
+    with pytest.raises(ConfigError) as caught:
+        plan_variant("prod", tune("diskSpace", {"threshold": 70}))
+    message = str(caught.value)
+    assert "atlas-platform:alerts.baseline.diskSpace: unknown key" in message
+    assert "did you mean 'diskSpaceUsed'?" in message
+    assert "hostDown, noPrimary, replicationLag, oplogWindow, diskSpaceUsed, cpu, connections" in message
+
+
+def test_percentage_threshold_above_100_is_refused(plan_variant):
+    with pytest.raises(ConfigError) as caught:
+        plan_variant("prod", tune("cpu", {"threshold": 180}))
+    message = str(caught.value)
+    assert "atlas-platform:alerts.baseline.cpu.threshold:" in message
+    assert "180.0 is outside 1-100; write a percentage in that range (e.g. 80)" in message
+
+
+def test_plain_text_channel_key_is_refused_with_the_command_that_fixes_it(plan_variant):
+    def change(config):
+        config[key("notifications")].append({"name": "second-pager", "type": "PAGER_DUTY", "serviceKey": "0123456789abcdef"})
+
+    with pytest.raises(ConfigError) as caught:
+        plan_variant("prod", change)
+    message = str(caught.value)
+    assert "atlas-platform:notifications[4].serviceKey: a plain-text value where a secret belongs" in message
+    assert "pulumi config set --secret --path 'atlas-platform:notifications[4].serviceKey' <value>" in message
+    assert "0123456789abcdef" not in message
+
+
+def test_invalid_audit_filter_json_is_refused(plan_variant):
+    def change(config):
+        config[key("auditing")] = {"extraFilters": ['{"atype": "dropCollection"']}
+
+    with pytest.raises(ConfigError) as caught:
+        plan_variant("prod", change)
+    message = str(caught.value)
+    assert "atlas-platform:auditing.extraFilters[0]:" in message
+    assert "is not valid JSON" in message and 'write one JSON object, e.g. {"atype": "dropCollection"}' in message
+
+
+# --- through the loader ------------------------------------------------------------------------
+
+
+def test_threshold_on_an_event_alert_is_refused(tmp_path):
+    message = problem(tmp_path, "prod", tune("hostDown", {"threshold": 3}))
+    assert "alerts.baseline.hostDown.threshold: unknown key; valid keys here: enabled, delayMin" in message
+
+
+@pytest.mark.parametrize(
+    ("alert", "value", "expected"),
+    [
+        ("oplogWindow", 0, "0.0 is outside 1-720; write a number of hours in that range (e.g. 24)"),
+        ("oplogWindow", 1.5, "1.5 is not a whole number; Atlas takes a number of hours as an integer (e.g. 24)"),
+        ("replicationLag", -5, "-5.0 is outside 1-86400"),
+        ("queryTargeting", 0.5, "0.5 is outside 1-1e+06"),
+    ],
+)
+def test_bad_thresholds_are_refused(tmp_path, alert, value, expected):
+    message = problem(tmp_path, "prod", tune(alert, {"threshold": value}))
+    assert f"alerts.baseline.{alert}.threshold:" in message
+    assert expected in message
+
+
+def test_non_numeric_threshold_is_refused(tmp_path):
+    message = problem(tmp_path, "prod", tune("cpu", {"threshold": "high"}))
+    assert "alerts.baseline.cpu.threshold: Input should be a valid number" in message
+    assert "(got 'high')" in message
+
+
+def test_custom_alert_with_an_invented_event_type_is_refused(tmp_path):
+    def change(config):
+        config[key("alerts")]["custom"][0]["eventType"] = "HOST_DOWNN"
+
+    message = problem(tmp_path, "prod", change)
+    assert "alerts.custom[0].eventType: 'HOST_DOWNN' is not an alert event type Atlas accepts" in message
+    assert "did you mean 'HOST_DOWN'" in message and "stackconfig/alert_catalog.py" in message
+
+
+def test_custom_alert_with_an_invented_metric_is_refused(tmp_path):
+    def change(config):
+        config[key("alerts")]["custom"][0]["metric"] = "MEMORY_PERCENT_USED"
+
+    message = problem(tmp_path, "prod", change)
+    assert "alerts.custom[0].metric: 'MEMORY_PERCENT_USED' is not a host metric name Atlas accepts" in message
+    assert "SYSTEM_MEMORY_PERCENT_USED" in message
+
+
+def test_custom_metric_alert_needs_a_metric(tmp_path):
+    def change(config):
+        del config[key("alerts")]["custom"][0]["metric"]
+
+    message = problem(tmp_path, "prod", change)
+    assert "alerts.custom[0]: alert 'memory-used': OUTSIDE_METRIC_THRESHOLD needs `metric`" in message
+
+
+def test_custom_alert_threshold_needs_units(tmp_path):
+    def change(config):
+        del config[key("alerts")]["custom"][0]["units"]
+
+    assert "alert 'memory-used': add `units` with `threshold` (e.g. RAW, SECONDS or HOURS)" in problem(tmp_path, "prod", change)
+
+
+def test_custom_event_alert_with_a_threshold_uses_threshold_config(plan_variant):
+    def change(config):
+        config[key("alerts")]["custom"].append(
+            {
+                "name": "elections",
+                "eventType": "TOO_MANY_ELECTIONS",
+                "category": "availability",
+                "operator": "GREATER_THAN",
+                "threshold": 3,
+                "units": "RAW",
+            }
+        )
+
+    plan = plan_variant("prod", change)
+    elections = next(
+        r for r in plan.of_type("mongodbatlas:index/alertConfiguration:AlertConfiguration") if r.name.endswith("-alert-elections")
+    )
+    assert elections.inputs["eventType"] == "TOO_MANY_ELECTIONS"
+    assert elections.inputs["thresholdConfig"] == {"operator": "GREATER_THAN", "threshold": 3.0, "units": "RAW"}
+    assert "metricThresholdConfig" not in elections.inputs
+
+
+def test_custom_alert_cannot_reuse_a_baseline_name(tmp_path):
+    def change(config):
+        config[key("alerts")]["custom"][0]["name"] = "cpu"
+
+    assert "custom alert name 'cpu' is taken by the baseline; pick another name" in problem(tmp_path, "prod", change)
+
+
+def test_channel_missing_its_key_is_refused_with_how_to_set_it(tmp_path):
+    def change(config):
+        del config[key("notifications")][1]["serviceKey"]
+
+    message = problem(tmp_path, "prod", change)
+    assert "notifications[1]: a PAGER_DUTY channel ('oncall-pager') needs `serviceKey`" in message
+    assert "pulumi config set --secret --path 'notifications[<index>].serviceKey'" in message
+
+
+def test_channel_key_of_another_type_is_refused(tmp_path):
+    def change(config):
+        config[key("notifications")][0]["channelName"] = "#oops"
+
+    assert "`channelName` does not belong to a EMAIL channel ('dba-email'); remove it" in problem(tmp_path, "prod", change)
+
+
+def test_unknown_channel_type_is_refused_with_the_valid_list(tmp_path):
+    def change(config):
+        config[key("notifications")][0]["type"] = "PAGERDUTY"
+
+    message = problem(tmp_path, "prod", change)
+    assert "notifications[0].type: 'PAGERDUTY' is not a notification channel type; did you mean 'PAGER_DUTY'?" in message
+    assert "EMAIL, SLACK, PAGER_DUTY, DATADOG, WEBHOOK" in message
+
+
+def test_webhook_must_use_https(tmp_path):
+    def change(config):
+        config[key("notifications")][3]["url"] = "http://siem.example.com/atlas"
+
+    assert "notifications[3].url: 'http://siem.example.com/atlas' is not an https URL" in problem(tmp_path, "prod", change)
+
+
+def test_duplicate_channel_names_are_refused(tmp_path):
+    def change(config):
+        config[key("notifications")][1]["name"] = "dba-email"
+
+    assert "channel name 'dba-email' appears at [0] and [1]; keep one entry" in problem(tmp_path, "prod", change)
+
+
+def test_unknown_category_is_refused(tmp_path):
+    def change(config):
+        config[key("notifications")][1]["categories"] = ["availability", "backups"]
+
+    message = problem(tmp_path, "prod", change)
+    assert "notifications[1].categories[1]: 'backups' is not an alert category; did you mean 'backup'?" in message
+
+
+def test_plain_text_integration_key_is_refused(tmp_path):
+    def change(config):
+        config[key("integrations")].append({"type": "PAGER_DUTY", "serviceKey": "plain"})
+
+    message = problem(tmp_path, "prod", change)
+    assert "integrations[1].serviceKey: a plain-text value where a secret belongs" in message
+
+
+def test_second_integration_of_a_type_is_refused(tmp_path):
+    def change(config):
+        config[key("integrations")].append({"type": "DATADOG", "apiKey": {"secure": "AAABAsecond"}})
+
+    assert "integration type 'DATADOG' appears at [0] and [1]; keep one entry" in problem(tmp_path, "prod", change)
+
+
+def test_integration_region_must_fit_its_type(tmp_path):
+    def change(config):
+        config[key("integrations")][0]["region"] = "EU1"
+
+    assert "'EU1' is not a DATADOG region; write one of: US, EU, US3, US5, AP1, US1_FED" in problem(tmp_path, "prod", change)
+
+
+def test_secure_channel_keys_load_as_secrets(tmp_path):
+    def change(config):
+        config[key("notifications")].append({"name": "extra-pager", "type": "PAGER_DUTY", "serviceKey": {"secure": "AAABAextra"}})
+
+    cfg = load(tmp_path, "prod", change)
+    assert cfg.notifications[4].service_key is not None
+    assert repr(cfg.notifications[4].service_key) == "Secret('[secret]')"
+
+
+def test_audit_clause_must_be_an_object(tmp_path):
+    def change(config):
+        config[key("auditing")] = {"extraFilters": ['["dropCollection"]']}
+
+    message = problem(tmp_path, "prod", change)
+    assert "auditing.extraFilters[0]: ['dropCollection'] is not a non-empty JSON object" in message
+
+
+def test_prod_refuses_to_turn_auditing_off(tmp_path):
+    message = problem(tmp_path, "prod", lambda c: c.__setitem__(key("auditing"), {"enabled": False}))
+    assert "atlas-platform:auditing: database auditing cannot be turned off in prod; remove `enabled: false`" in message
+
+
+def test_prod_keeps_the_default_audit_filter(tmp_path):
+    def change(config):
+        config[key("auditing")] = {"includeDefaultFilter": False, "extraFilters": ['{"atype": "dropDatabase"}']}
+
+    assert "prod keeps the default audit filter" in problem(tmp_path, "prod", change)
+
+
+def test_staging_may_replace_the_default_audit_filter(tmp_path):
+    def change(config):
+        config[key("auditing")] = {"enabled": True, "includeDefaultFilter": False, "extraFilters": ['{"atype": "dropDatabase"}']}
+
+    cfg = load(tmp_path, "staging", change)
+    assert cfg.auditing.filter_document() == {"$or": [{"atype": "dropDatabase"}]}
+
+
+def test_resource_policies_with_every_rule_off_are_refused(tmp_path):
+    def change(config):
+        config[key("resourcePolicies")] = {"enabled": True, "forbidOpenAccessList": False, "requireTls12": False}
+
+    assert "resource policies are enabled but every rule is off" in problem(tmp_path, "prod", change)
