@@ -16,6 +16,7 @@ Differences from the engine, on purpose:
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import subprocess
@@ -258,6 +259,7 @@ class PolicyPackServer:
     def __init__(self, pack_dir: Path = PACK_DIR, *, project: str = "atlas-platform") -> None:
         self.pack_dir = pack_dir
         self.project = project
+        self._closed = False
         self.engine = _FakeEngine()
         self._engine_server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
         engine_pb2_grpc.add_EngineServicer_to_server(self.engine, self._engine_server)
@@ -282,6 +284,8 @@ class PolicyPackServer:
         except BaseException:
             self.close()
             raise
+        # The pack sleeps forever by design: make sure it ends with this process even without close().
+        atexit.register(self.close)
         self.startup_seconds = time.perf_counter() - started
 
     def _read_port(self) -> int:
@@ -296,6 +300,9 @@ class PolicyPackServer:
         return int(text)
 
     def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
         if getattr(self, "channel", None) is not None:
             self.channel.close()
         if self.process.poll() is None:
