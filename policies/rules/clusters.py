@@ -62,11 +62,12 @@ def check_cluster(props: Mapping[str, Any], ctx: Context) -> list[str]:
     tls_path = "advancedConfiguration.minimumEnabledTlsProtocol"
     tls = require_known(get_path(props, tls_path), tls_path)
     if str(tls).upper() not in TLS_OK:
-        problems.append(f"{tls_path} is {tls!r}. Set it to TLS1_2 (or TLS1_3) explicitly.")
+        shown = "not set" if tls is None else f"{tls!r}"
+        problems.append(f"{tls_path} is {shown}. Set it to TLS1_2 (or TLS1_3) explicitly.")
     provider = require_known(props.get("encryptionAtRestProvider"), "encryptionAtRestProvider")
     if str(provider).upper() not in KMS_PROVIDERS:
         problems.append(
-            f"encryptionAtRestProvider is {provider!r}. Set it to AWS after configuring EncryptionAtRest "
+            f"encryptionAtRestProvider is {'not set' if provider is None else repr(provider)}. Set it to AWS after configuring EncryptionAtRest "
             "with your KMS key (customer-managed encryption at rest)."
         )
     return problems
