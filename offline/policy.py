@@ -24,13 +24,14 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent import futures
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Optional, Sequence
+from typing import Any
 
-import grpc
-from google.protobuf import empty_pb2, json_format, struct_pb2
+import grpc  # type: ignore[import-untyped]
+from google.protobuf import empty_pb2, json_format, struct_pb2  # type: ignore[import-untyped]
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, engine_pb2_grpc
 
 from .mocks import Registration
@@ -93,7 +94,7 @@ class Report:
     def advisory(self) -> list[Finding]:
         return [f for f in self.findings if f.level == "advisory"]
 
-    def policies(self, level: Optional[str] = None) -> set[str]:
+    def policies(self, level: str | None = None) -> set[str]:
         return {f.policy for f in self.findings if level is None or f.level == level}
 
     def for_resource(self, name: str) -> list[Finding]:
@@ -142,6 +143,7 @@ def from_registration(registration: Registration, *, outputs: bool = False) -> R
 
 def _engine_value(value: Any, path: str, secrets: frozenset[str]) -> Any:
     """JSON-ready value with secrets in the engine's signature form; None inside lists stays null."""
+    out: Any
     if isinstance(value, dict):
         out = {k: _engine_value(v, f"{path}.{k}" if path else k, secrets) for k, v in value.items() if not k.startswith("__")}
     elif isinstance(value, (list, tuple)):
@@ -165,6 +167,7 @@ def _options(resource: Resource) -> analyzer_pb2.AnalyzerResourceOptions:
 
 # ---- policy config: what `pulumi preview --policy-pack-config FILE` does before `Configure` ----
 
+
 def load_config_file(path: Path) -> dict[str, Any]:
     text = path.read_text()
     return json.loads(text) if text.strip() else {}
@@ -176,7 +179,7 @@ def config_for_stack(stack: str, config_dir: Path = CONFIG_DIR) -> dict[str, Any
     return load_config_file(path) if path.exists() else {}
 
 
-def _split(value: Any, policy: str) -> tuple[Optional[str], dict[str, Any]]:
+def _split(value: Any, policy: str) -> tuple[str | None, dict[str, Any]]:
     if isinstance(value, str):
         if value not in LEVEL_CODES:
             raise PolicyConfigError(f"parsing enforcement level for {policy!r}: {value!r} is not a valid enforcement level")
@@ -192,7 +195,14 @@ def _split(value: Any, policy: str) -> tuple[Optional[str], dict[str, Any]]:
 
 def _schema_errors(schema: Mapping[str, Any], value: Any, where: str) -> list[str]:
     kind = schema.get("type")
-    checks = {"string": str, "boolean": bool, "array": list, "object": dict, "number": (int, float), "integer": int}
+    checks: dict[str, type | tuple[type, ...]] = {
+        "string": str,
+        "boolean": bool,
+        "array": list,
+        "object": dict,
+        "number": (int, float),
+        "integer": int,
+    }
     if kind in checks and (not isinstance(value, checks[kind]) or (kind in ("number", "integer") and isinstance(value, bool))):
         return [f"{where}: Invalid type. Expected: {kind}, given: {type(value).__name__}"]
     errors = []
@@ -242,6 +252,7 @@ def reconcile_config(info: analyzer_pb2.AnalyzerInfo, given: Mapping[str, Any]) 
 
 # ---- the engine's side of the conversation ----
 
+
 class _FakeEngine(engine_pb2_grpc.EngineServicer):
     """The engine address the pack is started with. A pack only calls it to log (pulumi.log)."""
 
@@ -265,8 +276,12 @@ class PolicyPackServer:
         engine_pb2_grpc.add_EngineServicer_to_server(self.engine, self._engine_server)
         engine_port = self._engine_server.add_insecure_port(f"{LOOPBACK}:0")
         self._engine_server.start()
-        self._stderr = tempfile.TemporaryFile()
-        env = {k: v for k, v in os.environ.items() if k not in ("PULUMI_STACK", "PULUMI_PROJECT", "PULUMI_DRY_RUN", "PULUMI_CONFIG", "PULUMI_ORGANIZATION")}
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the pack; close() closes it
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("PULUMI_STACK", "PULUMI_PROJECT", "PULUMI_DRY_RUN", "PULUMI_CONFIG", "PULUMI_ORGANIZATION")
+        }
         started = time.perf_counter()
         self.process = subprocess.Popen(
             [sys.executable, "-u", "-m", "pulumi.policy", f"{LOOPBACK}:{engine_port}", "."],
@@ -290,7 +305,9 @@ class PolicyPackServer:
 
     def _read_port(self) -> int:
         line: list[bytes] = []
-        reader = threading.Thread(target=lambda: line.append(self.process.stdout.readline()), daemon=True)
+        stdout = self.process.stdout
+        assert stdout is not None
+        reader = threading.Thread(target=lambda: line.append(stdout.readline()), daemon=True)
         reader.start()
         reader.join(START_TIMEOUT)
         text = line[0].decode().strip() if line else ""
@@ -317,7 +334,7 @@ class PolicyPackServer:
         self._stderr.close()
         self._engine_server.stop(0)
 
-    def __enter__(self) -> "PolicyPackServer":
+    def __enter__(self) -> PolicyPackServer:
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -328,7 +345,7 @@ class PolicyPackServer:
     def policy_names(self) -> list[str]:
         return [p.name for p in self.info.policies]
 
-    def configure(self, config: Optional[Mapping[str, Any]] = None) -> None:
+    def configure(self, config: Mapping[str, Any] | None = None) -> None:
         """`Configure` with the reconciled config for every policy (the engine always sends the full set)."""
         request = analyzer_pb2.ConfigureAnalyzerRequest()
         for name, (level, props) in reconcile_config(self.info, config or {}).items():
@@ -337,11 +354,22 @@ class PolicyPackServer:
             entry.properties.update(props)
         self.stub.Configure(request)
 
-    def configure_stack(self, stack: str, *, tags: Optional[Mapping[str, str]] = None, config: Optional[Mapping[str, str]] = None, dry_run: bool = True) -> None:
+    def configure_stack(
+        self,
+        stack: str,
+        *,
+        tags: Mapping[str, str] | None = None,
+        config: Mapping[str, str] | None = None,
+        dry_run: bool = True,
+    ) -> None:
         self.stub.ConfigureStack(
             analyzer_pb2.AnalyzerStackConfigureRequest(
-                stack=stack, project=self.project, organization="organization", dry_run=dry_run,
-                tags=dict(tags or {}), config=dict(config or {}),
+                stack=stack,
+                project=self.project,
+                organization="organization",
+                dry_run=dry_run,
+                tags=dict(tags or {}),
+                config=dict(config or {}),
             )
         )
 
@@ -349,22 +377,33 @@ class PolicyPackServer:
         for d in response.diagnostics:
             urn = d.urn or default_urn
             resource = by_urn.get(urn)
-            report.findings.append(Finding(
-                policy=d.policyName, level=LEVELS[d.enforcementLevel], message=d.message, urn=urn,
-                resource_type=resource.type if resource else "", resource_name=resource.name if resource else "",
-            ))
+            report.findings.append(
+                Finding(
+                    policy=d.policyName,
+                    level=LEVELS[d.enforcementLevel],
+                    message=d.message,
+                    urn=urn,
+                    resource_type=resource.type if resource else "",
+                    resource_name=resource.name if resource else "",
+                )
+            )
         report.not_applicable += [(n.policy_name, n.reason) for n in response.not_applicable]
 
-    def analyze(self, resource: Resource, report: Optional[Report] = None) -> Report:
+    def analyze(self, resource: Resource, report: Report | None = None) -> Report:
         report = report if report is not None else Report()
-        response = self.stub.Analyze(analyzer_pb2.AnalyzeRequest(
-            type=resource.type, urn=resource.urn, name=resource.name,
-            properties=properties_struct(resource.properties, resource.secret_paths), options=_options(resource),
-        ))
+        response = self.stub.Analyze(
+            analyzer_pb2.AnalyzeRequest(
+                type=resource.type,
+                urn=resource.urn,
+                name=resource.name,
+                properties=properties_struct(resource.properties, resource.secret_paths),
+                options=_options(resource),
+            )
+        )
         self._findings(response, report, {resource.urn: resource}, resource.urn)
         return report
 
-    def analyze_stack(self, resources: Sequence[Resource], report: Optional[Report] = None) -> Report:
+    def analyze_stack(self, resources: Sequence[Resource], report: Report | None = None) -> Report:
         report = report if report is not None else Report()
         request = analyzer_pb2.AnalyzeStackRequest()
         for r in resources:
@@ -382,9 +421,9 @@ class PolicyPackServer:
         stack: str,
         resources: Sequence[Resource],
         *,
-        stack_resources: Optional[Sequence[Resource]] = None,
-        policy_config: Optional[Mapping[str, Any]] = None,
-        tags: Optional[Mapping[str, str]] = None,
+        stack_resources: Sequence[Resource] | None = None,
+        policy_config: Mapping[str, Any] | None = None,
+        tags: Mapping[str, str] | None = None,
     ) -> Report:
         """One preview's worth of calls: configure, every resource, then the stack."""
         self.configure(policy_config)
@@ -400,8 +439,8 @@ class PolicyPackServer:
         self,
         plan: Any,
         *,
-        policy_config: Optional[Mapping[str, Any]] = None,
-        tags: Optional[Mapping[str, str]] = None,
+        policy_config: Mapping[str, Any] | None = None,
+        tags: Mapping[str, str] | None = None,
         extra: Sequence[Registration] = (),
     ) -> Report:
         """Every planned resource (plus `extra`) through `Analyze`, then all of them through `AnalyzeStack`."""
@@ -414,3 +453,42 @@ class PolicyPackServer:
             policy_config=config,
             tags=tags,
         )
+
+
+# ---- the offline preview's policy section (`make preview STACK=...`) ----
+
+POLICY_VIOLATION_EXIT = 2
+
+
+def render_policy_report(plan: Any, report: Report, startup_seconds: float) -> list[str]:
+    config = f"policies/config/{plan.stack}.json" if config_for_stack(plan.stack) else "no policy config file"
+    lines = [
+        f"Policies (CrossGuard pack policies/, run over its gRPC Analyzer protocol; {config}; "
+        f"pack started in {startup_seconds:.2f}s):",
+    ]
+    for finding in sorted(report.findings, key=lambda f: (not f.mandatory, f.policy, f.resource_name)):
+        lines.append("  " + finding.line())
+    mandatory, advisory = len(report.mandatory), len(report.advisory)
+    verdict = "BLOCKED: pulumi up would refuse this stack" if mandatory else "passed"
+    lines.append(f"  {mandatory} mandatory, {advisory} advisory violation(s): {verdict}.")
+    return lines
+
+
+def check_policies(plan: Any, pack: PolicyPackServer | None = None, extra: Iterable[Registration] = ()) -> tuple[list[str], int]:
+    """The pack's verdict on `plan`: printable lines and the exit code (2 on any mandatory violation)."""
+    own = pack is None
+    server = pack if pack is not None else PolicyPackServer()
+    try:
+        report = server.check_plan(plan, extra=list(extra))
+        lines = render_policy_report(plan, report, server.startup_seconds)
+    finally:
+        if own:
+            server.close()
+    return lines, POLICY_VIOLATION_EXIT if report.mandatory else 0
+
+
+def print_policy_report(plan: Any) -> int:
+    lines, code = check_policies(plan)
+    print()
+    print("\n".join(lines))
+    return code

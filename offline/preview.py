@@ -1,8 +1,9 @@
 """`make preview STACK=prod`: what a stack would create, planned offline.
 
 Runs the real program under the Pulumi SDK's mock runtime with the stack's own config, then
-prints the resource tree (type, name, key inputs, secrets masked), a count by type and the
-stack's exports. A bad stack file prints the program's clean error and exits 1.
+prints the resource tree (type, name, key inputs, secrets masked), a count by type, the
+stack's exports and the policy pack's results. A bad stack file prints the program's clean
+error and exits 1; a mandatory policy violation exits 2.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from collections import Counter
 from typing import Any, Iterable, Optional
 
 from .mocks import Registration
-from .policy import PolicyPackServer, Report, config_for_stack
 from .runner import ROOT, Plan, run_stack
 from .stackfile import available_stacks
 
@@ -115,36 +115,6 @@ def render_plan(plan: Plan) -> str:
     return "\n".join(out)
 
 
-POLICY_VIOLATION_EXIT = 2
-
-
-def render_policy_report(plan: Plan, report: Report, startup_seconds: float) -> list[str]:
-    config = f"policies/config/{plan.stack}.json" if config_for_stack(plan.stack) else "no policy config file"
-    lines = [
-        f"Policies (CrossGuard pack policies/, run over its gRPC Analyzer protocol; {config}; "
-        f"pack started in {startup_seconds:.2f}s):",
-    ]
-    for finding in sorted(report.findings, key=lambda f: (not f.mandatory, f.policy, f.resource_name)):
-        lines.append("  " + finding.line())
-    mandatory, advisory = len(report.mandatory), len(report.advisory)
-    verdict = "BLOCKED: pulumi up would refuse this stack" if mandatory else "passed"
-    lines.append(f"  {mandatory} mandatory, {advisory} advisory violation(s): {verdict}.")
-    return lines
-
-
-def check_policies(plan: Plan, pack: Optional[PolicyPackServer] = None, extra: Iterable[Registration] = ()) -> tuple[list[str], int]:
-    """The pack's verdict on `plan`, printed lines and exit code (2 on any mandatory violation)."""
-    own = pack is None
-    pack = pack or PolicyPackServer()
-    try:
-        report = pack.check_plan(plan, extra=list(extra))
-        lines = render_policy_report(plan, report, pack.startup_seconds)
-    finally:
-        if own:
-            pack.close()
-    return lines, POLICY_VIOLATION_EXIT if report.mandatory else 0
-
-
 def main(argv: Optional[list[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="make preview", description=__doc__.splitlines()[0])
     parser.add_argument("--stack", default="prod", help=f"stack to plan (here: {', '.join(available_stacks(ROOT))})")
@@ -158,10 +128,9 @@ def main(argv: Optional[list[str]] = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 1
     print(render_plan(plan))
-    print()
-    lines, code = check_policies(plan)
-    print("\n".join(lines))
-    return code
+    from .policy import print_policy_report  # here, so a bad stack file never loads gRPC
+
+    return print_policy_report(plan)
 
 
 if __name__ == "__main__":

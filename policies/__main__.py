@@ -1,7 +1,6 @@
 """The CrossGuard pack: `pulumi preview --policy-pack policies`. Only assembles; rules live in rules/."""
 
 from pulumi_policy import EnforcementLevel, PolicyPack
-
 from rules import POLICIES
 
 PolicyPack(

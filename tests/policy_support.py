@@ -4,7 +4,8 @@ does not (yet) build, so each rule can be driven with good and bad shapes throug
 from __future__ import annotations
 
 import copy
-from typing import Any, Callable, Mapping, Optional, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from offline.policy import PolicyPackServer, Report, Resource, urn_for
 from policies.rules import types as t
@@ -20,7 +21,7 @@ def resource(
     *,
     stack: str = "prod",
     secret_paths: Sequence[str] = (),
-    property_dependencies: Optional[Mapping[str, Sequence[str]]] = None,
+    property_dependencies: Mapping[str, Sequence[str]] | None = None,
 ) -> Resource:
     return Resource(
         type=type_,
@@ -37,8 +38,8 @@ def verdict(
     resources: Sequence[Resource] | Resource,
     *,
     stack: str = "prod",
-    config: Optional[Mapping[str, Any]] = None,
-    tags: Optional[Mapping[str, str]] = None,
+    config: Mapping[str, Any] | None = None,
+    tags: Mapping[str, str] | None = None,
 ) -> Report:
     listed = [resources] if isinstance(resources, Resource) else list(resources)
     return pack.check(stack, listed, policy_config=config, tags=tags)
@@ -62,8 +63,18 @@ GOOD_CLUSTER: dict[str, Any] = {
     "replicationSpecs": [
         {
             "regionConfigs": [
-                {"providerName": "AWS", "regionName": "US_EAST_1", "priority": 7.0, "electableSpecs": {"instanceSize": "M30", "nodeCount": 3.0}},
-                {"providerName": "AWS", "regionName": "US_WEST_2", "priority": 6.0, "electableSpecs": {"instanceSize": "M30", "nodeCount": 2.0}},
+                {
+                    "providerName": "AWS",
+                    "regionName": "US_EAST_1",
+                    "priority": 7.0,
+                    "electableSpecs": {"instanceSize": "M30", "nodeCount": 3.0},
+                },
+                {
+                    "providerName": "AWS",
+                    "regionName": "US_WEST_2",
+                    "priority": 6.0,
+                    "electableSpecs": {"instanceSize": "M30", "nodeCount": 2.0},
+                },
             ]
         }
     ],
@@ -97,7 +108,12 @@ def complete_prod_stack(stack: str = "prod") -> list[Resource]:
     ple = resource(
         t.PRIVATE_LINK_ENDPOINT,
         "payments-ple",
-        {"projectId": PROJECT_ID, "providerName": "AWS", "region": "us-east-1", "endpointServiceName": "com.amazonaws.vpce.us-east-1.vpce-svc-0a1b2c3d4e5f60718"},
+        {
+            "projectId": PROJECT_ID,
+            "providerName": "AWS",
+            "region": "us-east-1",
+            "endpointServiceName": "com.amazonaws.vpce.us-east-1.vpce-svc-0a1b2c3d4e5f60718",
+        },
         stack=stack,
     )
     vpce = resource(
@@ -115,33 +131,71 @@ def complete_prod_stack(stack: str = "prod") -> list[Resource]:
     )
     return [
         project,
-        resource(t.ACCESS_LIST, "payments-office", {"projectId": PROJECT_ID, "cidrBlock": "10.20.0.0/16", "comment": "app subnets"}, stack=stack),
+        resource(
+            t.ACCESS_LIST,
+            "payments-office",
+            {"projectId": PROJECT_ID, "cidrBlock": "10.20.0.0/16", "comment": "app subnets"},
+            stack=stack,
+        ),
         resource(t.ADVANCED_CLUSTER, "payments-cluster", GOOD_CLUSTER, stack=stack),
         resource(t.DATABASE_USER, "payments-api", GOOD_USER, stack=stack),
         resource(
             t.CUSTOM_DB_ROLE,
             "payments-reporter",
-            {"projectId": PROJECT_ID, "roleName": "reporter", "actions": [{"action": "FIND", "resources": [{"databaseName": "payments", "collectionName": ""}]}]},
+            {
+                "projectId": PROJECT_ID,
+                "roleName": "reporter",
+                "actions": [{"action": "FIND", "resources": [{"databaseName": "payments", "collectionName": ""}]}],
+            },
             stack=stack,
         ),
-        resource(t.AUDITING, "payments-audit", {"projectId": PROJECT_ID, "enabled": True, "auditAuthorizationSuccess": False}, stack=stack),
+        resource(
+            t.AUDITING,
+            "payments-audit",
+            {"projectId": PROJECT_ID, "enabled": True, "auditAuthorizationSuccess": False},
+            stack=stack,
+        ),
         ple,
         resource(
             t.SECURITY_GROUP,
             "payments-vpce-sg",
-            {"vpcId": "vpc-0a1b2c3d", "ingress": [{"protocol": "tcp", "fromPort": 1024.0, "toPort": 65535.0, "cidrBlocks": ["10.20.0.0/16"], "securityGroups": []}], "egress": [{"protocol": "-1", "fromPort": 0.0, "toPort": 0.0, "cidrBlocks": ["0.0.0.0/0"]}]},
+            {
+                "vpcId": "vpc-0a1b2c3d",
+                "ingress": [
+                    {
+                        "protocol": "tcp",
+                        "fromPort": 1024.0,
+                        "toPort": 65535.0,
+                        "cidrBlocks": ["10.20.0.0/16"],
+                        "securityGroups": [],
+                    }
+                ],
+                "egress": [{"protocol": "-1", "fromPort": 0.0, "toPort": 0.0, "cidrBlocks": ["0.0.0.0/0"]}],
+            },
             stack=stack,
         ),
         vpce,
         resource(
             t.PRIVATE_LINK_ENDPOINT_SERVICE,
             "payments-ples",
-            {"projectId": PROJECT_ID, "privateLinkId": "6a0000000000000000000001", "endpointServiceId": "vpce-0123456789abcdef0", "providerName": "AWS"},
+            {
+                "projectId": PROJECT_ID,
+                "privateLinkId": "6a0000000000000000000001",
+                "endpointServiceId": "vpce-0123456789abcdef0",
+                "providerName": "AWS",
+            },
             stack=stack,
             property_dependencies={"endpointServiceId": [vpce.urn]},
         ),
-        resource(t.KMS_KEY, "payments-atlas-key", {"description": "Atlas encryption at rest", "enableKeyRotation": True}, stack=stack),
-        resource(t.SECRET, "payments-db-password", {"name": "payments/db", "kmsKeyId": "arn:aws:kms:us-east-1:111122223333:key/0a1b2c3d"}, stack=stack),
+        resource(
+            t.KMS_KEY, "payments-atlas-key", {"description": "Atlas encryption at rest", "enableKeyRotation": True}, stack=stack
+        ),
+        resource(
+            t.SECRET,
+            "payments-db-password",
+            {"name": "payments/db", "kmsKeyId": "arn:aws:kms:us-east-1:111122223333:key/0a1b2c3d"},
+            stack=stack,
+        ),
     ]
 
 
@@ -152,6 +206,8 @@ def replace(resources: list[Resource], name: str, change: Callable[[dict[str, An
         if r.name == name:
             props = copy.deepcopy(dict(r.properties))
             change(props)
-            r = Resource(r.type, r.name, r.urn, props, r.secret_paths, r.parent, r.dependencies, r.property_dependencies, r.protect)
+            r = Resource(
+                r.type, r.name, r.urn, props, r.secret_paths, r.parent, r.dependencies, r.property_dependencies, r.protect
+            )
         out.append(r)
     return out

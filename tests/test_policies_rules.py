@@ -40,7 +40,21 @@ def test_pack_describes_every_policy_with_a_level(policy_pack):
     assert info.name == "atlas-platform-guardrails"
     assert info.supportsConfig
     names = {p.name for p in info.policies}
-    assert {ACCESS, INGRESS, BROAD, CUSTOM, SCOPED, PASSWORDLESS, CLUSTER, KMS, SECRET, SHAPE, USER_LIMIT, PRIVATE, AUDIT} <= names
+    assert {
+        ACCESS,
+        INGRESS,
+        BROAD,
+        CUSTOM,
+        SCOPED,
+        PASSWORDLESS,
+        CLUSTER,
+        KMS,
+        SECRET,
+        SHAPE,
+        USER_LIMIT,
+        PRIVATE,
+        AUDIT,
+    } <= names
     for policy in info.policies:
         assert policy.description, policy.name
     levels = {p.name: p.enforcementLevel for p in info.policies}
@@ -111,7 +125,14 @@ def security_group(ingress, egress=()):
 
 
 def rule(cidrs=(), v6=(), **extra):
-    return {"protocol": "tcp", "fromPort": 1024.0, "toPort": 65535.0, "cidrBlocks": list(cidrs), "ipv6CidrBlocks": list(v6), **extra}
+    return {
+        "protocol": "tcp",
+        "fromPort": 1024.0,
+        "toPort": 65535.0,
+        "cidrBlocks": list(cidrs),
+        "ipv6CidrBlocks": list(v6),
+        **extra,
+    }
 
 
 @pytest.mark.parametrize(
@@ -121,13 +142,45 @@ def rule(cidrs=(), v6=(), **extra):
         security_group([rule(v6=["::0/0"])]),
         security_group([rule(["0.0.0.0/1", "128.0.0.0/1"])]),
         security_group([rule([UNKNOWN])]),
-        resource(t.SECURITY_GROUP_RULE, "r", {"type": "ingress", "securityGroupId": "sg-1", "protocol": "tcp", "fromPort": 27017.0, "toPort": 27017.0, "cidrBlocks": ["0.0.0.0/00"]}),
-        resource(t.SECURITY_GROUP_RULE, "r", {"type": "ingress", "securityGroupId": "sg-1", "protocol": "tcp", "fromPort": 443.0, "toPort": 443.0, "ipv6CidrBlocks": ["0:0:0:0:0:0:0:0/0"]}),
+        resource(
+            t.SECURITY_GROUP_RULE,
+            "r",
+            {
+                "type": "ingress",
+                "securityGroupId": "sg-1",
+                "protocol": "tcp",
+                "fromPort": 27017.0,
+                "toPort": 27017.0,
+                "cidrBlocks": ["0.0.0.0/00"],
+            },
+        ),
+        resource(
+            t.SECURITY_GROUP_RULE,
+            "r",
+            {
+                "type": "ingress",
+                "securityGroupId": "sg-1",
+                "protocol": "tcp",
+                "fromPort": 443.0,
+                "toPort": 443.0,
+                "ipv6CidrBlocks": ["0:0:0:0:0:0:0:0/0"],
+            },
+        ),
         resource(t.SECURITY_GROUP_INGRESS_RULE, "r", {"securityGroupId": "sg-1", "ipProtocol": "tcp", "cidrIpv4": "0.0.0.0/0"}),
         resource(t.SECURITY_GROUP_INGRESS_RULE, "r", {"securityGroupId": "sg-1", "ipProtocol": "tcp", "cidrIpv6": "::/0"}),
         resource(t.SECURITY_GROUP_INGRESS_RULE, "r", {"securityGroupId": "sg-1", "ipProtocol": "tcp", "cidrIpv4": UNKNOWN}),
     ],
-    ids=["deep-in-third-rule", "ipv6-spelled-::0/0", "two-halves", "unknown-cidr", "rule-0.0.0.0/00", "rule-ipv6-long-form", "vpc-ingress-v4", "vpc-ingress-v6", "vpc-ingress-unknown"],
+    ids=[
+        "deep-in-third-rule",
+        "ipv6-spelled-::0/0",
+        "two-halves",
+        "unknown-cidr",
+        "rule-0.0.0.0/00",
+        "rule-ipv6-long-form",
+        "vpc-ingress-v4",
+        "vpc-ingress-v6",
+        "vpc-ingress-unknown",
+    ],
 )
 def test_security_groups_reject_public_ingress(policy_pack, candidate):
     report = verdict(policy_pack, candidate)
@@ -139,8 +192,23 @@ def test_security_groups_reject_public_ingress(policy_pack, candidate):
     [
         security_group([rule(["10.20.0.0/16"])], egress=[rule(["0.0.0.0/0"])]),
         security_group([rule(securityGroups=["sg-app"])]),
-        resource(t.SECURITY_GROUP_RULE, "r", {"type": "egress", "securityGroupId": "sg-1", "protocol": "-1", "fromPort": 0.0, "toPort": 0.0, "cidrBlocks": ["0.0.0.0/0"]}),
-        resource(t.SECURITY_GROUP_INGRESS_RULE, "r", {"securityGroupId": "sg-1", "ipProtocol": "tcp", "referencedSecurityGroupId": "sg-app"}),
+        resource(
+            t.SECURITY_GROUP_RULE,
+            "r",
+            {
+                "type": "egress",
+                "securityGroupId": "sg-1",
+                "protocol": "-1",
+                "fromPort": 0.0,
+                "toPort": 0.0,
+                "cidrBlocks": ["0.0.0.0/0"],
+            },
+        ),
+        resource(
+            t.SECURITY_GROUP_INGRESS_RULE,
+            "r",
+            {"securityGroupId": "sg-1", "ipProtocol": "tcp", "referencedSecurityGroupId": "sg-app"},
+        ),
     ],
     ids=["egress-open-ingress-private", "source-security-group", "egress-rule", "referenced-group"],
 )
@@ -160,7 +228,16 @@ READ_WRITE = {"roleName": "readWrite", "databaseName": "payments"}
 
 @pytest.mark.parametrize(
     "role",
-    ["atlasAdmin", "readWriteAnyDatabase", "readAnyDatabase", "dbAdminAnyDatabase", "userAdminAnyDatabase", "dbOwner", "clusterAdmin", "root"],
+    [
+        "atlasAdmin",
+        "readWriteAnyDatabase",
+        "readAnyDatabase",
+        "dbAdminAnyDatabase",
+        "userAdminAnyDatabase",
+        "dbOwner",
+        "clusterAdmin",
+        "root",
+    ],
 )
 def test_users_may_not_hold_a_broad_role_anywhere_in_the_list(policy_pack, role):
     roles = [READ_WRITE, {"roleName": "read", "databaseName": "reports"}, {"roleName": role, "databaseName": "admin"}]
@@ -176,7 +253,12 @@ def test_broad_role_is_caught_in_any_case_and_first_position(policy_pack):
 
 
 def test_secret_roles_arrive_unwrapped_and_are_still_checked(policy_pack):
-    candidate = resource(t.DATABASE_USER, "u", {**GOOD_USER, "roles": [READ_WRITE, {"roleName": "root", "databaseName": "admin"}]}, secret_paths=["roles"])
+    candidate = resource(
+        t.DATABASE_USER,
+        "u",
+        {**GOOD_USER, "roles": [READ_WRITE, {"roleName": "root", "databaseName": "admin"}]},
+        secret_paths=["roles"],
+    )
     assert [f.policy for f in verdict(policy_pack, candidate).mandatory] == [BROAD]
 
 
@@ -193,8 +275,18 @@ def test_broad_role_allowed_for_a_user_named_in_config_with_a_reason(policy_pack
 
 
 def test_exception_limited_to_roles_does_not_cover_another_broad_role(policy_pack):
-    config = {BROAD: {"exceptions": [{"username": GOOD_USER["username"], "reason": "nightly cross-database export job", "roles": ["readAnyDatabase"]}]}}
-    report = verdict(policy_pack, user([{"roleName": "readAnyDatabase", "databaseName": "admin"}, {"roleName": "atlasAdmin", "databaseName": "admin"}]), config=config)
+    config = {
+        BROAD: {
+            "exceptions": [
+                {"username": GOOD_USER["username"], "reason": "nightly cross-database export job", "roles": ["readAnyDatabase"]}
+            ]
+        }
+    }
+    report = verdict(
+        policy_pack,
+        user([{"roleName": "readAnyDatabase", "databaseName": "admin"}, {"roleName": "atlasAdmin", "databaseName": "admin"}]),
+        config=config,
+    )
     assert [f.policy for f in report.mandatory] == [BROAD]
     assert "atlasAdmin" in report.mandatory[0].message
 
@@ -214,14 +306,28 @@ def test_exception_without_a_reason_is_rejected_like_the_cli_does(policy_pack):
 
 
 def custom_role(actions=(), inherited=()):
-    return resource(t.CUSTOM_DB_ROLE, "role", {"projectId": PROJECT_ID, "roleName": "ops", "actions": list(actions), "inheritedRoles": list(inherited)})
+    return resource(
+        t.CUSTOM_DB_ROLE,
+        "role",
+        {"projectId": PROJECT_ID, "roleName": "ops", "actions": list(actions), "inheritedRoles": list(inherited)},
+    )
 
 
 @pytest.mark.parametrize(
     "candidate",
     [
-        custom_role(inherited=[{"roleName": "read", "databaseName": "payments"}, {"roleName": "readWriteAnyDatabase", "databaseName": "admin"}]),
-        custom_role(actions=[{"action": "FIND", "resources": [{"databaseName": "payments"}]}, {"action": "DROP_DATABASE", "resources": [{"databaseName": "payments"}, {"databaseName": ""}]}]),
+        custom_role(
+            inherited=[
+                {"roleName": "read", "databaseName": "payments"},
+                {"roleName": "readWriteAnyDatabase", "databaseName": "admin"},
+            ]
+        ),
+        custom_role(
+            actions=[
+                {"action": "FIND", "resources": [{"databaseName": "payments"}]},
+                {"action": "DROP_DATABASE", "resources": [{"databaseName": "payments"}, {"databaseName": ""}]},
+            ]
+        ),
         custom_role(actions=[{"action": "dropDatabase", "resources": [{"collectionName": ""}]}]),
         custom_role(actions=[{"action": "SHUTDOWN", "resources": [{"cluster": True}]}]),
     ],
@@ -233,7 +339,10 @@ def test_custom_roles_may_not_inherit_broad_roles_or_destroy_everything(policy_p
 
 def test_custom_role_may_drop_within_one_database(policy_pack):
     candidate = custom_role(
-        actions=[{"action": "DROP_COLLECTION", "resources": [{"databaseName": "scratch", "collectionName": ""}]}, {"action": "FIND", "resources": [{"databaseName": ""}]}],
+        actions=[
+            {"action": "DROP_COLLECTION", "resources": [{"databaseName": "scratch", "collectionName": ""}]},
+            {"action": "FIND", "resources": [{"databaseName": ""}]},
+        ],
         inherited=[{"roleName": "read", "databaseName": "payments"}],
     )
     assert verdict(policy_pack, candidate).findings == []
@@ -253,7 +362,12 @@ def test_unscoped_user_is_mandatory_in_prod_and_advisory_in_staging(policy_pack)
 
 
 def test_password_user_gets_advisory_and_iam_user_does_not(policy_pack):
-    password_user = resource(t.DATABASE_USER, "pw", {**GOOD_USER, "username": "app", "authDatabaseName": "admin", "awsIamType": "NONE", "password": "x"}, secret_paths=["password"])
+    password_user = resource(
+        t.DATABASE_USER,
+        "pw",
+        {**GOOD_USER, "username": "app", "authDatabaseName": "admin", "awsIamType": "NONE", "password": "x"},
+        secret_paths=["password"],
+    )
     report = verdict(policy_pack, [password_user, resource(t.DATABASE_USER, "iam", GOOD_USER)])
     assert report.mandatory == []
     assert [(f.policy, f.resource_name) for f in report.advisory] == [(PASSWORDLESS, "pw")]
@@ -274,8 +388,16 @@ def cluster(change=None, type_=t.ADVANCED_CLUSTER, base=GOOD_CLUSTER, stack="pro
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        (lambda p: p["replicationSpecs"][0]["regionConfigs"][1]["electableSpecs"].update(instanceSize="M5"), "instance size 'M5'"),
-        (lambda p: p["replicationSpecs"][0]["regionConfigs"][0].update(providerName="TENANT", electableSpecs={"instanceSize": "M0"}), "shared or flex"),
+        (
+            lambda p: p["replicationSpecs"][0]["regionConfigs"][1]["electableSpecs"].update(instanceSize="M5"),
+            "instance size 'M5'",
+        ),
+        (
+            lambda p: p["replicationSpecs"][0]["regionConfigs"][0].update(
+                providerName="TENANT", electableSpecs={"instanceSize": "M0"}
+            ),
+            "shared or flex",
+        ),
         (lambda p: p.update(backupEnabled=False), "backups are off"),
         (lambda p: p.pop("pitEnabled"), "pitEnabled"),
         (lambda p: p.update(terminationProtectionEnabled=False), "terminationProtectionEnabled"),
@@ -283,7 +405,16 @@ def cluster(change=None, type_=t.ADVANCED_CLUSTER, base=GOOD_CLUSTER, stack="pro
         (lambda p: p.pop("advancedConfiguration"), "minimumEnabledTlsProtocol"),
         (lambda p: p.update(encryptionAtRestProvider="NONE"), "encryptionAtRestProvider"),
     ],
-    ids=["m5-in-second-region", "tenant-m0", "no-backup", "no-pit", "no-termination-protection", "tls-1.1", "tls-unset", "no-kms"],
+    ids=[
+        "m5-in-second-region",
+        "tenant-m0",
+        "no-backup",
+        "no-pit",
+        "no-termination-protection",
+        "tls-1.1",
+        "tls-unset",
+        "no-kms",
+    ],
 )
 def test_prod_cluster_must_have_safe_settings(policy_pack, change, expected):
     report = verdict(policy_pack, cluster(change))
@@ -297,7 +428,10 @@ def test_prod_cluster_with_safe_settings_passes(policy_pack):
 
 
 def test_legacy_cluster_is_held_to_the_same_settings(policy_pack):
-    report = verdict(policy_pack, cluster(lambda p: p.update(providerInstanceSizeName="M2", cloudBackup=False), t.LEGACY_CLUSTER, GOOD_LEGACY_CLUSTER))
+    report = verdict(
+        policy_pack,
+        cluster(lambda p: p.update(providerInstanceSizeName="M2", cloudBackup=False), t.LEGACY_CLUSTER, GOOD_LEGACY_CLUSTER),
+    )
     assert on_resources(report) == [CLUSTER] * 2
     assert "'M2'" in messages(report, CLUSTER) and "cloudBackup=true" in messages(report, CLUSTER)
 
@@ -324,7 +458,12 @@ def test_other_stack_names_are_not_production(policy_pack, stack):
 
 
 def test_stack_tag_marks_a_stack_production(policy_pack):
-    report = verdict(policy_pack, cluster(lambda p: p.update(pitEnabled=False), stack="payments-main"), stack="payments-main", tags={"environment": "production"})
+    report = verdict(
+        policy_pack,
+        cluster(lambda p: p.update(pitEnabled=False), stack="payments-main"),
+        stack="payments-main",
+        tags={"environment": "production"},
+    )
     assert on_resources(report) == [CLUSTER]
 
 
@@ -373,13 +512,24 @@ def test_asymmetric_key_needs_no_rotation_and_customer_key_secret_passes(policy_
 
 def privatelink(**endpoint):
     ple = resource(t.PRIVATE_LINK_ENDPOINT, "ple", {"projectId": PROJECT_ID, "providerName": "AWS", "region": "us-east-1"})
-    props = {"vpcId": "vpc-1", "vpcEndpointType": "Interface", "serviceName": UNKNOWN, "subnetIds": ["subnet-a", "subnet-b"], "securityGroupIds": ["sg-1"], **endpoint}
+    props = {
+        "vpcId": "vpc-1",
+        "vpcEndpointType": "Interface",
+        "serviceName": UNKNOWN,
+        "subnetIds": ["subnet-a", "subnet-b"],
+        "securityGroupIds": ["sg-1"],
+        **endpoint,
+    }
     return [ple, resource(t.VPC_ENDPOINT, "vpce", props, property_dependencies={"serviceName": [ple.urn]})]
 
 
 @pytest.mark.parametrize(
     ("change", "expected"),
-    [({"vpcEndpointType": "Gateway"}, "Interface"), ({"subnetIds": []}, "subnetIds"), ({"securityGroupIds": None}, "securityGroupIds")],
+    [
+        ({"vpcEndpointType": "Gateway"}, "Interface"),
+        ({"subnetIds": []}, "subnetIds"),
+        ({"securityGroupIds": None}, "securityGroupIds"),
+    ],
     ids=["gateway", "no-subnets", "no-security-groups"],
 )
 def test_endpoints_to_atlas_are_interface_endpoints_with_subnets_and_groups(policy_pack, change, expected):
@@ -389,15 +539,23 @@ def test_endpoints_to_atlas_are_interface_endpoints_with_subnets_and_groups(poli
 
 
 def test_other_vpc_endpoints_are_not_judged_as_atlas_endpoints(policy_pack):
-    s3 = resource(t.VPC_ENDPOINT, "s3", {"vpcId": "vpc-1", "vpcEndpointType": "Gateway", "serviceName": "com.amazonaws.us-east-1.s3"})
-    assert verdict(policy_pack, [*privatelink(), s3], config={PRIVATE: {"optOutReason": "test of the endpoint shape only"}}).findings == []
+    s3 = resource(
+        t.VPC_ENDPOINT, "s3", {"vpcId": "vpc-1", "vpcEndpointType": "Gateway", "serviceName": "com.amazonaws.us-east-1.s3"}
+    )
+    assert (
+        verdict(policy_pack, [*privatelink(), s3], config={PRIVATE: {"optOutReason": "test of the endpoint shape only"}}).findings
+        == []
+    )
 
 
 # ---- rule 9: stack rules ----
 
 
 def users(count):
-    return [resource(t.DATABASE_USER, f"user-{i}", {**GOOD_USER, "username": f"arn:aws:iam::111122223333:role/app-{i}"}) for i in range(count)]
+    return [
+        resource(t.DATABASE_USER, f"user-{i}", {**GOOD_USER, "username": f"arn:aws:iam::111122223333:role/app-{i}"})
+        for i in range(count)
+    ]
 
 
 def test_more_than_100_users_in_one_project_fail(policy_pack):
@@ -410,19 +568,30 @@ def test_more_than_100_users_in_one_project_fail(policy_pack):
 def test_prod_stack_using_atlas_needs_a_private_endpoint_and_auditing(policy_pack):
     project = resource(t.PROJECT, "p", {"name": "payments-prod", "orgId": "5f0000000000000000000a01"})
     assert verdict(policy_pack, project).policies("mandatory") == {PRIVATE, AUDIT}
-    assert verdict(policy_pack, resource(t.PROJECT, "p", {"name": "x", "orgId": "y"}, stack="staging"), stack="staging").findings == []
+    assert (
+        verdict(policy_pack, resource(t.PROJECT, "p", {"name": "x", "orgId": "y"}, stack="staging"), stack="staging").findings
+        == []
+    )
 
 
 def test_private_endpoint_opt_out_needs_a_reason_in_config(policy_pack):
     project = resource(t.PROJECT, "p", {"name": "payments-prod", "orgId": "5f0000000000000000000a01"})
     audit = resource(t.AUDITING, "a", {"projectId": PROJECT_ID, "enabled": True})
     blank = verdict(policy_pack, [project, audit], config={PRIVATE: {"optOutReason": "  "}})
-    reasoned = verdict(policy_pack, [project, audit], config={PRIVATE: {"optOutReason": "analytics vendor reaches Atlas over the internet until Q3"}})
+    reasoned = verdict(
+        policy_pack,
+        [project, audit],
+        config={PRIVATE: {"optOutReason": "analytics vendor reaches Atlas over the internet until Q3"}},
+    )
     assert blank.policies("mandatory") == {PRIVATE}
     assert reasoned.findings == []
 
 
 def test_disabled_auditing_fails_in_prod(policy_pack):
     audit = resource(t.AUDITING, "a", {"projectId": PROJECT_ID, "enabled": False})
-    report = verdict(policy_pack, [audit, resource(t.ADVANCED_CLUSTER, "c", GOOD_CLUSTER)], config={PRIVATE: {"optOutReason": "checking auditing only here"}})
+    report = verdict(
+        policy_pack,
+        [audit, resource(t.ADVANCED_CLUSTER, "c", GOOD_CLUSTER)],
+        config={PRIVATE: {"optOutReason": "checking auditing only here"}},
+    )
     assert [(f.policy, f.resource_name) for f in report.mandatory] == [(AUDIT, "a")]

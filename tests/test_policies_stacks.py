@@ -8,8 +8,17 @@ import dataclasses
 import pytest
 
 from offline.mocks import Registration
-from offline.policy import SECRET_SIG, SIG_KEY, config_for_stack, properties_struct, reconcile_config, urn_for
-from offline.preview import POLICY_VIOLATION_EXIT, check_policies, main
+from offline.policy import (
+    POLICY_VIOLATION_EXIT,
+    SECRET_SIG,
+    SIG_KEY,
+    check_policies,
+    config_for_stack,
+    properties_struct,
+    reconcile_config,
+    urn_for,
+)
+from offline.preview import main
 from policies.rules import types as t
 from tests.conftest import STACKS
 from tests.policy_support import complete_prod_stack, replace, verdict
@@ -63,12 +72,28 @@ def _without(resources, *types):
 VARIANTS = [
     ("payments-office", lambda p: p.update(cidrBlock="0.0.0.0/0"), "atlas-access-list-no-public-entries"),
     ("payments-cluster", lambda p: p.update(pitEnabled=False), "atlas-cluster-production-settings"),
-    ("payments-cluster", lambda p: p["replicationSpecs"][0]["regionConfigs"][0]["electableSpecs"].update(instanceSize="M2"), "atlas-cluster-production-settings"),
-    ("payments-api", lambda p: p["roles"].append({"roleName": "atlasAdmin", "databaseName": "admin"}), "atlas-user-no-broad-roles"),
+    (
+        "payments-cluster",
+        lambda p: p["replicationSpecs"][0]["regionConfigs"][0]["electableSpecs"].update(instanceSize="M2"),
+        "atlas-cluster-production-settings",
+    ),
+    (
+        "payments-api",
+        lambda p: p["roles"].append({"roleName": "atlasAdmin", "databaseName": "admin"}),
+        "atlas-user-no-broad-roles",
+    ),
     ("payments-api", lambda p: p.pop("scopes"), "atlas-user-scoped-to-clusters"),
-    ("payments-reporter", lambda p: p.update(inheritedRoles=[{"roleName": "dbOwner", "databaseName": "payments"}]), "atlas-custom-role-narrow"),
+    (
+        "payments-reporter",
+        lambda p: p.update(inheritedRoles=[{"roleName": "dbOwner", "databaseName": "payments"}]),
+        "atlas-custom-role-narrow",
+    ),
     ("payments-audit", lambda p: p.update(enabled=False), AUDIT),
-    ("payments-vpce-sg", lambda p: p["ingress"].append({"protocol": "tcp", "fromPort": 27017.0, "toPort": 27017.0, "ipv6CidrBlocks": ["::/0"]}), "aws-security-group-no-public-ingress"),
+    (
+        "payments-vpce-sg",
+        lambda p: p["ingress"].append({"protocol": "tcp", "fromPort": 27017.0, "toPort": 27017.0, "ipv6CidrBlocks": ["::/0"]}),
+        "aws-security-group-no-public-ingress",
+    ),
     ("payments-vpce", lambda p: p.update(vpcEndpointType="Gateway"), "atlas-privatelink-endpoint-shape"),
     ("payments-atlas-key", lambda p: p.update(enableKeyRotation=False), "aws-kms-key-rotation"),
     ("payments-db-password", lambda p: p.pop("kmsKeyId"), "aws-secret-customer-kms-key"),
@@ -88,7 +113,11 @@ def test_prod_stack_without_private_endpoint_or_auditing_fails_the_stack_rules(p
 
 
 def test_same_stack_named_staging_only_gets_advisories(policy_pack):
-    stack = replace(complete_prod_stack("staging"), "payments-cluster", lambda p: p.update(pitEnabled=False, terminationProtectionEnabled=False))
+    stack = replace(
+        complete_prod_stack("staging"),
+        "payments-cluster",
+        lambda p: p.update(pitEnabled=False, terminationProtectionEnabled=False),
+    )
     report = verdict(policy_pack, _without(stack, t.AUDITING, t.PRIVATE_LINK_ENDPOINT_SERVICE), stack="staging")
     assert report.mandatory == []
     assert report.policies("advisory") == {"atlas-cluster-production-settings-outside-prod"}
@@ -103,9 +132,21 @@ def added_to(plan, type_: str, name: str, inputs: dict) -> Registration:
     inputs = {"projectId": project.id, **inputs}
     return Registration(
         urn=urn_for(plan.stack, plan.project, type_, name, ("atlas:prod:ProdProject",)),
-        type=type_, name=name, custom=True, parent=project.parent, inputs=inputs, secret_inputs=set(),
-        dependencies=[project.urn], property_dependencies={"projectId": [project.urn]}, protect=False,
-        retain_on_delete=False, delete_before_replace=False, ignore_changes=[], custom_timeouts={}, outputs=dict(inputs), id="",
+        type=type_,
+        name=name,
+        custom=True,
+        parent=project.parent,
+        inputs=inputs,
+        secret_inputs=set(),
+        dependencies=[project.urn],
+        property_dependencies={"projectId": [project.urn]},
+        protect=False,
+        retain_on_delete=False,
+        delete_before_replace=False,
+        ignore_changes=[],
+        custom_timeouts={},
+        outputs=dict(inputs),
+        id="",
     )
 
 
@@ -113,7 +154,17 @@ def added_to(plan, type_: str, name: str, inputs: dict) -> Registration:
     ("type_", "inputs", "policy"),
     [
         (t.ACCESS_LIST, {"cidrBlock": "0.0.0.0/0", "comment": "temporary"}, "atlas-access-list-no-public-entries"),
-        (t.DATABASE_USER, {"username": "admin", "authDatabaseName": "admin", "password": "x", "roles": [{"roleName": "readWrite", "databaseName": "app"}, {"roleName": "atlasAdmin", "databaseName": "admin"}], "scopes": [{"name": "payments", "type": "CLUSTER"}]}, "atlas-user-no-broad-roles"),
+        (
+            t.DATABASE_USER,
+            {
+                "username": "admin",
+                "authDatabaseName": "admin",
+                "password": "x",
+                "roles": [{"roleName": "readWrite", "databaseName": "app"}, {"roleName": "atlasAdmin", "databaseName": "admin"}],
+                "scopes": [{"name": "payments", "type": "CLUSTER"}],
+            },
+            "atlas-user-no-broad-roles",
+        ),
     ],
     ids=["public-access-list", "atlas-admin-user"],
 )
@@ -138,14 +189,20 @@ REAL_BREAKAGES = [
     (t.ADVANCED_CLUSTER, lambda p: p.update(backupEnabled=False), "atlas-cluster-production-settings"),
     (t.ADVANCED_CLUSTER, lambda p: p.update(terminationProtectionEnabled=False), "atlas-cluster-production-settings"),
     (t.ACCESS_LIST, lambda p: p.update(cidrBlock="::/0", ipAddress=None), "atlas-access-list-no-public-entries"),
-    (t.DATABASE_USER, lambda p: p.setdefault("roles", []).append({"roleName": "root", "databaseName": "admin"}), "atlas-user-no-broad-roles"),
+    (
+        t.DATABASE_USER,
+        lambda p: p.setdefault("roles", []).append({"roleName": "root", "databaseName": "admin"}),
+        "atlas-user-no-broad-roles",
+    ),
     (t.SECURITY_GROUP, _open_ingress, "aws-security-group-no-public-ingress"),
     (t.VPC_ENDPOINT, lambda p: p.update(vpcEndpointType="Gateway"), "atlas-privatelink-endpoint-shape"),
     (t.AUDITING, lambda p: p.update(enabled=False), AUDIT),
 ]
 
 
-@pytest.mark.parametrize(("type_", "change", "policy"), REAL_BREAKAGES, ids=[f"{tok.split(':')[-1]}->{p}" for tok, _, p in REAL_BREAKAGES])
+@pytest.mark.parametrize(
+    ("type_", "change", "policy"), REAL_BREAKAGES, ids=[f"{tok.split(':')[-1]}->{p}" for tok, _, p in REAL_BREAKAGES]
+)
 def test_real_prod_plan_with_its_own_resource_broken_fails_with_the_right_rule(policy_pack, plans, type_, change, policy):
     plan = plans("prod")
     targets = plan.of_type(type_)
@@ -162,7 +219,9 @@ def test_real_prod_plan_with_its_own_resource_broken_fails_with_the_right_rule(p
 
 
 def test_secret_inputs_reach_the_pack_marked_as_secrets_like_the_engine_sends_them():
-    struct = properties_struct({"username": "app", "password": "s3cret", "roles": [{"roleName": "read"}]}, ["password", "roles[0].roleName"])
+    struct = properties_struct(
+        {"username": "app", "password": "s3cret", "roles": [{"roleName": "read"}]}, ["password", "roles[0].roleName"]
+    )
     plain = dict(struct)
     assert plain["password"][SIG_KEY] == SECRET_SIG and plain["password"]["value"] == "s3cret"
     assert plain["roles"][0]["roleName"][SIG_KEY] == SECRET_SIG
@@ -171,7 +230,9 @@ def test_secret_inputs_reach_the_pack_marked_as_secrets_like_the_engine_sends_th
 
 def test_preview_prints_each_violation_and_exits_2_on_a_mandatory_one(policy_pack, plans):
     plan = plans("prod")
-    lines, code = check_policies(plan, policy_pack, extra=[added_to(plan, t.ACCESS_LIST, "bad-entry", {"cidrBlock": "0.0.0.0/0"})])
+    lines, code = check_policies(
+        plan, policy_pack, extra=[added_to(plan, t.ACCESS_LIST, "bad-entry", {"cidrBlock": "0.0.0.0/0"})]
+    )
     text = "\n".join(lines)
     assert code == POLICY_VIOLATION_EXIT
     assert f"[mandatory] atlas-access-list-no-public-entries  {t.ACCESS_LIST}  bad-entry" in text

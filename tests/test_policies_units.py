@@ -14,7 +14,9 @@ URN = "urn:pulumi:{}::atlas-platform::mongodbatlas:index/project:Project::p"
 
 
 def test_policy_config_overrides_name_and_tag_both_ways():
-    assert not environment.resolve(urn=URN.format("prod"), stack_tags={"environment": "prod"}, config={"environment": "staging"}).is_prod
+    assert not environment.resolve(
+        urn=URN.format("prod"), stack_tags={"environment": "prod"}, config={"environment": "staging"}
+    ).is_prod
     assert environment.resolve(urn=URN.format("sandbox"), config={"environment": "Production"}).is_prod
 
 
@@ -30,13 +32,26 @@ def test_stack_name_falls_back_to_the_engine_variable(monkeypatch):
     assert not environment.resolve().is_prod
 
 
-@pytest.mark.parametrize(("name", "prod"), [("prod", True), ("PROD", True), ("production-us", True), ("eu-prod", True), ("preprod", False), ("products", False), ("staging", False)])
+@pytest.mark.parametrize(
+    ("name", "prod"),
+    [
+        ("prod", True),
+        ("PROD", True),
+        ("production-us", True),
+        ("eu-prod", True),
+        ("preprod", False),
+        ("products", False),
+        ("staging", False),
+    ],
+)
 def test_stack_name_patterns(name, prod):
     assert environment.is_prod_stack_name(name) is prod
 
 
 def test_unknowns_inside_the_sdk_proxy_become_explicit():
-    proxied = proxy.unknown_checking_proxy({"roles": [{"roleName": proxy.UNKNOWN_STRING_VALUE}, {"roleName": "read"}], "scopes": proxy.UNKNOWN_ARRAY_VALUE})
+    proxied = proxy.unknown_checking_proxy(
+        {"roles": [{"roleName": proxy.UNKNOWN_STRING_VALUE}, {"roleName": "read"}], "scopes": proxy.UNKNOWN_ARRAY_VALUE}
+    )
     assert plain(proxied) == {"roles": [{"roleName": UNKNOWN}, {"roleName": "read"}], "scopes": UNKNOWN}
 
 

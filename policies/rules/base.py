@@ -8,8 +8,9 @@ them directly; the policies built here are what `policies/__main__.py` puts in t
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
+from typing import Any
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -56,7 +57,7 @@ class StackResource:
     dependencies: tuple[str, ...] = ()
     property_dependencies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
-    def depends_on(self, urn: str, prop: Optional[str] = None) -> bool:
+    def depends_on(self, urn: str, prop: str | None = None) -> bool:
         if prop is not None:
             return urn in self.property_dependencies.get(prop, ())
         return urn in self.dependencies or any(urn in deps for deps in self.property_dependencies.values())
@@ -72,7 +73,7 @@ ResourceCheck = Callable[[Mapping[str, Any], Context], list[str]]
 StackCheck = Callable[[list[StackResource], Context], list[Violation]]
 
 
-def _schema(properties: Optional[dict[str, Any]], env_dependent: bool) -> Optional[PolicyConfigSchema]:
+def _schema(properties: dict[str, Any] | None, env_dependent: bool) -> PolicyConfigSchema | None:
     props = dict(properties or {})
     if env_dependent:
         props[environment.CONFIG_KEY] = environment.CONFIG_SCHEMA
@@ -87,9 +88,9 @@ def resource_policy(
     *,
     level: EnforcementLevel = MANDATORY,
     severity: Severity = Severity.HIGH,
-    config: Optional[dict[str, Any]] = None,
-    only_in: Optional[str] = None,
-    remediation: Optional[str] = None,
+    config: dict[str, Any] | None = None,
+    only_in: str | None = None,
+    remediation: str | None = None,
 ) -> ResourceValidationPolicy:
     """A policy running `check` on resources of `types`; `only_in` is "prod", "non-prod" or None."""
     wanted = frozenset(types)
@@ -103,7 +104,7 @@ def resource_policy(
             if env.is_prod != (only_in == "prod"):
                 args.not_applicable(f"{env.label} stack ({env.reason})")
         for message in check(plain(args.props), ctx):
-            report_violation(message)
+            report_violation(message, None)
 
     return ResourceValidationPolicy(
         name=name,
@@ -159,9 +160,9 @@ def stack_policy(
     *,
     level: EnforcementLevel = MANDATORY,
     severity: Severity = Severity.HIGH,
-    config: Optional[dict[str, Any]] = None,
-    only_in: Optional[str] = None,
-    remediation: Optional[str] = None,
+    config: dict[str, Any] | None = None,
+    only_in: str | None = None,
+    remediation: str | None = None,
 ) -> StackValidationPolicy:
     def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
         resources = stack_resources(args.resources)

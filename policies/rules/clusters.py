@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from . import types as t
 from .base import Context, environment_pair
@@ -67,7 +68,8 @@ def check_cluster(props: Mapping[str, Any], ctx: Context) -> list[str]:
     provider = require_known(props.get("encryptionAtRestProvider"), "encryptionAtRestProvider")
     if str(provider).upper() not in KMS_PROVIDERS:
         problems.append(
-            f"encryptionAtRestProvider is {'not set' if provider is None else repr(provider)}. Set it to AWS after configuring EncryptionAtRest "
+            f"encryptionAtRestProvider is {'not set' if provider is None else repr(provider)}. "
+            "Set it to AWS after configuring EncryptionAtRest "
             "with your KMS key (customer-managed encryption at rest)."
         )
     return problems

@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping, Optional
+from typing import Any
 
 ENVIRONMENT_TAG = "environment"
 CONFIG_KEY = "environment"
@@ -46,7 +47,7 @@ class Environment:
         return "production" if self.is_prod else "non-production"
 
 
-def stack_from_urn(urn: str) -> Optional[str]:
+def stack_from_urn(urn: str) -> str | None:
     """`prod` from `urn:pulumi:prod::atlas-platform::...`; None for anything else."""
     if not urn.startswith("urn:pulumi:"):
         return None
@@ -64,7 +65,7 @@ def is_prod_value(value: str) -> bool:
 
 
 def resolve(
-    *, urn: str = "", stack_tags: Optional[Mapping[str, str]] = None, config: Optional[Mapping[str, Any]] = None
+    *, urn: str = "", stack_tags: Mapping[str, str] | None = None, config: Mapping[str, Any] | None = None
 ) -> Environment:
     override = (config or {}).get(CONFIG_KEY)
     if isinstance(override, str) and override.strip():

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from pulumi_policy import Severity
 
@@ -52,11 +53,16 @@ def _ingress_networks(field: str, values: Any) -> tuple[list[Network], list[str]
     problems: list[str] = []
     listed = items(values)
     if listed is UNKNOWN:
-        return networks, [f"{field} is unknown during preview, so it cannot be proven private. Use literal CIDRs or source security groups."]
+        return networks, [
+            f"{field} is unknown during preview, so it cannot be proven private. Use literal CIDRs or source security groups."
+        ]
     for index, value in enumerate(listed):
         where = f"{field}[{index}]" if isinstance(values, list) else field
         if value is UNKNOWN:
-            problems.append(f"{where} is unknown during preview, so it cannot be proven private. Use a literal CIDR or a source security group.")
+            problems.append(
+                f"{where} is unknown during preview, so it cannot be proven private. "
+                "Use a literal CIDR or a source security group."
+            )
             continue
         try:
             networks.append(parse_network(str(value)))
@@ -86,15 +92,15 @@ def check_security_group_ingress(props: Mapping[str, Any], ctx: Context) -> list
     if ctx.resource_type == t.SECURITY_GROUP:
         rules = items(props.get("ingress"))
         if rules is UNKNOWN:
-            return ["ingress is unknown during preview, so it cannot be proven private. Declare ingress rules with literal CIDRs."]
+            return [
+                "ingress is unknown during preview, so it cannot be proven private. Declare ingress rules with literal CIDRs."
+            ]
         problems: list[str] = []
         for index, rule in enumerate(rules):
             if rule is UNKNOWN or not isinstance(rule, Mapping):
                 problems.append(f"ingress[{index}] is unknown during preview, so it cannot be proven private.")
                 continue
-            problems += _ingress_problems(
-                f"ingress[{index}].", {f: rule.get(f) for f in ("cidrBlocks", "ipv6CidrBlocks")}
-            )
+            problems += _ingress_problems(f"ingress[{index}].", {f: rule.get(f) for f in ("cidrBlocks", "ipv6CidrBlocks")})
         return problems
     if ctx.resource_type == t.SECURITY_GROUP_RULE:
         kind = props.get("type")
@@ -128,14 +134,22 @@ def check_privatelink_shape(resources: list[StackResource], ctx: Context) -> lis
         props = endpoint.props
         kind = require_known(props.get("vpcEndpointType"), "vpcEndpointType")
         if kind != "Interface":
-            violations.append(Violation(
-                f"{endpoint.name}: vpcEndpointType={kind!r}; an endpoint to Atlas must be an Interface endpoint. "
-                'Set vpc_endpoint_type="Interface".', endpoint.urn))
-        for field, what in (("subnetIds", "one subnet per availability zone"), ("securityGroupIds", "a security group that admits only your application")):
+            violations.append(
+                Violation(
+                    f"{endpoint.name}: vpcEndpointType={kind!r}; an endpoint to Atlas must be an Interface endpoint. "
+                    'Set vpc_endpoint_type="Interface".',
+                    endpoint.urn,
+                )
+            )
+        for field, what in (
+            ("subnetIds", "one subnet per availability zone"),
+            ("securityGroupIds", "a security group that admits only your application"),
+        ):
             value = items(props.get(field))
             if value is not UNKNOWN and not value:
-                violations.append(Violation(
-                    f"{endpoint.name}: {field} is empty; an endpoint to Atlas needs {what}. Set {field}.", endpoint.urn))
+                violations.append(
+                    Violation(f"{endpoint.name}: {field} is empty; an endpoint to Atlas needs {what}. Set {field}.", endpoint.urn)
+                )
     return violations
 
 

@@ -67,7 +67,8 @@ def check_private_endpoint(resources: list[StackResource], ctx: Context) -> list
     return [
         Violation(
             f"this production stack uses Atlas but has no {' and no '.join(missing)}. Add a private endpoint "
-            "(PrivateLinkEndpoint, an Interface aws.ec2.VpcEndpoint, PrivateLinkEndpointService), or set optOutReason for atlas-prod-private-endpoint in the "
+            "(PrivateLinkEndpoint, an Interface aws.ec2.VpcEndpoint, PrivateLinkEndpointService), "
+            "or set optOutReason for atlas-prod-private-endpoint in the "
             "policy config explaining why traffic may cross the internet."
         )
     ]

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from pulumi_policy import Severity
 
@@ -95,7 +96,10 @@ def check_broad_roles(props: Mapping[str, Any], ctx: Context) -> list[str]:
     for index, role in enumerate(roles):
         name = role.get("roleName") if isinstance(role, Mapping) else UNKNOWN
         if name is UNKNOWN:
-            problems.append(f"roles[{index}].roleName of {who} is unknown during preview, so it cannot be checked. Write the role name literally.")
+            problems.append(
+                f"roles[{index}].roleName of {who} is unknown during preview, so it cannot be checked. "
+                "Write the role name literally."
+            )
             continue
         broad = broad_role(name)
         if broad is None:
@@ -160,7 +164,7 @@ def check_passwordless(props: Mapping[str, Any], ctx: Context) -> list[str]:
             return []
     username = props.get("username")
     return [
-        f"database user {username!r} logs in with a password. Prefer AWS IAM (aws_iam_type=\"ROLE\", "
+        f'database user {username!r} logs in with a password. Prefer AWS IAM (aws_iam_type="ROLE", '
         'auth_database_name="$external") or X.509 (x509_type="MANAGED"): no secret to store or rotate.'
     ]
 

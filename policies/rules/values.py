@@ -11,8 +11,8 @@ recognised too.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Mapping, Sequence
-from typing import Any, Iterator, Optional, Union
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
 
 from pulumi_policy import proxy
 from pulumi_policy.proxy import UnknownValueError
@@ -21,9 +21,9 @@ from pulumi_policy.proxy import UnknownValueError
 class _Unknown:
     """A value the engine does not know yet (a preview of an output from another resource)."""
 
-    _instance: Optional["_Unknown"] = None
+    _instance: _Unknown | None = None
 
-    def __new__(cls) -> "_Unknown":
+    def __new__(cls) -> _Unknown:
         if cls._instance is None:
             cls._instance = super().__new__(cls)
         return cls._instance
@@ -92,7 +92,7 @@ def get_path(props: Mapping[str, Any], path: str) -> Any:
     return current
 
 
-def items(value: Any) -> Union[list[Any], _Unknown]:
+def items(value: Any) -> list[Any] | _Unknown:
     """A list property as a list: None becomes [], an unknown list stays UNKNOWN."""
     if value is UNKNOWN:
         return UNKNOWN
@@ -122,7 +122,7 @@ def walk(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
         yield path, value
 
 
-Network = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 def parse_network(text: str) -> Network:
