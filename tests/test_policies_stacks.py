@@ -197,6 +197,14 @@ REAL_BREAKAGES = [
     (t.SECURITY_GROUP, _open_ingress, "aws-security-group-no-public-ingress"),
     (t.VPC_ENDPOINT, lambda p: p.update(vpcEndpointType="Gateway"), "atlas-privatelink-endpoint-shape"),
     (t.AUDITING, lambda p: p.update(enabled=False), AUDIT),
+    (t.SECURITY_GROUP_INGRESS_RULE, lambda p: p.update(cidrIpv4="0.0.0.0/0"), "aws-security-group-no-public-ingress"),
+    (
+        t.CUSTOM_DB_ROLE,
+        lambda p: p.setdefault("actions", []).append({"action": "DROP_DATABASE", "resources": [{"databaseName": ""}]}),
+        "atlas-custom-role-narrow",
+    ),
+    (t.KMS_KEY, lambda p: p.update(enableKeyRotation=False), "aws-kms-key-rotation"),
+    (t.SECRET, lambda p: p.update(kmsKeyId="alias/aws/secretsmanager"), "aws-secret-customer-kms-key"),
 ]
 
 
@@ -213,6 +221,16 @@ def test_real_prod_plan_with_its_own_resource_broken_fails_with_the_right_rule(p
     report = policy_pack.check_plan(variant)
     assert policy in report.policies("mandatory")
     assert policy not in policy_pack.check_plan(plan).policies("mandatory")
+
+
+@pytest.mark.parametrize("removed", [t.PRIVATE_LINK_ENDPOINT_SERVICE, t.AUDITING])
+def test_real_prod_plan_without_its_private_endpoint_or_auditing_fails(policy_pack, plans, removed):
+    plan = plans("prod")
+    if not plan.of_type(removed):
+        pytest.skip(f"the prod plan has no {removed} in this branch")
+    variant = dataclasses.replace(plan, resources=[r for r in plan.resources if r.type != removed])
+    expected = PRIVATE if removed == t.PRIVATE_LINK_ENDPOINT_SERVICE else AUDIT
+    assert expected in policy_pack.check_plan(variant).policies("mandatory")
 
 
 # ---- what reaches the pack, and the offline preview ----
@@ -244,4 +262,4 @@ def test_preview_of_a_passing_stack_shows_the_policy_summary_and_exits_0(capsys)
     assert main(["--stack", "staging"]) == 0
     out = capsys.readouterr().out
     assert "Policies (CrossGuard pack policies/" in out
-    assert "0 mandatory, 0 advisory violation(s): passed." in out
+    assert "0 mandatory, " in out and "violation(s): passed." in out
