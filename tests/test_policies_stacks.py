@@ -263,3 +263,14 @@ def test_preview_of_a_passing_stack_shows_the_policy_summary_and_exits_0(capsys)
     out = capsys.readouterr().out
     assert "Policies (CrossGuard pack policies/" in out
     assert "0 mandatory, " in out and "violation(s): passed." in out
+
+
+def test_pack_process_starts_on_loopback_quickly_and_always_ends():
+    from offline.policy import PolicyPackServer
+
+    with PolicyPackServer() as pack:
+        process = pack.process
+        assert process.poll() is None
+        assert pack.startup_seconds < 10
+        assert pack.policy_names()
+    assert process.poll() is not None
