@@ -9,7 +9,7 @@ from pulumi_policy import Severity
 
 from . import types as t
 from .base import Context, StackResource, Violation, resource_policy, stack_policy
-from .values import UNKNOWN, Network, covers_everything, items, parse_network, require_known
+from .values import UNKNOWN, Network, Unknown, covers_everything, items, parse_network, require_known
 
 # Atlas access list: anything wider than these prefixes is treated as public.
 MIN_IPV4_PREFIX = 8
@@ -52,7 +52,7 @@ def _ingress_networks(field: str, values: Any) -> tuple[list[Network], list[str]
     networks: list[Network] = []
     problems: list[str] = []
     listed = items(values)
-    if listed is UNKNOWN:
+    if isinstance(listed, Unknown):
         return networks, [
             f"{field} is unknown during preview, so it cannot be proven private. Use literal CIDRs or source security groups."
         ]
@@ -91,7 +91,7 @@ def _ingress_problems(where: str, fields: Mapping[str, Any]) -> list[str]:
 def check_security_group_ingress(props: Mapping[str, Any], ctx: Context) -> list[str]:
     if ctx.resource_type == t.SECURITY_GROUP:
         rules = items(props.get("ingress"))
-        if rules is UNKNOWN:
+        if isinstance(rules, Unknown):
             return [
                 "ingress is unknown during preview, so it cannot be proven private. Declare ingress rules with literal CIDRs."
             ]

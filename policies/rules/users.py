@@ -10,7 +10,7 @@ from pulumi_policy import Severity
 
 from . import types as t
 from .base import ADVISORY, Context, environment_pair, resource_policy
-from .values import UNKNOWN, items, require_known
+from .values import UNKNOWN, Unknown, items, require_known
 
 # Roles that reach every database, the cluster, or user administration.
 BROAD_ROLES = (
@@ -90,7 +90,7 @@ def check_broad_roles(props: Mapping[str, Any], ctx: Context) -> list[str]:
     username = props.get("username")
     who = f"user {username!r}" if isinstance(username, str) else "this user"
     roles = items(props.get("roles"))
-    if roles is UNKNOWN:
+    if isinstance(roles, Unknown):
         return [f"roles of {who} are unknown during preview, so they cannot be checked. Declare the role list literally."]
     problems = []
     for index, role in enumerate(roles):

@@ -12,18 +12,18 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, Final
 
 from pulumi_policy import proxy
 from pulumi_policy.proxy import UnknownValueError
 
 
-class _Unknown:
+class Unknown:
     """A value the engine does not know yet (a preview of an output from another resource)."""
 
-    _instance: _Unknown | None = None
+    _instance: Unknown | None = None
 
-    def __new__(cls) -> _Unknown:
+    def __new__(cls) -> Unknown:
         if cls._instance is None:
             cls._instance = super().__new__(cls)
         return cls._instance
@@ -35,7 +35,7 @@ class _Unknown:
         raise TypeError("an unknown value has no truth value: compare it with `is UNKNOWN`")
 
 
-UNKNOWN = _Unknown()
+UNKNOWN: Final[Unknown] = Unknown()
 
 # The sentinels the engine marshals for unknowns (`MarshalOptions{KeepUnknowns: true}`).
 ENGINE_UNKNOWN_SENTINELS = frozenset(
@@ -92,10 +92,10 @@ def get_path(props: Mapping[str, Any], path: str) -> Any:
     return current
 
 
-def items(value: Any) -> list[Any] | _Unknown:
+def items(value: Any) -> list[Any] | Unknown:
     """A list property as a list: None becomes [], an unknown list stays UNKNOWN."""
-    if value is UNKNOWN:
-        return UNKNOWN
+    if isinstance(value, Unknown):
+        return value
     if value is None:
         return []
     if isinstance(value, (list, tuple)):
@@ -141,8 +141,8 @@ def parse_network(text: str) -> Network:
 
 def covers_everything(networks: list[Network]) -> bool:
     """True when the ranges together are a whole address family (0.0.0.0/1 + 128.0.0.0/1 too)."""
-    for version in (4, 6):
-        family = [n for n in networks if n.version == version]
-        if family and any(n.prefixlen == 0 for n in ipaddress.collapse_addresses(family)):
-            return True
-    return False
+    v4 = [n for n in networks if isinstance(n, ipaddress.IPv4Network)]
+    v6 = [n for n in networks if isinstance(n, ipaddress.IPv6Network)]
+    return any(n.prefixlen == 0 for n in ipaddress.collapse_addresses(v4)) or any(
+        n.prefixlen == 0 for n in ipaddress.collapse_addresses(v6)
+    )
