@@ -304,12 +304,21 @@ class PolicyPackServer:
         self.startup_seconds = time.perf_counter() - started
 
     def _read_port(self) -> int:
-        line: list[bytes] = []
         stdout = self.process.stdout
         assert stdout is not None
-        reader = threading.Thread(target=lambda: line.append(stdout.readline()), daemon=True)
-        reader.start()
-        reader.join(START_TIMEOUT)
+        first = threading.Event()
+        line: list[bytes] = []
+
+        def read() -> None:
+            line.append(stdout.readline())
+            first.set()
+            # Keep draining: a policy that prints must never block on a full pipe.
+            for _ in stdout:
+                pass
+
+        self._reader = threading.Thread(target=read, daemon=True)
+        self._reader.start()
+        first.wait(START_TIMEOUT)
         text = line[0].decode().strip() if line else ""
         if not text.isdigit():
             self._stderr.seek(0)
@@ -329,6 +338,9 @@ class PolicyPackServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        reader = getattr(self, "_reader", None)
+        if reader is not None:
+            reader.join(timeout=5)
         if self.process.stdout:
             self.process.stdout.close()
         self._stderr.close()
