@@ -28,10 +28,15 @@ def _access_list_problem(field: str, value: Any) -> str | None:
         network = parse_network(value)
     except ValueError:
         return f"{field}={value!r} does not parse as an IP address or CIDR block. Write a valid CIDR such as 10.20.0.0/16."
-    if network.prefixlen == 0 or network.network_address.is_unspecified:
+    if network.prefixlen == 0:
         return (
             f"{field}={value!r} opens the project to the whole internet. Remove it and list your "
             "application's egress CIDRs, or better, connect through PrivateLink."
+        )
+    if network.network_address.is_unspecified:
+        return (
+            f"{field}={value!r} is the unspecified address ({network}), a common way of writing 'anywhere', "
+            "never a real client. List your application's egress CIDRs instead."
         )
     limit = MIN_IPV4_PREFIX if network.version == 4 else MIN_IPV6_PREFIX
     if network.prefixlen < limit:
