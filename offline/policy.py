@@ -267,7 +267,8 @@ class _FakeEngine(engine_pb2_grpc.EngineServicer):
 class PolicyPackServer:
     """The pack running as the engine runs it. Use as a context manager; `close()` always ends it."""
 
-    def __init__(self, pack_dir: Path = PACK_DIR, *, project: str = "atlas-platform") -> None:
+    def __init__(self, pack_dir: Path = PACK_DIR, *, project: str = "atlas-platform", wait: bool = True) -> None:
+        """Start the pack; with `wait=False` return at once (the first call waits for it to listen)."""
         self.pack_dir = pack_dir
         self.project = project
         self._closed = False
@@ -282,7 +283,9 @@ class PolicyPackServer:
             for k, v in os.environ.items()
             if k not in ("PULUMI_STACK", "PULUMI_PROJECT", "PULUMI_DRY_RUN", "PULUMI_CONFIG", "PULUMI_ORGANIZATION")
         }
-        started = time.perf_counter()
+        self._started = time.perf_counter()
+        self.startup_seconds = 0.0  # until the pack prints its port: the time it takes to listen
+        self._stub: Any = None
         self.process = subprocess.Popen(
             [sys.executable, "-u", "-m", "pulumi.policy", f"{LOOPBACK}:{engine_port}", "."],
             cwd=pack_dir,
@@ -290,36 +293,53 @@ class PolicyPackServer:
             stderr=self._stderr,
             env=env,
         )
+        self._first_line = threading.Event()
+        self._line: list[bytes] = []
+        self._reader = threading.Thread(target=self._read_stdout, daemon=True)
+        self._reader.start()
+        # The pack sleeps forever by design: make sure it ends with this process even without close().
+        atexit.register(self.close)
+        if wait:
+            self.wait_ready()
+
+    def wait_ready(self) -> None:
+        """Read the port the pack printed, connect, and ask `GetAnalyzerInfo`, as the engine does first."""
+        if self._stub is not None:
+            return
         try:
             port = self._read_port()
             self.channel = grpc.insecure_channel(f"{LOOPBACK}:{port}")
             grpc.channel_ready_future(self.channel).result(timeout=START_TIMEOUT)
-            self.stub = analyzer_pb2_grpc.AnalyzerStub(self.channel)
-            self.info = self.stub.GetAnalyzerInfo(empty_pb2.Empty())
+            stub = analyzer_pb2_grpc.AnalyzerStub(self.channel)
+            self._info = stub.GetAnalyzerInfo(empty_pb2.Empty())
         except BaseException:
             self.close()
             raise
-        # The pack sleeps forever by design: make sure it ends with this process even without close().
-        atexit.register(self.close)
-        self.startup_seconds = time.perf_counter() - started
+        self._stub = stub
 
-    def _read_port(self) -> int:
+    @property
+    def stub(self) -> Any:
+        self.wait_ready()
+        return self._stub
+
+    @property
+    def info(self) -> Any:
+        self.wait_ready()
+        return self._info
+
+    def _read_stdout(self) -> None:
         stdout = self.process.stdout
         assert stdout is not None
-        first = threading.Event()
-        line: list[bytes] = []
+        self._line.append(stdout.readline())
+        self.startup_seconds = time.perf_counter() - self._started
+        self._first_line.set()
+        # Keep draining: a policy that prints must never block on a full pipe.
+        for _ in stdout:
+            pass
 
-        def read() -> None:
-            line.append(stdout.readline())
-            first.set()
-            # Keep draining: a policy that prints must never block on a full pipe.
-            for _ in stdout:
-                pass
-
-        self._reader = threading.Thread(target=read, daemon=True)
-        self._reader.start()
-        first.wait(START_TIMEOUT)
-        text = line[0].decode().strip() if line else ""
+    def _read_port(self) -> int:
+        self._first_line.wait(START_TIMEOUT)
+        text = self._line[0].decode().strip() if self._line else ""
         if not text.isdigit():
             self._stderr.seek(0)
             raise RuntimeError(f"policy pack did not print its port (got {text!r}):\n{self._stderr.read().decode()}")
@@ -401,18 +421,19 @@ class PolicyPackServer:
             )
         report.not_applicable += [(n.policy_name, n.reason) for n in response.not_applicable]
 
+    @staticmethod
+    def _analyze_request(resource: Resource) -> Any:
+        return analyzer_pb2.AnalyzeRequest(
+            type=resource.type,
+            urn=resource.urn,
+            name=resource.name,
+            properties=properties_struct(resource.properties, resource.secret_paths),
+            options=_options(resource),
+        )
+
     def analyze(self, resource: Resource, report: Report | None = None) -> Report:
         report = report if report is not None else Report()
-        response = self.stub.Analyze(
-            analyzer_pb2.AnalyzeRequest(
-                type=resource.type,
-                urn=resource.urn,
-                name=resource.name,
-                properties=properties_struct(resource.properties, resource.secret_paths),
-                options=_options(resource),
-            )
-        )
-        self._findings(response, report, {resource.urn: resource}, resource.urn)
+        self._findings(self.stub.Analyze(self._analyze_request(resource)), report, {resource.urn: resource}, resource.urn)
         return report
 
     def analyze_stack(self, resources: Sequence[Resource], report: Report | None = None) -> Report:
@@ -486,21 +507,15 @@ def render_policy_report(plan: Any, report: Report, startup_seconds: float) -> l
     return lines
 
 
-def check_policies(plan: Any, pack: PolicyPackServer | None = None, extra: Iterable[Registration] = ()) -> tuple[list[str], int]:
+def check_policies(plan: Any, pack: PolicyPackServer, extra: Iterable[Registration] = ()) -> tuple[list[str], int]:
     """The pack's verdict on `plan`: printable lines and the exit code (2 on any mandatory violation)."""
-    own = pack is None
-    server = pack if pack is not None else PolicyPackServer()
-    try:
-        report = server.check_plan(plan, extra=list(extra))
-        lines = render_policy_report(plan, report, server.startup_seconds)
-    finally:
-        if own:
-            server.close()
+    report = pack.check_plan(plan, extra=list(extra))
+    lines = render_policy_report(plan, report, pack.startup_seconds)
     return lines, POLICY_VIOLATION_EXIT if report.mandatory else 0
 
 
-def print_policy_report(plan: Any) -> int:
-    lines, code = check_policies(plan)
+def print_policy_report(plan: Any, pack: PolicyPackServer) -> int:
+    lines, code = check_policies(plan, pack)
     print()
     print("\n".join(lines))
     return code

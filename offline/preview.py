@@ -122,15 +122,17 @@ def main(argv: Optional[list[str]] = None) -> int:
 
     import pulumi
 
-    try:
-        plan = run_stack(args.stack)
-    except pulumi.RunError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    print(render_plan(plan))
-    from .policy import print_policy_report  # here, so a bad stack file never loads gRPC
+    from .policy import PolicyPackServer, print_policy_report
 
-    return print_policy_report(plan)
+    # The pack (a subprocess) starts while the program is planned; the policy report waits for it.
+    with PolicyPackServer(wait=False) as pack:
+        try:
+            plan = run_stack(args.stack)
+        except pulumi.RunError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+        print(render_plan(plan))
+        return print_policy_report(plan, pack)
 
 
 if __name__ == "__main__":
