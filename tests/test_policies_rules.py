@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 
 from offline.policy import UNKNOWN, PolicyConfigError
@@ -377,8 +379,6 @@ def test_password_user_gets_advisory_and_iam_user_does_not(policy_pack):
 
 
 def cluster(change=None, type_=t.ADVANCED_CLUSTER, base=GOOD_CLUSTER, stack="prod"):
-    import copy
-
     props = copy.deepcopy(base)
     if change:
         change(props)
