@@ -31,6 +31,8 @@ lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	# The pack is its own program (its own __main__, imported from policies/ as the engine runs it).
+	cd policies && ../$(VENV)/bin/mypy --strict --config-file ../pyproject.toml __main__.py rules
 
 bench: setup
 	$(PY) -m offline.bench

@@ -1,8 +1,9 @@
 """`make preview STACK=prod`: what a stack would create, planned offline.
 
 Runs the real program under the Pulumi SDK's mock runtime with the stack's own config, then
-prints the resource tree (type, name, key inputs, secrets masked), a count by type and the
-stack's exports. A bad stack file prints the program's clean error and exits 1.
+prints the resource tree (type, name, key inputs, secrets masked), a count by type, the
+stack's exports and the policy pack's results. A bad stack file prints the program's clean
+error and exits 1; a mandatory policy violation exits 2.
 """
 
 from __future__ import annotations
@@ -124,13 +125,17 @@ def main(argv: list[str] | None = None) -> int:
 
     import pulumi
 
-    try:
-        plan = run_stack(args.stack)
-    except pulumi.RunError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    print(render_plan(plan))
-    return 0
+    from .policy import PolicyPackServer, print_policy_report
+
+    # The pack (a subprocess) starts while the program is planned; the policy report waits for it.
+    with PolicyPackServer(wait=False) as pack:
+        try:
+            plan = run_stack(args.stack)
+        except pulumi.RunError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+        print(render_plan(plan))
+        return print_policy_report(plan, pack)
 
 
 if __name__ == "__main__":

@@ -79,3 +79,12 @@ def plan_variant() -> Callable[..., Plan]:
         return run_stack(stack, config=config)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def policy_pack():
+    """The CrossGuard pack in policies/, started once, as the engine starts it (a subprocess), always ended."""
+    from offline.policy import PolicyPackServer
+
+    with PolicyPackServer() as pack:
+        yield pack
