@@ -13,14 +13,18 @@ covers every component that registers these resources, whichever file builds the
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .mocks import Registration
 from .runner import ROOT, Plan, run_stack
 from .stackfile import available_stacks
+
+if TYPE_CHECKING:
+    from .policy import Report as PolicyReport
 
 ACCESS_LIST = "mongodbatlas:index/projectIpAccessList:ProjectIpAccessList"
 PRIVATE_LINK = "mongodbatlas:index/privateLinkEndpoint:PrivateLinkEndpoint"
@@ -285,14 +289,27 @@ def render_report(plan: Plan, advisories: Sequence[Finding] | None = None) -> st
     return "\n".join(out) + "\n"
 
 
+def policy_findings(report: PolicyReport) -> list[Finding]:
+    """What the pack reported, advisory or not, as rows of the review (mandatory ones marked so)."""
+    return [
+        Finding(
+            f.policy if f.level == "advisory" else f"{f.policy} ({f.level})",
+            f.resource_name or "(stack)",
+            " ".join(f.message.split("\n", 1)[-1].split()),
+        )
+        for f in sorted(report.findings, key=lambda f: (f.level != "mandatory", f.policy, f.resource_name))
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make access-report", description=__doc__.splitlines()[0])
     parser.add_argument("--stack", default="prod", help=f"stack to review (here: {', '.join(available_stacks(ROOT))})")
     parser.add_argument("--output", help="write the Markdown to this file instead of stdout")
     parser.add_argument(
         "--advisories",
-        help='JSON file of the policy pack\'s advisory findings: [{"rule": ..., "resource": ..., "message": ...}]',
+        help='JSON file of findings to flag instead of running the policy pack: [{"rule": ..., "resource": ..., "message": ...}]',
     )
+    parser.add_argument("--no-policy-pack", action="store_true", help="do not run the policy pack (the report says so)")
     args = parser.parse_args(argv)
     advisories = None
     if args.advisories:
@@ -303,11 +320,18 @@ def main(argv: list[str] | None = None) -> int:
 
     import pulumi
 
-    try:
-        plan = run_stack(args.stack)
-    except pulumi.RunError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+    from .policy import PolicyPackServer
+
+    run_pack = advisories is None and not args.no_policy_pack
+    # The pack (a subprocess) starts while the stack is planned, as in `make preview`.
+    with PolicyPackServer(wait=False) if run_pack else contextlib.nullcontext() as pack:
+        try:
+            plan = run_stack(args.stack)
+        except pulumi.RunError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+        if pack is not None:
+            advisories = policy_findings(pack.check_plan(plan))
     report = render_report(plan, advisories)
     if args.output:
         with open(args.output, "w") as handle:

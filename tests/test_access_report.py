@@ -294,3 +294,17 @@ def test_cli_renders_advisory_findings_from_a_file(tmp_path, capsys):
     )
     assert access_report.main(["--stack", "prod", "--advisories", str(findings)]) == 0
     assert "| prod-alerts-routed | payments-prod-alerts | no pager for capacity |" in capsys.readouterr().out
+
+
+def test_cli_flags_what_the_real_policy_pack_reports_for_prod(capsys):
+    """By default the report runs the pack (over its gRPC protocol) and lists its findings."""
+    assert access_report.main(["--stack", "prod"]) == 0
+    findings = section(capsys.readouterr().out, "## Advisory findings")
+    # The prod stack's password users draw the pack's advisory "prefer passwordless" finding.
+    assert "| atlas-user-passwordless | payments-prod-user-api-user |" in findings
+    assert "Not checked" not in findings
+
+
+def test_cli_can_skip_the_policy_pack_and_says_so(capsys):
+    assert access_report.main(["--stack", "prod", "--no-policy-pack"]) == 0
+    assert "Not checked: the policy pack was not run" in section(capsys.readouterr().out, "## Advisory findings")
