@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     Field,
     StringConstraints,
     ValidationError,
@@ -158,31 +159,32 @@ def _exactly_one(model: StackModel, fields: tuple[str, ...], what: str) -> str:
     return given[0]
 
 
+def _cidr_text(value: str) -> str:
+    parse_cidr(value)
+    return value.strip()
+
+
+def _address_text(value: str) -> str:
+    parse_address(value)
+    return value.strip()
+
+
+# The text as written (stripped), once it parses as a safe range / address.
+CidrText = Annotated[str, AfterValidator(_cidr_text)]
+AddressText = Annotated[str, AfterValidator(_address_text)]
+
+
 class AccessListEntry(StackModel):
     """One IP access-list entry: one source of public connections, with the reason it is there."""
 
-    ip_address: str | None = None
+    ip_address: AddressText | None = None
     """One IPv4 or IPv6 address (e.g. a bastion's elastic IP, 203.0.113.10)."""
-    cidr_block: str | None = None
+    cidr_block: CidrText | None = None
     """A CIDR range in network-address form (e.g. 203.0.113.0/28); at most /8 wide (IPv4) or /32 (IPv6)."""
     aws_security_group: SecurityGroupId | None = None
     """An AWS security group id (sg-...); Atlas honours it only over a VPC peering connection."""
     comment: Comment
     """Why this entry exists, as Atlas shows it (e.g. prod-app-ecs-cluster, prod-bastion)."""
-
-    @field_validator("ip_address")
-    @classmethod
-    def _address(cls, value: str | None) -> str | None:
-        if value is not None:
-            parse_address(value)
-        return value.strip() if value is not None else None
-
-    @field_validator("cidr_block")
-    @classmethod
-    def _cidr(cls, value: str | None) -> str | None:
-        if value is not None:
-            parse_cidr(value)
-        return value.strip() if value is not None else None
 
     @model_validator(mode="after")
     def _one_source(self) -> AccessListEntry:
@@ -210,17 +212,10 @@ class AllowedSource(StackModel):
 
     security_group_id: SecurityGroupId | None = None
     """The application's security group (sg-...), in the same or a peered VPC."""
-    cidr_block: str | None = None
+    cidr_block: CidrText | None = None
     """An application subnet's CIDR (e.g. 10.10.16.0/20); never 0.0.0.0/0, at most /8 wide."""
     description: RuleDescription
     """What this source is (it becomes the rule's description, e.g. payments-api ECS tasks)."""
-
-    @field_validator("cidr_block")
-    @classmethod
-    def _cidr(cls, value: str | None) -> str | None:
-        if value is not None:
-            parse_cidr(value)
-        return value.strip() if value is not None else None
 
     @model_validator(mode="after")
     def _one_source(self) -> AllowedSource:
