@@ -64,6 +64,11 @@ def engine_config(root: Path, stack: str, config: dict[str, Any] | None = None) 
             raise ConfigError(path.name, [Problem("(file)", f"no such stack file; stacks here: {known}")])
         config = read_stack_file(path) or {}
     namespace = project_name(root)
+    odd = [key for key in config if not isinstance(key, str)]
+    if odd:
+        raise ConfigError(
+            path.name, [Problem("config", f"key {key!r} is not text; write keys as `<namespace>:<name>`") for key in odd]
+        )
     values: dict[str, str] = {}
     secret_keys: list[str] = []
     for key, value in config.items():

@@ -21,6 +21,11 @@ from pydantic import BaseModel, ValidationError
 from .base import OWN_ERROR_KINDS, Secret
 from .model import StackConfig
 
+# Namespaces other than the project's that a stack file may hold: the providers this program
+# uses and Pulumi's own. Anything else is a typo (`atlas-platfrom:cluster`) that would silently
+# drop a whole section.
+OTHER_NAMESPACES = ("aws", "mongodbatlas", "random", "pulumi")
+
 # Provider settings that are credentials: in a stack file they must be `secure:` values.
 PROVIDER_SECRET_KEYS = {
     "mongodbatlas:privateKey": "the Atlas API private key",
@@ -80,13 +85,21 @@ def read_stack_file(stack_file: Path) -> dict[str, Any] | None:
     try:
         # libyaml's loader when the wheel has it: the pure-Python one is ~10x slower.
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        document = yaml.load(stack_file.read_text(), Loader=loader) or {}
+        document = yaml.load(stack_file.read_text(encoding="utf-8"), Loader=loader) or {}
     except yaml.YAMLError as error:
         problem = Problem("(file)", f"is not valid YAML: {error}; fix the indentation or quoting")
         raise ConfigError(stack_file.name, [problem]) from None
+    except (OSError, UnicodeDecodeError) as error:
+        problem = Problem("(file)", f"cannot be read as UTF-8 text ({error}); save it as a UTF-8 YAML file")
+        raise ConfigError(stack_file.name, [problem]) from None
     if not isinstance(document, dict) or not isinstance(document.get("config", {}), dict):
         raise ConfigError(stack_file.name, [Problem("config", "must be a mapping of keys to values")])
-    return document.get("config") or {}
+    config: dict[str, Any] = document.get("config") or {}
+    odd = [key for key in config if not isinstance(key, str)]
+    if odd:
+        problems = [Problem("config", f"key {key!r} is not text; write keys as `<namespace>:<name>`") for key in odd]
+        raise ConfigError(stack_file.name, problems)
+    return config
 
 
 def secure_leaves(value: Any, path: Path_ = ()) -> Iterable[Path_]:
@@ -166,6 +179,8 @@ def _describe(error: Mapping[str, Any], namespace: str) -> Problem:
             key, f"a plain-text value where a secret belongs; delete it and run `{command}` so the file holds a `secure:` entry"
         )
     message = str(error["msg"])
+    if kind == "string_type" and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return Problem(key, f'{message} (got {value!r}); YAML reads it as a number: write it in quotes, e.g. "{value}"')
     if kind in OWN_ERROR_KINDS or isinstance(value, (dict, list)):
         return Problem(key, message)
     return Problem(key, f"{message} (got {value!r})")
@@ -197,11 +212,25 @@ def load_stack_config(
     `ConfigError` naming the stack file, each key path, the bad value and the fix.
     """
     secret_keys = set(secret_keys)
-    file_config = read_stack_file(stack_file) or {}
+    # A bare key in a stack file belongs to the project's namespace, as Pulumi reads it.
+    file_config = {k if ":" in k else f"{namespace}:{k}": v for k, v in (read_stack_file(stack_file) or {}).items()}
     problems: list[Problem] = []
     data: dict[str, Any] = {}
     prefix = f"{namespace}:"
+    known_namespaces = (namespace, *OTHER_NAMESPACES)
     for full_key in sorted(config):
+        key_namespace = full_key.partition(":")[0]
+        if key_namespace not in known_namespaces:
+            close = get_close_matches(key_namespace, known_namespaces, n=1, cutoff=0.6)
+            hint = f"did you mean '{close[0]}:'? " if close else ""
+            problems.append(
+                Problem(
+                    full_key,
+                    f"unknown config namespace {key_namespace!r}; {hint}this program reads {namespace}:* and its "
+                    f"providers read {', '.join(n + ':*' for n in OTHER_NAMESPACES)}",
+                )
+            )
+            continue
         if full_key in PROVIDER_SECRET_KEYS and full_key not in secret_keys:
             problems.append(
                 Problem(

@@ -152,6 +152,18 @@ BAD_INPUTS = [
         id="duplicate-idp-group",
     ),
     pytest.param(
+        {"atlas-platfrom:teams": []},
+        "atlas-platfrom:teams",
+        "unknown config namespace 'atlas-platfrom'; did you mean 'atlas-platform:'?",
+        id="misspelt-namespace",
+    ),
+    pytest.param(
+        {"teams": [{"name": 2024, "teamId": "5f0000000000000000000b01", "roles": ["GROUP_READ_ONLY"]}]},
+        "atlas-platform:teams[0].name",
+        'YAML reads it as a number: write it in quotes, e.g. "2024"',
+        id="number-for-text",
+    ),
+    pytest.param(
         {"mongodbatlas:privateKey": "plain-text-key"},
         "mongodbatlas:privateKey",
         "pulumi config set --secret mongodbatlas:privateKey",
@@ -247,3 +259,37 @@ def test_engine_config_passes_objects_as_json_and_scalars_as_text():
     assert values[key("flag")] == "true"
     assert secret_keys == ["mongodbatlas:privateKey"]
     assert values["mongodbatlas:privateKey"] != "v1:x"
+
+
+def test_a_stack_file_that_is_not_utf8_is_refused_cleanly(tmp_path):
+    bad = tmp_path / "Pulumi.prod.yaml"
+    bad.write_bytes(b"config:\n  atlas-platform:app: caf\xe9\n")
+    with pytest.raises(ConfigError) as caught:
+        load_stack_config({}, namespace=NAMESPACE, stack_file=bad)
+    assert "Pulumi.prod.yaml: (file): cannot be read as UTF-8 text" in str(caught.value)
+
+
+def test_a_stack_file_key_that_is_not_text_is_refused_cleanly(tmp_path):
+    bad = tmp_path / "Pulumi.prod.yaml"
+    bad.write_text("config:\n  2024: payments\n")
+    with pytest.raises(ConfigError) as caught:
+        load_stack_config({}, namespace=NAMESPACE, stack_file=bad)
+    assert "Pulumi.prod.yaml: config: key 2024 is not text" in str(caught.value)
+    with pytest.raises(ConfigError, match="key 2024 is not text"):
+        engine_config(ROOT, "prod", {2024: "payments"})
+
+
+def test_bare_keys_in_the_stack_file_belong_to_the_project(tmp_path):
+    """Pulumi reads a bare `notifications:` as `atlas-platform:notifications`; its secure: leaves count."""
+    stack_file = tmp_path / "Pulumi.dev.yaml"
+    stack_file.write_text(
+        "config:\n  notifications:\n    - {name: dev-slack, type: SLACK, channelName: '#dev', apiToken: {secure: v1:x}}\n"
+    )
+    engine_values = {
+        key("environment"): "dev",
+        key("orgId"): "5f0000000000000000000a01",
+        key("app"): "payments",
+        key("notifications"): json.dumps([{"name": "dev-slack", "type": "SLACK", "channelName": "#dev", "apiToken": "xoxb-1"}]),
+    }
+    cfg = load_stack_config(engine_values, namespace=NAMESPACE, stack_file=stack_file, secret_keys={key("notifications")})
+    assert cfg.notifications[0].api_token == Secret("xoxb-1")
