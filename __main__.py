@@ -95,9 +95,9 @@ private_endpoints = {
 }
 
 # --- Database users by function (docs/users.md) ---
-custom_role_names: dict[str, pulumi.Output[str]] = {}
+custom_roles: dict[str, pulumi.Resource] = {}
 if cfg.custom_roles:
-    custom_role_names = CustomRoles(f"{prefix}-roles", custom_roles_args(cfg, project.project_id)).role_names
+    custom_roles = dict(CustomRoles(f"{prefix}-roles", custom_roles_args(cfg, project.project_id)).roles)
 
 secrets_kms_key_id: pulumi.Input[str] | None = cfg.secrets_kms_key_arn
 if secrets_kms_key_id is None and any(u.stores_credential for u in cfg.database_users):
@@ -111,9 +111,7 @@ connection_string = application_connection_string(cluster, private_endpoints)
 database_users = {
     user.name: AppUser(
         f"{prefix}-user-{user.name}",
-        app_user_args(
-            cfg, user, project.project_id, custom_role_names, secrets_kms_key_id, default_cluster_name, connection_string
-        ),
+        app_user_args(cfg, user, project.project_id, custom_roles, secrets_kms_key_id, default_cluster_name, connection_string),
     )
     for user in cfg.database_users
 }

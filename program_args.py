@@ -7,6 +7,7 @@ resource: `cluster.tier` -> `ProdClusterArgs.tier` -> `electable_specs.instance_
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pulumi
@@ -197,15 +198,18 @@ def app_user_args(
     cfg: StackConfig,
     user: DatabaseUser,
     project_id: pulumi.Input[str],
-    custom_role_names: dict[str, pulumi.Output[str]],
+    custom_roles: Mapping[str, pulumi.Resource],
     secrets_kms_key_id: pulumi.Input[str] | None,
     default_cluster_name: pulumi.Input[str],
     connection_string: pulumi.Input[str] | None = None,
 ) -> AppUserArgs:
     grants = []
+    waits_for = []
     for text in user.grants:
         role, database, collection = parse_role(text)
-        grants.append(Grant(role_name=custom_role_names.get(role, role), database_name=database, collection_name=collection))
+        grants.append(Grant(role_name=role, database_name=database, collection_name=collection))
+        if role in custom_roles:
+            waits_for.append(custom_roles[role])
     labels = {**user.labels, "owner": user.owner, "kind": user.kind, "environment": cfg.environment, "managed-by": "pulumi"}
     return AppUserArgs(
         project_id=project_id,
@@ -220,6 +224,7 @@ def app_user_args(
         secret_tags={"environment": cfg.environment, "application": cfg.app, "managed-by": "pulumi", "owner": user.owner},
         secret_recovery_window_in_days=30 if cfg.is_prod else 7,
         connection_string=connection_string,
+        waits_for=waits_for,
         password_version=user.password_generation,
         aws_iam_type=user.aws_iam_type,
         certificate_months=user.certificate_months,

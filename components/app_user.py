@@ -60,6 +60,9 @@ class AppUserArgs:
     """Days a deleted secret can still be restored (7-30); 0 deletes at once (never in prod)."""
     connection_string: pulumi.Input[str] | None = None
     """The cluster's connection string (the private-endpoint one where there is one), stored in the secret."""
+    waits_for: Sequence[pulumi.Resource] = ()
+    """Custom roles the grants name. Role names are passed as plain strings, known at preview time so
+    the policy pack can read them; this explicit wait is what keeps the user after its roles."""
     # password
     password_version: int = 1
     """Bump to generate a new password."""
@@ -140,7 +143,7 @@ class AppUser(pulumi.ComponentResource):
             scopes=[atlas.DatabaseUserScopeArgs(name=cluster, type="CLUSTER") for cluster in args.cluster_names],
             labels=labels,
             description=args.description,
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.waits_for) or None),
         )
 
         self.secret_arn = None

@@ -72,8 +72,8 @@ def _creation_order(roles: Sequence[CustomRoleSpec]) -> list[CustomRoleSpec]:
 class CustomRoles(pulumi.ComponentResource):
     """Every custom role of one project, created one after another."""
 
-    role_names: dict[str, pulumi.Output[str]]
-    """Role name -> the created role's name; grant roles through these so a user waits for its role."""
+    roles: dict[str, atlas.CustomDbRole]
+    """Role name -> the created role; a user granted a role waits for it (AppUserArgs.waits_for)."""
 
     def __init__(self, name: str, args: CustomRolesArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TOKEN, name, None, opts)
@@ -99,5 +99,4 @@ class CustomRoles(pulumi.ComponentResource):
             self.roles[spec.name] = role
             previous = role
 
-        self.role_names = {role_name: role.role_name for role_name, role in self.roles.items()}
-        self.register_outputs({"role_names": self.role_names})
+        self.register_outputs({"role_names": {role_name: role.role_name for role_name, role in self.roles.items()}})

@@ -332,3 +332,17 @@ def test_user_resources_live_in_their_app_user_component_named_after_it(plans):
         assert children
         for child in children:
             assert child.name.startswith(f"{component.name}-")
+
+
+def test_custom_role_names_are_known_at_preview_and_the_user_still_waits_for_the_role(plans):
+    """The policy pack reads role names in `pulumi preview`: a role name taken from the created role's
+    output would be unknown there (and rules 1-3 fail closed). So the name is the plain config string,
+    and the user waits for its role through an explicit dependency instead."""
+    plan = plans("prod")
+    role = plan.one("mongodbatlas:index/customDbRole:CustomDbRole")
+    users = [u for u in plan.of_type(USER) if any(r["roleName"] == "ledgerAppendOnly" for r in u.inputs["roles"])]
+    assert users, "the prod stack grants its custom role to a user"
+    for user in users:
+        assert role.urn in user.dependencies
+        assert role.urn not in user.property_dependencies.get("roles", [])
+        assert plan.depends_on(user, role)
