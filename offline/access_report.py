@@ -207,17 +207,18 @@ def user_rows(plan: Plan) -> list[list[Any]]:
     rows = []
     for user in sorted(plan.of_type(DATABASE_USER), key=lambda r: str(r.inputs.get("username"))):
         props = user.inputs
-        kind, auth = user_kind(props)
+        method, detail = user_kind(props)
         scopes = [f"{s.get('name')} ({str(s.get('type', '')).lower()})" for s in props.get("scopes") or []]
-        labels = [f"{label.get('key')}={label.get('value')}" for label in props.get("labels") or []]
+        labels = {str(label.get("key")): str(label.get("value")) for label in props.get("labels") or []}
         rows.append(
             [
                 props.get("username"),
-                kind,
-                auth,
+                # The function this program gives every user (app, analytics, dba), from its `kind` label.
+                labels.get("kind", "(no kind label)"),
+                f"{method}: {detail}",
                 [_role(r) for r in props.get("roles") or []],
                 scopes or "all clusters in the project",
-                labels,
+                [f"{k}={v}" for k, v in labels.items()],
                 props.get("description"),
             ]
         )

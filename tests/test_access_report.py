@@ -216,14 +216,21 @@ def test_teams_and_idp_groups_show_their_project_roles(synthetic_plan):
 def test_database_users_show_kind_authentication_roles_and_scopes(synthetic_plan):
     text = section(render_report(synthetic_plan), "## Database users")
     assert (
-        "| payments-app | password (SCRAM) | SCRAM on admin | readWrite@payments | payments-prod (cluster) "
+        "| payments-app | (no kind label) | password (SCRAM): SCRAM on admin | readWrite@payments | payments-prod (cluster) "
         "| owner=payments-team | the payments service |"
     ) in text
     assert (
-        "| arn:aws:iam::111122223333:role/payments-reports | AWS IAM role | IAM credentials ($external) "
+        "| arn:aws:iam::111122223333:role/payments-reports | (no kind label) | AWS IAM role: IAM credentials ($external) "
         "| read@payments.orders | all clusters in the project |"
     ) in text
-    assert "| CN=etl | X.509 certificate | Atlas-managed certificate ($external) | read@payments |" in text
+    assert "| CN=etl | (no kind label) | X.509 certificate: Atlas-managed certificate ($external) | read@payments |" in text
+
+
+def test_prod_users_show_their_function_from_the_kind_label(plans):
+    text = section(render_report(plans("prod")), "## Database users")
+    assert "| payments-prod-api | app | password (SCRAM): SCRAM on admin |" in text
+    assert "| payments-prod-reporting | analytics | password (SCRAM): SCRAM on admin |" in text
+    assert "| payments-prod-dba | dba | X.509 certificate: Atlas-managed certificate ($external) |" in text
 
 
 def test_advisory_findings_are_flagged(synthetic_plan):
