@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import field_validator
+from pydantic import ValidationInfo, field_validator
 
 from .base import StackModel, invalid, matches, unique
 from .cluster import ClusterSettings
@@ -121,6 +121,34 @@ class StackConfig(StackModel):
                     "reserved_tag", f"tag {key!r} is set by this program from `environment` and `app`; remove it from projectTags"
                 )
         return tags
+
+    @field_validator("cluster")
+    @classmethod
+    def _prod_has_a_cluster(cls, cluster: ClusterSettings | None, info: ValidationInfo) -> ClusterSettings | None:
+        if cluster is None and (info.context or {}).get("environment") == "prod":
+            raise invalid(
+                "missing_cluster", "a production stack needs its cluster; add a `cluster` section (see docs/cluster.md)"
+            )
+        return cluster
+
+    @field_validator("network")
+    @classmethod
+    def _endpoints_cover_the_cluster(cls, network: Network, info: ValidationInfo) -> Network:
+        # Atlas lists a multi-region cluster's private connection string only once every region
+        # with nodes has an endpoint: an endpoint in one region alone gives applications nothing.
+        cluster = info.data.get("cluster")
+        if cluster is None or not network.private_endpoints:
+            return network
+        covered = {endpoint.region for endpoint in network.private_endpoints}
+        missing = [r.region for r in cluster.regions if r.region not in covered]
+        if missing:
+            raise invalid(
+                "endpoint_regions",
+                f"the cluster has nodes in {', '.join(missing)} but privateEndpoints has no entry there; Atlas gives "
+                "a multi-region cluster a private connection string only when every region with nodes has an "
+                f"endpoint: add privateEndpoints entries for {', '.join(missing)}",
+            )
+        return network
 
     @field_validator("teams")
     @classmethod

@@ -78,11 +78,30 @@ def test_reordering_regions_in_the_stack_file_changes_nothing(plans, plan_varian
     assert plan.one(CLUSTER).inputs == plans("prod").one(CLUSTER).inputs
 
 
+def private_endpoint(region: str, vpc_hex: str) -> dict:
+    """A private-endpoint entry for `region` (prod needs one in every region with cluster nodes)."""
+    return {
+        "region": region,
+        "vpcs": [
+            {
+                "name": "app",
+                "vpcId": f"vpc-{vpc_hex}0",
+                "subnetIds": [f"subnet-{vpc_hex}1", f"subnet-{vpc_hex}2"],
+                "securityGroupId": f"sg-{vpc_hex}4",
+            }
+        ],
+    }
+
+
 def test_read_only_and_analytics_regions_get_priority_zero_and_the_same_tier(plan_variant):
     def add_regions(config):
         cluster_config(config)["regions"] += [
             {"region": "eu-west-1", "priority": 0, "electableNodes": 0, "readOnlyNodes": 2},
             {"region": "us-west-1", "priority": 0, "electableNodes": 0, "analyticsNodes": 1},
+        ]
+        config[key("network")]["privateEndpoints"] += [
+            private_endpoint("eu-west-1", "0d1e2f3a4b5c6074"),
+            private_endpoint("us-west-1", "0e1f2a3b4c5d6075"),
         ]
 
     configs = region_configs(plan_variant("prod", add_regions).one(CLUSTER))

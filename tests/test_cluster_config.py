@@ -290,6 +290,23 @@ def test_region_forms_convert_both_ways_for_every_supported_region():
     assert aws_region_name("AP_SOUTHEAST_5") == "ap-southeast-5"
 
 
+def endpoint_only_in(config: dict[str, Any], region: str) -> None:
+    """Point the stack's private endpoints at `region` alone, to match a one-region cluster there."""
+    config[key("network")]["privateEndpoints"] = [
+        {
+            "region": region,
+            "vpcs": [
+                {
+                    "name": "app",
+                    "vpcId": "vpc-0f1a2b3c4d5e60760",
+                    "subnetIds": ["subnet-0f1a2b3c4d5e60761", "subnet-0f1a2b3c4d5e60762"],
+                    "securityGroupId": "sg-0f1a2b3c4d5e60764",
+                }
+            ],
+        }
+    ]
+
+
 def test_prod_defaults_are_the_safe_ones():
     def minimal(config):
         config[key("cluster")] = {
@@ -298,6 +315,7 @@ def test_prod_defaults_are_the_safe_ones():
             "regions": [{"region": "eu-central-1"}],
             "encryption": {"keyAdminArns": ["arn:aws:iam::111111111111:role/kms-admin"]},
         }
+        endpoint_only_in(config, "eu-central-1")
 
     settings = load("prod", minimal).cluster
     assert settings.point_in_time(prod=True) is True
@@ -312,9 +330,12 @@ def test_prod_defaults_are_the_safe_ones():
 def test_prod_without_key_admins_or_key_is_refused_because_encryption_defaults_on():
     def minimal(config):
         config[key("cluster")] = {"tier": "M10", "mongoDbMajorVersion": "8.0", "regions": [{"region": "eu-central-1"}]}
+        endpoint_only_in(config, "eu-central-1")
 
-    with pytest.raises(ConfigError, match=r"encryption\.keyAdminArns is empty"):
+    with pytest.raises(ConfigError, match=r"encryption\.keyAdminArns is empty") as error:
         load("prod", minimal)
+    # That is the only problem: the variant is otherwise a valid prod stack.
+    assert [p.key for p in error.value.problems] == [key("cluster")]
     assert load("staging", minimal).cluster is not None
 
 

@@ -95,24 +95,71 @@ def test_every_row_reads_something_from_the_shipped_prod_stack():
         assert any(list(row.values(cfg)) for cfg in configs if cfg.is_prod), f"row {row.what!r} reads nothing from prod"
 
 
+def endpoint_vpc(config: dict[str, Any], region: str) -> dict[str, Any]:
+    """The first VPC of `region`'s private-endpoint entry in a stack file's config."""
+    return next(e for e in config[key("network")]["privateEndpoints"] if e["region"] == region)["vpcs"][0]
+
+
+def test_rows_read_every_region_of_the_shipped_prod_stack():
+    # Prod has endpoints in us-east-1, us-east-2 and us-west-2: each region's ids are compared.
+    prod = stack_config("prod")
+    endpoints = prod[key("network")]["privateEndpoints"]
+    assert [e["region"] for e in endpoints] == ["us-east-1", "us-east-2", "us-west-2"]
+    cfg = load("prod")
+    vpcs = [vpc for e in endpoints for vpc in e["vpcs"]]
+    rows = {row.what: set(map(str, row.values(cfg))) for row in SHARED}
+    assert rows["VPC"] == {vpc["vpcId"] for vpc in vpcs} and len(rows["VPC"]) == 3
+    assert rows["subnet"] == {subnet for vpc in vpcs for subnet in vpc["subnetIds"]} and len(rows["subnet"]) == 7
+    assert (
+        rows["security group"] == {s["securityGroupId"] for vpc in vpcs for s in vpc["allowedSources"] if "securityGroupId" in s}
+        and len(rows["security group"]) == 3
+    )
+
+
 def test_isolation_check_catches_staging_reusing_prod_network():
     prod = stack_config("prod")
     staging = stack_config("staging")
     network = staging[key("network")]
-    prod_vpc = prod[key("network")]["privateEndpoints"][0]["vpcs"][0]
+    prod_vpc = endpoint_vpc(prod, "us-east-1")
+    standby, dr = endpoint_vpc(prod, "us-east-2"), endpoint_vpc(prod, "us-west-2")
     vpc = network["privateEndpoints"][0]["vpcs"][0]
+    # Staging's own group replaced by an id no stack uses: only what this test reuses is shared
+    # (the shipped files are checked by test_no_production_stack_shares_a_network_source_with_another_environment).
+    vpc["allowedSources"] = [{"securityGroupId": "sg-0e2f3a4b5c6d60754", "description": "staging app tasks"}]
     vpc["vpcId"] = prod_vpc["vpcId"]
     vpc["subnetIds"] = [prod_vpc["subnetIds"][0], "subnet-0b1c2d3e4f5a60729"]
     vpc["allowedSources"].append({"securityGroupId": "sg-0a1b2c3d4e5f60714", "description": "prod app tasks"})
     # A wider range around prod's batch subnet, and prod's bastion written as its /32.
     vpc["allowedSources"].append({"cidrBlock": "10.10.0.0/16", "description": "all of the app VPC"})
     network["accessList"].append({"cidrBlock": "203.0.113.10/32", "comment": "borrowed-bastion"})
+    # Prod's other regions: staging borrows each one's VPC, a subnet and its security group.
+    for name, borrowed, subnet in (
+        ("borrowed-standby", standby, standby["subnetIds"][1]),
+        ("borrowed-dr", dr, dr["subnetIds"][0]),
+    ):
+        network["privateEndpoints"][0]["vpcs"].append(
+            {
+                "name": name,
+                "vpcId": borrowed["vpcId"],
+                "subnetIds": [subnet],
+                "allowedSources": [{"securityGroupId": borrowed["allowedSources"][0]["securityGroupId"], "description": name}],
+            }
+        )
 
     found = isolation_problems({"prod": load("prod", prod), "staging": load("staging", staging)})
+    # The standby ids are read from the file: the shipped ones are staging's own and must change.
+    standby_vpc, standby_subnet = standby["vpcId"], standby["subnetIds"][1]
+    standby_sg = standby["allowedSources"][0]["securityGroupId"]
     assert found == [
         "VPC: prod has vpc-0a1b2c3d4e5f60710, staging has vpc-0a1b2c3d4e5f60710",
+        f"VPC: prod has {standby_vpc}, staging has {standby_vpc}",
+        "VPC: prod has vpc-0c1d2e3f4a5b60730, staging has vpc-0c1d2e3f4a5b60730",
         "subnet: prod has subnet-0a1b2c3d4e5f60711, staging has subnet-0a1b2c3d4e5f60711",
+        f"subnet: prod has {standby_subnet}, staging has {standby_subnet}",
+        "subnet: prod has subnet-0c1d2e3f4a5b60731, staging has subnet-0c1d2e3f4a5b60731",
         "security group: prod has sg-0a1b2c3d4e5f60714, staging has sg-0a1b2c3d4e5f60714",
+        f"security group: prod has {standby_sg}, staging has {standby_sg}",
+        "security group: prod has sg-0c1d2e3f4a5b60734, staging has sg-0c1d2e3f4a5b60734",
         "CIDR: prod has 203.0.113.10/32, staging has 203.0.113.10/32",
         "CIDR: prod has 10.10.32.0/20, staging has 10.10.0.0/16",
         "access-list entry: prod has 203.0.113.10/32, staging has 203.0.113.10/32",

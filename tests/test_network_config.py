@@ -297,4 +297,82 @@ def test_one_endpoint_service_per_region():
             }
         )
 
-    assert problems("prod", twice) == [f"{NETWORK}.privateEndpoints: region 'us-east-1' appears at [0] and [1]; keep one entry"]
+    # Prod lists us-east-1, us-east-2 and us-west-2: the repeated entry is the fourth.
+    assert problems("prod", twice) == [f"{NETWORK}.privateEndpoints: region 'us-east-1' appears at [0] and [3]; keep one entry"]
+
+
+def without_endpoint_in(region: str) -> Callable[[dict[str, Any]], None]:
+    def change(config: dict[str, Any]) -> None:
+        endpoints = config[NETWORK]["privateEndpoints"]
+        assert region in {e["region"] for e in endpoints}
+        endpoints[:] = [e for e in endpoints if e["region"] != region]
+
+    return change
+
+
+def with_read_only_nodes_in(region: str) -> Callable[[dict[str, Any]], None]:
+    def change(config: dict[str, Any]) -> None:
+        config[key("cluster")]["regions"].append({"region": region, "priority": 0, "electableNodes": 0, "readOnlyNodes": 1})
+
+    return change
+
+
+def endpoint_missing_in(regions: str) -> str:
+    return (
+        f"{NETWORK}: the cluster has nodes in {regions} but privateEndpoints has no entry there; Atlas gives a "
+        "multi-region cluster a private connection string only when every region with nodes has an endpoint: "
+        f"add privateEndpoints entries for {regions}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "missing"),
+    [
+        (without_endpoint_in("us-west-2"), "us-west-2"),
+        (without_endpoint_in("us-east-2"), "us-east-2"),
+        # A region with read-only nodes only is a region with nodes: it needs an endpoint too.
+        (with_read_only_nodes_in("eu-west-1"), "eu-west-1"),
+    ],
+    ids=["electable-us-west-2", "electable-us-east-2", "read-only-eu-west-1"],
+)
+def test_prod_cluster_region_without_a_private_endpoint_is_refused(change, missing):
+    assert problems("prod", change) == [endpoint_missing_in(missing)]
+
+
+def test_every_uncovered_cluster_region_is_named_in_the_one_problem():
+    def only_us_east_1(config):
+        without_endpoint_in("us-east-2")(config)
+        without_endpoint_in("us-west-2")(config)
+
+    assert problems("prod", only_us_east_1) == [endpoint_missing_in("us-east-2, us-west-2")]
+
+
+def test_endpoint_in_a_region_without_cluster_nodes_is_allowed():
+    def extra(config):
+        config[NETWORK]["privateEndpoints"].append(
+            {
+                "region": "eu-west-1",
+                "vpcs": [
+                    {
+                        "name": "eu",
+                        "vpcId": "vpc-0a1b2c3d4e5f60790",
+                        "subnetIds": ["subnet-0a1b2c3d4e5f60791", "subnet-0a1b2c3d4e5f60792"],
+                        "securityGroupId": "sg-0a1b2c3d4e5f60793",
+                    }
+                ],
+            }
+        )
+
+    regions = [e.region for e in load("prod", extra).network.private_endpoints]
+    assert regions == ["us-east-1", "us-east-2", "us-west-2", "eu-west-1"]
+
+
+def test_prod_without_a_cluster_is_refused():
+    assert problems("prod", lambda c: c.pop(key("cluster"))) == [
+        f"{key('cluster')}: a production stack needs its cluster; add a `cluster` section (see docs/cluster.md)"
+    ]
+
+
+@pytest.mark.parametrize("stack", ["staging", "dev"])
+def test_only_prod_requires_a_cluster(stack):
+    assert load(stack, lambda c: c.pop(key("cluster"))).cluster is None

@@ -18,7 +18,7 @@ from components.private_endpoint import (
     PrivateEndpointArgs,
     private_srv_by_endpoint,
 )
-from offline.mocks import ID_FORMATS, AtlasMocks, RecordingMonitor
+from offline.mocks import ID_FORMATS, AtlasMocks, RecordingMonitor, Registration
 from offline.runner import Plan
 from tests.conftest import key
 
@@ -38,25 +38,71 @@ def first_vpc(config: dict[str, Any]) -> dict[str, Any]:
     return config[NETWORK]["privateEndpoints"][0]["vpcs"][0]
 
 
+# The prod cluster has nodes in three regions, and Atlas lists a multi-region cluster's private
+# string only when each of them has an endpoint: prod has one chain per region.
+# region -> (Atlas's region name, VPC name, VPC id, subnet ids)
+PROD_CHAINS = {
+    "us-east-1": (
+        "US_EAST_1",
+        "app",
+        "vpc-0a1b2c3d4e5f60710",
+        ["subnet-0a1b2c3d4e5f60711", "subnet-0a1b2c3d4e5f60712", "subnet-0a1b2c3d4e5f60713"],
+    ),
+    "us-east-2": ("US_EAST_2", "standby", "vpc-0d1e2f3a4b5c60720", ["subnet-0d1e2f3a4b5c60721", "subnet-0d1e2f3a4b5c60722"]),
+    "us-west-2": ("US_WEST_2", "dr", "vpc-0c1d2e3f4a5b60730", ["subnet-0c1d2e3f4a5b60731", "subnet-0c1d2e3f4a5b60732"]),
+}
+PROD_REGIONS = sorted(PROD_CHAINS)
+
+
+def component(plan: Plan, region: str) -> Registration:
+    """The PrivateEndpoint component of `region`: `<app>-<stack>-privatelink-<region>`."""
+    found = [c for c in plan.of_type(COMPONENT) if c.name == f"payments-{plan.stack}-privatelink-{region}"]
+    assert len(found) == 1, f"expected one {COMPONENT} for {region}, found {[c.name for c in found]}"
+    return found[0]
+
+
+def in_region(plan: Plan, token: str, region: str) -> list[Registration]:
+    """Resources of type `token` in `region`'s chain (children of its component)."""
+    parent = component(plan, region)
+    return [r for r in plan.of_type(token) if r.parent == parent.urn]
+
+
+def one_in(plan: Plan, token: str, region: str) -> Registration:
+    found = in_region(plan, token, region)
+    assert len(found) == 1, f"expected exactly one {token} in {region}, found {[r.name for r in found]}"
+    return found[0]
+
+
 # --- the prod stack, as the engine would receive it ---------------------------------------------
 
 
-def test_prod_registers_the_whole_chain_in_its_region(plans):
+def test_prod_has_exactly_one_chain_per_cluster_region(plans):
+    plan = plans("prod")
+    assert sorted(c.name for c in plan.of_type(COMPONENT)) == [f"payments-prod-privatelink-{r}" for r in PROD_REGIONS]
+    for token in (SERVICE, VPCE, LINK, SG):
+        assert len(plan.of_type(token)) == len(PROD_REGIONS), token
+        for region in PROD_REGIONS:
+            one_in(plan, token, region)
+
+
+@pytest.mark.parametrize("region", PROD_REGIONS)
+def test_prod_registers_the_whole_chain_in_its_region(plans, region):
+    atlas_region, _, vpc_id, subnet_ids = PROD_CHAINS[region]
     plan = plans("prod")
     project = plan.one(PROJECT)
-    service, vpce, link, group = plan.one(SERVICE), plan.one(VPCE), plan.one(LINK), plan.one(SG)
+    service, vpce, link, group = (one_in(plan, token, region) for token in (SERVICE, VPCE, LINK, SG))
 
     assert service.inputs["providerName"] == "AWS"
-    assert service.inputs["region"] == "US_EAST_1"
+    assert service.inputs["region"] == atlas_region
     assert service.inputs["projectId"] == project.id
 
     assert vpce.inputs["vpcEndpointType"] == "Interface"
     assert vpce.inputs["serviceName"] == service.outputs["endpointServiceName"]
-    assert vpce.inputs["serviceName"].startswith("com.amazonaws.vpce.us-east-1.vpce-svc-")
-    assert vpce.inputs["vpcId"] == "vpc-0a1b2c3d4e5f60710"
-    assert vpce.inputs["subnetIds"] == ["subnet-0a1b2c3d4e5f60711", "subnet-0a1b2c3d4e5f60712", "subnet-0a1b2c3d4e5f60713"]
+    assert vpce.inputs["serviceName"].startswith(f"com.amazonaws.vpce.{region}.vpce-svc-")
+    assert vpce.inputs["vpcId"] == vpc_id
+    assert vpce.inputs["subnetIds"] == subnet_ids
     assert vpce.inputs["securityGroupIds"] == [group.id] and group.id.startswith("sg-")
-    assert vpce.inputs["region"] == group.inputs["region"] == "us-east-1"
+    assert vpce.inputs["region"] == group.inputs["region"] == region
     assert group.inputs["vpcId"] == vpce.inputs["vpcId"]
 
     assert link.inputs["endpointServiceId"] == vpce.id and vpce.id.startswith("vpce-")
@@ -65,18 +111,27 @@ def test_prod_registers_the_whole_chain_in_its_region(plans):
     assert link.inputs["providerName"] == "AWS"
 
 
-def test_chain_runs_in_order_through_data_dependencies(plans):
+@pytest.mark.parametrize("region", PROD_REGIONS)
+def test_chain_runs_in_order_through_data_dependencies(plans, region):
     plan = plans("prod")
-    project, service, vpce, link, group = (plan.one(t) for t in (PROJECT, SERVICE, VPCE, LINK, SG))
+    project = plan.one(PROJECT)
+    service, vpce, link, group = (one_in(plan, t, region) for t in (SERVICE, VPCE, LINK, SG))
     assert plan.depends_on(service, project)
     assert plan.depends_on(vpce, service) and plan.depends_on(vpce, group)
     assert plan.depends_on(link, vpce) and plan.depends_on(link, service)
-    for rule in plan.of_type(RULE):
+    rules = in_region(plan, RULE, region)
+    assert rules
+    for rule in rules:
         assert plan.depends_on(rule, group)
     # Nothing runs backwards, and no explicit depends_on: every edge comes from an input.
     assert not plan.depends_on(service, vpce) and not plan.depends_on(vpce, link)
     for resource in (service, vpce, link, group):
         assert set(resource.dependencies) <= {u for deps in resource.property_dependencies.values() for u in deps}
+    # The regions' chains build in parallel: none waits for another region's.
+    others = [r for other in PROD_REGIONS if other != region for token in CHAIN for r in in_region(plan, token, other)]
+    assert others
+    for resource in (service, vpce, link, group, *rules):
+        assert not any(plan.depends_on(resource, other) for other in others), f"{resource.name} waits for another region"
 
 
 def test_prod_chain_does_not_wait_for_the_cluster(plans):
@@ -89,14 +144,24 @@ def test_prod_chain_does_not_wait_for_the_cluster(plans):
             assert not any(plan.depends_on(resource, cluster) for cluster in clusters), f"{resource.name} waits for the cluster"
 
 
-def test_security_group_rules_are_atlas_ports_from_the_configured_sources_only(plans):
+@pytest.mark.parametrize(
+    ("region", "expected_sources"),
+    [
+        ("us-east-1", {"sg-0a1b2c3d4e5f60714", "10.10.32.0/20"}),
+        ("us-east-2", {"sg-0d1e2f3a4b5c60724"}),
+        ("us-west-2", {"sg-0c1d2e3f4a5b60734"}),
+    ],
+)
+def test_security_group_rules_are_atlas_ports_from_the_configured_sources_only(plans, region, expected_sources):
     plan = plans("prod")
-    group = plan.one(SG)
-    rules = plan.of_type(RULE)
+    group = one_in(plan, SG, region)
+    rules = in_region(plan, RULE, region)
+    assert len(rules) == len(expected_sources)
     sources = {r.inputs.get("referencedSecurityGroupId") or r.inputs.get("cidrIpv4") for r in rules}
-    assert sources == {"sg-0a1b2c3d4e5f60714", "10.10.32.0/20"}
+    assert sources == expected_sources
     for rule in rules:
         assert rule.inputs["securityGroupId"] == group.id
+        assert rule.inputs["region"] == region
         assert rule.inputs["ipProtocol"] == "tcp"
         assert (rule.inputs["fromPort"], rule.inputs["toPort"]) == ATLAS_PORTS == (1024, 65535)
         assert rule.inputs["description"].strip()
@@ -107,30 +172,35 @@ def test_security_group_rules_are_atlas_ports_from_the_configured_sources_only(p
     assert not plan.of_type("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
 
 
-def test_slow_resources_get_generous_timeouts(plans):
+@pytest.mark.parametrize("region", PROD_REGIONS)
+def test_slow_resources_get_generous_timeouts(plans, region):
     plan = plans("prod")
     for token in (SERVICE, LINK):
-        assert plan.one(token).custom_timeouts == {"create": "2h", "delete": "2h"}
+        resource = one_in(plan, token, region)
+        assert resource.custom_timeouts == {"create": "2h", "delete": "2h"}
         # A timed-out create is cleaned up, so the retry does not hit "already exists for region".
-        assert plan.one(token).inputs["deleteOnCreateTimeout"] is True
-    assert plan.one(VPCE).custom_timeouts == {"create": "30m", "update": "30m", "delete": "30m"}
+        assert resource.inputs["deleteOnCreateTimeout"] is True
+    assert one_in(plan, VPCE, region).custom_timeouts == {"create": "30m", "update": "30m", "delete": "30m"}
 
 
 def test_prod_protects_the_chain_and_staging_does_not(plans):
     for token in (SERVICE, VPCE, LINK):
-        assert plans("prod").one(token).protect is True
+        for region in PROD_REGIONS:
+            assert one_in(plans("prod"), token, region).protect is True
         assert plans("staging").one(token).protect is False
 
 
-@pytest.mark.parametrize("stack", ["prod", "staging"])
-def test_chain_lives_in_the_component_and_is_named_after_it(plans, stack):
+@pytest.mark.parametrize(("stack", "regions"), [("prod", PROD_REGIONS), ("staging", ["us-east-1"])])
+def test_chain_lives_in_the_component_and_is_named_after_it(plans, stack, regions):
     plan = plans(stack)
-    component = plan.one(COMPONENT)
-    assert component.name == f"payments-{stack}-privatelink-us-east-1"
+    components = {c.urn: c for c in plan.of_type(COMPONENT)}
+    assert sorted(c.name for c in components.values()) == [f"payments-{stack}-privatelink-{r}" for r in regions]
     for token in CHAIN:
         for resource in plan.of_type(token):
-            assert resource.parent == component.urn
-            assert resource.name.startswith(f"{component.name}-")
+            assert resource.parent in components, f"{resource.name} is outside every PrivateEndpoint"
+            assert resource.name.startswith(f"{components[resource.parent].name}-")
+    for region in regions:
+        assert {r.type for r in plan.children(component(plan, region))} == set(CHAIN), region
 
 
 def test_dev_has_no_private_endpoint(plans):
@@ -138,16 +208,23 @@ def test_dev_has_no_private_endpoint(plans):
     assert "privateEndpoints" not in plans("dev").exports
 
 
-def test_exports_name_the_service_and_the_endpoints(plans):
+def test_exports_list_every_region(plans):
+    assert sorted(plans("prod").exports["privateEndpoints"]) == PROD_REGIONS
+
+
+@pytest.mark.parametrize("region", PROD_REGIONS)
+def test_exports_name_the_service_and_the_endpoints(plans, region):
+    vpc_name = PROD_CHAINS[region][1]
     plan = plans("prod")
-    exported = plan.exports["privateEndpoints"]["us-east-1"]
-    assert exported["endpointServiceName"] == plan.one(SERVICE).outputs["endpointServiceName"]
-    assert exported["endpointServiceId"] == plan.one(SERVICE).outputs["privateLinkId"]
-    assert exported["vpcEndpointIds"] == {"app": plan.one(VPCE).id}
+    exported = plan.exports["privateEndpoints"][region]
+    service = one_in(plan, SERVICE, region)
+    assert exported["endpointServiceName"] == service.outputs["endpointServiceName"]
+    assert exported["endpointServiceId"] == service.outputs["privateLinkId"]
+    assert exported["vpcEndpointIds"] == {vpc_name: one_in(plan, VPCE, region).id}
     # The cluster and the endpoint are created in parallel, so on a first `pulumi up` Atlas lists no
     # private string for this endpoint yet: None rather than an invented one (`pulumi up --refresh`
     # later fills it in).
-    assert exported["privateSrv"] == {"app": None}
+    assert exported["privateSrv"] == {vpc_name: None}
 
 
 def test_reordering_sources_subnets_and_vpcs_replaces_nothing(plans, plan_variant):
@@ -180,8 +257,12 @@ def test_existing_security_group_is_attached_instead_of_a_new_one(plan_variant):
         vpc["securityGroupId"] = "sg-0a1b2c3d4e5f60799"
 
     plan = plan_variant("prod", existing)
-    assert plan.of_type(SG) == [] and plan.of_type(RULE) == []
-    assert plan.one(VPCE).inputs["securityGroupIds"] == ["sg-0a1b2c3d4e5f60799"]
+    assert in_region(plan, SG, "us-east-1") == [] and in_region(plan, RULE, "us-east-1") == []
+    assert one_in(plan, VPCE, "us-east-1").inputs["securityGroupIds"] == ["sg-0a1b2c3d4e5f60799"]
+    # The other regions keep the group this program creates for them.
+    for region in ("us-east-2", "us-west-2"):
+        assert one_in(plan, VPCE, region).inputs["securityGroupIds"] == [one_in(plan, SG, region).id]
+    assert len(plan.of_type(SG)) == 2
 
 
 def test_each_region_gets_its_own_endpoint_service_and_aws_region(plan_variant):
@@ -201,14 +282,18 @@ def test_each_region_gets_its_own_endpoint_service_and_aws_region(plan_variant):
         )
 
     plan = plan_variant("prod", second_region)
+    # A fourth entry (a region without cluster nodes is allowed) next to prod's three.
+    assert len(plan.of_type(SERVICE)) == len(plan.of_type(VPCE)) == 4
     services = {r.inputs["region"]: r for r in plan.of_type(SERVICE)}
-    assert sorted(services) == ["EU_WEST_1", "US_EAST_1"]
+    assert sorted(services) == ["EU_WEST_1", "US_EAST_1", "US_EAST_2", "US_WEST_2"]
     endpoints = {r.inputs["region"]: r for r in plan.of_type(VPCE)}
-    assert sorted(endpoints) == ["eu-west-1", "us-east-1"]
+    assert sorted(endpoints) == ["eu-west-1", "us-east-1", "us-east-2", "us-west-2"]
+    for region, endpoint in endpoints.items():
+        assert endpoint.parent == component(plan, region).urn
     assert endpoints["eu-west-1"].inputs["serviceName"].startswith("com.amazonaws.vpce.eu-west-1.")
     assert endpoints["eu-west-1"].inputs["serviceName"] == services["EU_WEST_1"].outputs["endpointServiceName"]
     assert {r.inputs["region"] for r in plan.of_type(RULE) if r.inputs.get("cidrIpv4") == "10.11.0.0/16"} == {"eu-west-1"}
-    assert sorted(plan.exports["privateEndpoints"]) == ["eu-west-1", "us-east-1"]
+    assert sorted(plan.exports["privateEndpoints"]) == ["eu-west-1", "us-east-1", "us-east-2", "us-west-2"]
 
 
 # --- the component on its own, with a cluster -------------------------------------------------------
