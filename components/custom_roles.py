@@ -48,7 +48,7 @@ def _resources(privilege: Privilege) -> list[atlas.CustomDbRoleActionResourceArg
 
 
 def _creation_order(roles: Sequence[CustomRoleSpec]) -> list[CustomRoleSpec]:
-    """Inherited roles first, otherwise in the order written (the config refuses cycles)."""
+    """Inherited roles first, otherwise by name (the config refuses cycles)."""
     by_name = {role.name: role for role in roles}
     ordered: list[CustomRoleSpec] = []
     placed: set[str] = set()
@@ -64,7 +64,8 @@ def _creation_order(roles: Sequence[CustomRoleSpec]) -> list[CustomRoleSpec]:
         placed.add(role.name)
         ordered.append(role)
 
-    for role in roles:
+    # By name, not as written: reordering the stack file must not reorder the chain of depends_on.
+    for role in sorted(roles, key=lambda r: r.name):
         place(role, ())
     return ordered
 
