@@ -102,10 +102,12 @@ def _users() -> list[dict[str, Any]]:
             user = {"kind": "app", "auth": "password", "databases": ["payments"], "passwordVersion": 1 + n % 3}
             if shape == 1:
                 user["roles"] = ["read@reference"]
-        elif shape < 6:
-            kind = "role" if shape == 4 else "user"
-            user = {"kind": "app", "auth": "awsIam", "iamArn": f"arn:aws:iam::{PROD_ACCOUNT}:{kind}/payments-prod-{name}"}
-            user["roles" if shape == 4 else "databases"] = ["ledgerAppendOnly@admin"] if shape == 4 else ["payments"]
+        elif shape == 4:
+            arn = f"arn:aws:iam::{PROD_ACCOUNT}:role/payments-prod-{name}"
+            user = {"kind": "app", "auth": "awsIam", "iamArn": arn, "roles": ["ledgerAppendOnly@admin"]}
+        elif shape == 5:
+            arn = f"arn:aws:iam::{PROD_ACCOUNT}:user/payments-prod-{name}"
+            user = {"kind": "app", "auth": "awsIam", "iamArn": arn, "databases": ["payments"]}
         elif shape < 8:
             user = {"kind": "analytics", "auth": "password", "databases": ["payments", "reference"]}
         else:
