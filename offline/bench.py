@@ -82,7 +82,7 @@ def bench_stack(stack: str, runs: int) -> dict[str, float]:
 # ---- 2. a stack at Atlas's limits ----
 
 USERS = 100  # Atlas's limit per project (stackconfig.users.MAX_USERS_PER_PROJECT)
-ACCESS_LIST_ENTRIES = 200  # Atlas's limit per project is 200 (Atlas > Network Access)
+ACCESS_LIST_ENTRIES = 200  # the per-project limit issue 8 names (not re-checked against Atlas here)
 PROD_ACCOUNT = "111111111111"  # the prod stack file's PLACEHOLDER AWS account
 
 
