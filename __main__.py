@@ -139,7 +139,7 @@ if cluster is not None:
     # Not secret: the SRV string holds host names, no credentials, and apps read it as plain config.
     pulumi.export("standardSrv", cluster.standard_srv)
 if cfg.network.access_list:
-    pulumi.export("accessListEntries", [e.comment for e in cfg.network.access_list])
+    pulumi.export("accessListEntries", [e.comment for e in sorted(cfg.network.access_list, key=lambda e: e.source)])
 if private_endpoints:
     pulumi.export(
         "privateEndpoints",

@@ -165,7 +165,8 @@ def private_endpoint_args(
             EndpointVpc(
                 key=vpc.name,
                 vpc_id=vpc.vpc_id,
-                subnet_ids=vpc.subnet_ids,
+                # A set to AWS; sorted so reordering subnets in the stack file is no change.
+                subnet_ids=sorted(vpc.subnet_ids),
                 allowed_sources=[
                     AllowedSource(
                         key=s.source, description=s.description, security_group_id=s.security_group_id, cidr_block=s.cidr_block
@@ -184,12 +185,15 @@ def private_endpoint_args(
 
 def custom_roles_args(cfg: StackConfig, project_id: pulumi.Input[str]) -> CustomRolesArgs:
     specs = []
+    # Sets to Atlas, lists to the provider: in a fixed order, reordering them in the stack file is no change.
     for role in cfg.custom_roles:
         privileges = [
-            Privilege(action=a.action, databases=[r for r in a.resources if r != "cluster"], cluster="cluster" in a.resources)
-            for a in role.actions
+            Privilege(
+                action=a.action, databases=sorted(r for r in a.resources if r != "cluster"), cluster="cluster" in a.resources
+            )
+            for a in sorted(role.actions, key=lambda a: a.action)
         ]
-        inherited = [parse_role(grant)[:2] for grant in role.inherited_roles]
+        inherited = sorted(parse_role(grant)[:2] for grant in role.inherited_roles)
         specs.append(CustomRoleSpec(name=role.name, privileges=privileges, inherited_roles=inherited))
     return CustomRolesArgs(project_id=project_id, roles=specs)
 
@@ -205,10 +209,13 @@ def app_user_args(
 ) -> AppUserArgs:
     grants = []
     waits_for = []
-    for text in user.grants:
-        role, database, collection = parse_role(text)
+    # Atlas keeps roles and scopes as sets: in a fixed order (the kind's defaults, then the further
+    # roles, each sorted), reordering them in the stack file is no change.
+    defaults = sorted((parse_role(text) for text in user.grants[: len(user.databases)]), key=lambda g: g[1])
+    further = sorted((parse_role(text) for text in user.roles), key=lambda g: (g[1], g[2] or "", g[0]))
+    for role, database, collection in defaults + further:
         grants.append(Grant(role_name=role, database_name=database, collection_name=collection))
-        if role in custom_roles:
+        if role in custom_roles and custom_roles[role] not in waits_for:
             waits_for.append(custom_roles[role])
     labels = {**user.labels, "owner": user.owner, "kind": user.kind, "environment": cfg.environment, "managed-by": "pulumi"}
     return AppUserArgs(
@@ -216,7 +223,7 @@ def app_user_args(
         username=user.username(cfg.resource_prefix),
         auth=user.auth,
         roles=grants,
-        cluster_names=[*user.clusters] if user.clusters else [default_cluster_name],
+        cluster_names=[*sorted(user.clusters)] if user.clusters else [default_cluster_name],
         description=user.description,
         labels=labels,
         secret_name=f"{cfg.app}/{cfg.environment}/mongodb/{user.name}" if user.stores_credential else None,

@@ -164,7 +164,9 @@ class AlertBaseline(pulumi.ComponentResource):
 
         self.alert_configurations: dict[str, atlas.AlertConfiguration] = {}
         for alert in args.alerts:
-            routed = [c for c in args.channels if alert.category in c.categories]
+            # Atlas keeps notifications as a list: in a fixed order, reordering channels in the
+            # stack file changes no alert.
+            routed = sorted((c for c in args.channels if alert.category in c.categories), key=lambda c: c.key)
             notifications = [notification(c, alert.delay_min) for c in routed] or [fallback_notification(alert.delay_min)]
             metric = alert.metric
             threshold = alert.threshold

@@ -13,6 +13,8 @@ from .encryption import AtlasKmsEncryption
 
 TOKEN = "atlas:prod:ProdCluster"
 
+FREQUENCIES = ("hourly", "daily", "weekly", "monthly")
+
 
 @dataclass(frozen=True)
 class RegionNodes:
@@ -232,10 +234,11 @@ class ProdCluster(pulumi.ComponentResource):
                             retention_unit=schedule.retention(frequency)[0],
                             retention_value=schedule.retention(frequency)[1],
                         )
-                        for frequency in copy.frequencies
+                        for frequency in sorted(copy.frequencies, key=FREQUENCIES.index)
                     ],
                 )
-                for copy in schedule.copies
+                # Lists to the provider, sets to Atlas: in a fixed order, reordering the stack file is no change.
+                for copy in sorted(schedule.copies, key=lambda c: c.atlas_region)
             ]
             self.backup_schedule = atlas.CloudBackupSchedule(
                 f"{name}-backup-schedule",

@@ -48,7 +48,7 @@ def _resources(privilege: Privilege) -> list[atlas.CustomDbRoleActionResourceArg
 
 
 def _creation_order(roles: Sequence[CustomRoleSpec]) -> list[CustomRoleSpec]:
-    """Inherited roles first, otherwise in the order written (the config refuses cycles)."""
+    """Inherited roles first, otherwise by name (the config refuses cycles)."""
     by_name = {role.name: role for role in roles}
     ordered: list[CustomRoleSpec] = []
     placed: set[str] = set()
@@ -64,7 +64,8 @@ def _creation_order(roles: Sequence[CustomRoleSpec]) -> list[CustomRoleSpec]:
         placed.add(role.name)
         ordered.append(role)
 
-    for role in roles:
+    # By name, not as written: reordering the stack file must not reorder the chain of depends_on.
+    for role in sorted(roles, key=lambda r: r.name):
         place(role, ())
     return ordered
 
@@ -81,9 +82,9 @@ class CustomRoles(pulumi.ComponentResource):
         previous: atlas.CustomDbRole | None = None
         for spec in _creation_order(args.roles):
             inherited = [
-                atlas.CustomDbRoleInheritedRoleArgs(
-                    role_name=self.roles[role].role_name if role in self.roles else role, database_name=database
-                )
+                # The plain name, known at preview for the policy pack; the chain below already
+                # creates an inherited custom role before the role that inherits it.
+                atlas.CustomDbRoleInheritedRoleArgs(role_name=role, database_name=database)
                 for role, database in spec.inherited_roles
             ]
             # A project's custom roles created or changed in parallel fail or lose updates

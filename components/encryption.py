@@ -85,6 +85,7 @@ def key_id_of(key_arn: str) -> str:
 
 def key_policy(atlas_role_arn: str, admin_arns: Sequence[str], user_arns: Sequence[str]) -> str:
     """The created key's policy: who may administer it, who may use it, and the Atlas role."""
+    # Principals are sorted: the policy is one JSON string, so any order change would update the key.
     statements: list[dict[str, Any]] = [
         # AWS's default first statement: without it a key whose admins all vanish can never be
         # managed again (AWS also refuses such a policy at creation, the "lockout safety check").
@@ -98,7 +99,7 @@ def key_policy(atlas_role_arn: str, admin_arns: Sequence[str], user_arns: Sequen
         {
             "Sid": "KeyAdministrators",
             "Effect": "Allow",
-            "Principal": {"AWS": list(admin_arns)},
+            "Principal": {"AWS": sorted(admin_arns)},
             "Action": list(KEY_ADMIN_ACTIONS),
             "Resource": "*",
         },
@@ -115,7 +116,7 @@ def key_policy(atlas_role_arn: str, admin_arns: Sequence[str], user_arns: Sequen
             {
                 "Sid": "KeyUsers",
                 "Effect": "Allow",
-                "Principal": {"AWS": list(user_arns)},
+                "Principal": {"AWS": sorted(user_arns)},
                 "Action": list(KEY_USER_ACTIONS),
                 "Resource": "*",
             }

@@ -96,7 +96,8 @@ class ProdProject(pulumi.ComponentResource):
                 f"{name}-team-{_slug(team.key)}",
                 project_id=project.id,
                 team_id=team.team_id,
-                role_names=list(team.role_names),
+                # A set to Atlas; sorted so the stack file's order never shows as a change.
+                role_names=sorted(team.role_names),
                 opts=child,
             )
             for team in args.teams
@@ -113,7 +114,7 @@ class ProdProject(pulumi.ComponentResource):
                     role_assignments=[
                         atlas.FederatedSettingsOrgRoleMappingRoleAssignmentArgs(org_id=args.org_id, roles=[ORG_MEMBER_ROLE]),
                         atlas.FederatedSettingsOrgRoleMappingRoleAssignmentArgs(
-                            group_id=project.id, roles=list(group.role_names)
+                            group_id=project.id, roles=sorted(group.role_names)
                         ),
                     ],
                     opts=child,

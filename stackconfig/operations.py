@@ -501,7 +501,10 @@ class Auditing(StackModel):
                 {"atype": {"$in": list(USER_AND_ROLE_ATYPES)}},
                 {"atype": {"$in": list(DDL_ATYPES)}},
             ]
-        clauses += [dict(c) for c in self.extra_filters]
+        # The order of $or operands means nothing to MongoDB; sorted, so reordering extraFilters is no
+        # change. A clause's own keys keep their order: BSON documents are ordered, and an embedded
+        # document matches only with its fields in the same order.
+        clauses += sorted((dict(c) for c in self.extra_filters), key=lambda c: json.dumps(c, sort_keys=True))
         return {"$or": clauses}
 
     def filter_json(self) -> str:

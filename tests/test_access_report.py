@@ -276,7 +276,7 @@ def test_prod_report_lists_every_source_team_group_and_user_in_the_plan(plans):
 def test_prod_report_content(plans):
     report = render_report(plans("prod"))
     teams = section(report, "### Atlas teams")
-    assert "| sre | 5f0000000000000000000b01 | GROUP_CLUSTER_MANAGER, GROUP_BACKUP_MANAGER, GROUP_OBSERVABILITY_VIEWER |" in teams
+    assert "| sre | 5f0000000000000000000b01 | GROUP_BACKUP_MANAGER, GROUP_CLUSTER_MANAGER, GROUP_OBSERVABILITY_VIEWER |" in teams
     assert "| payments-devs | 5f0000000000000000000b02 | GROUP_READ_ONLY |" in teams
     groups = section(report, "### Identity-provider groups")
     assert "| payments-prod-oncall | GROUP_CLUSTER_MANAGER | ORG_MEMBER |" in groups

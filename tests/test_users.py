@@ -259,9 +259,10 @@ def test_custom_role_is_granted_on_admin_and_the_user_waits_for_it(plans):
     role = plan.one(ROLE)
     assert role.inputs["roleName"] == "ledgerAppendOnly"
     assert role.inputs["projectId"] == plan.one(PROJECT).id
+    # Sorted by action, whatever the stack file's order (tests/test_reorder.py).
     assert role.inputs["actions"] == [
-        {"action": "INSERT", "resources": [{"databaseName": "payments", "collectionName": "ledger"}]},
         {"action": "FIND", "resources": [{"databaseName": "payments", "collectionName": "ledger"}]},
+        {"action": "INSERT", "resources": [{"databaseName": "payments", "collectionName": "ledger"}]},
     ]
     user = users_by_name(plan)["arn:aws:iam::111111111111:role/payments-prod-ledger-writer"]
     assert user.inputs["roles"] == [{"roleName": "ledgerAppendOnly", "databaseName": "admin"}]
