@@ -121,9 +121,20 @@ def render_plan(plan: Plan) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make preview", description=__doc__.splitlines()[0])
     parser.add_argument("--stack", default="prod", help=f"stack to plan (here: {', '.join(available_stacks(ROOT))})")
+    parser.add_argument("--no-policy-pack", action="store_true", help="print the plan only; do not run the policy pack")
     args = parser.parse_args(argv)
 
     import pulumi
+
+    if args.no_policy_pack:
+        try:
+            plan = run_stack(args.stack)
+        except pulumi.RunError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+        print(render_plan(plan))
+        print("\nPolicies: not run (--no-policy-pack).")
+        return 0
 
     from .policy import PolicyPackServer, print_policy_report
 

@@ -75,3 +75,17 @@ def test_unknown_stack_names_the_stacks_there_are():
     result = preview("qa")
     assert result.returncode == 1
     assert "Pulumi.qa.yaml: (file): no such stack file; stacks here: " in result.stderr
+
+
+def test_preview_can_print_the_plan_without_the_policy_pack():
+    result = subprocess.run(
+        [sys.executable, "-m", "offline.preview", "--stack", "dev", "--no-policy-pack"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Resources by type:" in result.stdout
+    assert result.stdout.rstrip().endswith("Policies: not run (--no-policy-pack).")
+    assert "CrossGuard" not in result.stdout
