@@ -22,7 +22,7 @@ from tests.conftest import STACKS, load_stack, stack_config
 
 LOADER_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "2000"))
 PROGRAM_EXAMPLES = max(LOADER_EXAMPLES // 10, 100)
-KEY_PATH = re.compile(r"^(\(file\)|[^:\s]+:.+)$")
+KEY_PATH = re.compile(r"^(\(file\)|config|[^:\s]+:.+)$")
 
 Path_ = tuple[Any, ...]
 
@@ -69,7 +69,7 @@ def mutated_stack_files(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
         path = draw(st.sampled_from(candidates))
         parent = parent_of(config, path)
         leaf = path[-1]
-        action = draw(st.sampled_from(["drop", "replace", "typo", "duplicate", "wrap", "huge"]))
+        action = draw(st.sampled_from(["drop", "replace", "typo", "duplicate", "wrap", "huge", "number-key"]))
         if action == "drop":
             del parent[leaf]
         elif action == "replace":
@@ -82,6 +82,9 @@ def mutated_stack_files(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
             parent.append(copy.deepcopy(parent[leaf]))
         elif action == "wrap":
             parent[leaf] = [parent[leaf]]
+        elif action == "number-key" and isinstance(parent, dict):
+            # YAML reads `2024:` as a number: found by review as a traceback, kept as a regression case.
+            parent[draw(st.integers(min_value=0, max_value=9999))] = parent.pop(leaf)
         elif action == "huge" and isinstance(parent[leaf], list) and parent[leaf]:
             parent[leaf] = parent[leaf] * draw(st.integers(min_value=2, max_value=150))
     return stack, config
