@@ -376,13 +376,16 @@ class Encryption(StackModel):
     @field_validator("key_arn")
     @classmethod
     def _key_arn(cls, arn: str | None) -> str | None:
-        if arn is not None and not KMS_KEY_ARN.fullmatch(arn):
+        if arn is None:
+            return None
+        match = KMS_KEY_ARN.fullmatch(arn)
+        if match is None:
             raise invalid(
                 "invalid_format",
                 f"{arn!r} is not a KMS key ARN; write arn:aws:kms:<region>:<account>:key/<key id> "
                 "(an alias ARN will not do: Atlas needs the key itself)",
             )
-        if arn is not None and atlas_region_name(KMS_KEY_ARN.fullmatch(arn).group("region")) not in ATLAS_AWS_REGIONS:  # type: ignore[union-attr]
+        if atlas_region_name(match.group("region")) not in ATLAS_AWS_REGIONS:
             raise invalid(
                 "bad_key_region",
                 f"the key in {arn!r} lives in a region Atlas does not support; use a key in one of: {', '.join(AWS_REGIONS)}",
