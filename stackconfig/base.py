@@ -8,11 +8,12 @@ README's key reference).
 from __future__ import annotations
 
 import re
+import types
 from collections.abc import Callable
 from difflib import get_close_matches
-from typing import Any
+from typing import Annotated, Any, Union, get_args, get_origin
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, GetCoreSchemaHandler
+from pydantic import AfterValidator, BaseModel, ConfigDict, GetCoreSchemaHandler, ValidationInfo, field_validator
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError, core_schema
 
@@ -28,6 +29,26 @@ class StackModel(BaseModel):
         use_attribute_docstrings=True,
         validate_default=True,
     )
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_yes_no_for_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        # pydantic's lax mode reads `hour: true` as 1; in a stack file that is a typo, not a number.
+        if isinstance(value, bool) and info.field_name is not None and _numeric(cls.model_fields[info.field_name].annotation):
+            raise invalid("bool_for_number", f"{value!r} is a yes/no value where a number belongs; write a number")
+        return value
+
+
+def _numeric(annotation: Any) -> bool:
+    """Whether a field takes a number (int or float, possibly Optional or Annotated), not a bool."""
+    if annotation in (int, float):
+        return True
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _numeric(get_args(annotation)[0])
+    if origin in (Union, types.UnionType):
+        return any(_numeric(arg) for arg in get_args(annotation))
+    return False
 
 
 # Error kinds raised through `invalid`: their messages already name the value and the fix.

@@ -164,6 +164,12 @@ BAD_INPUTS = [
         id="number-for-text",
     ),
     pytest.param(
+        {"cluster": None},
+        "atlas-platform:cluster",
+        "a production stack needs its cluster",
+        id="prod-without-cluster",
+    ),
+    pytest.param(
         {"mongodbatlas:privateKey": "plain-text-key"},
         "mongodbatlas:privateKey",
         "pulumi config set --secret mongodbatlas:privateKey",
@@ -293,3 +299,12 @@ def test_bare_keys_in_the_stack_file_belong_to_the_project(tmp_path):
     }
     cfg = load_stack_config(engine_values, namespace=NAMESPACE, stack_file=stack_file, secret_keys={key("notifications")})
     assert cfg.notifications[0].api_token == Secret("xoxb-1")
+
+
+def test_a_yes_no_value_where_a_number_belongs_is_refused():
+    """pydantic's lax mode would read `hour: true` as 1."""
+    config = stack_config("prod")
+    config[key("cluster")]["maintenanceWindow"]["hour"] = True
+    message = only_problem(config)
+    assert message.startswith("Pulumi.prod.yaml: atlas-platform:cluster.maintenanceWindow.hour: ")
+    assert "True is a yes/no value where a number belongs; write a number" in message
