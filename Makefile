@@ -11,9 +11,11 @@ REQUIREMENTS := requirements.txt requirements-dev.txt policies/requirements.txt
 setup: $(VENV)/.installed
 
 # The virtualenv is rebuilt whenever a requirements file changes.
+# Messages go to stderr, so `make access-report STACK=prod > review.md` holds only the report.
 $(VENV)/.installed: $(REQUIREMENTS)
+	@echo "Setting up $(VENV) from requirements-dev.txt (first use, or a requirements file changed)" >&2
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt >&2
 	@touch $@
 
 preview: setup
