@@ -148,19 +148,11 @@ class AppUser(pulumi.ComponentResource):
 
         self.secret_arn = None
         if password is not None:
-            secret = self._secret(f"{name}-secret", args.secret_name, args, "MongoDB Atlas credentials of " + args.username)
             # Built from the user's outputs: the secret changes only after Atlas accepted the password.
             document = pulumi.Output.all(user.username, password, user.auth_database_name, args.connection_string).apply(
                 lambda values: secret_document(*values)
             )
-            secret_document_text: pulumi.Output[str] = pulumi.Output.secret(document)
-            aws.secretsmanager.SecretVersion(
-                f"{name}-secret-version",
-                secret_id=secret.id,
-                secret_string=secret_document_text,
-                opts=child,
-            )
-            self.secret_arn = secret.arn
+            self.secret_arn = self._store(f"{name}-secret", args, "MongoDB Atlas credentials of " + args.username, document)
 
         if args.auth == "x509" and args.certificate_months is not None:
             certificate = atlas.X509AuthenticationDatabaseUser(
@@ -170,24 +162,28 @@ class AppUser(pulumi.ComponentResource):
                 months_until_expiration=args.certificate_months,
                 opts=child,
             )
-            secret = self._secret(
-                f"{name}-certificate-secret", args.secret_name, args, "Atlas-issued X.509 certificate and key of " + args.username
-            )
             # `current_certificate` holds the private key too.
-            certificate_text: pulumi.Output[str] = pulumi.Output.secret(certificate.current_certificate)
-            aws.secretsmanager.SecretVersion(
-                f"{name}-certificate-secret-version",
-                secret_id=secret.id,
-                secret_string=certificate_text,
-                opts=child,
+            self.secret_arn = self._store(
+                f"{name}-certificate-secret",
+                args,
+                "Atlas-issued X.509 certificate and key of " + args.username,
+                certificate.current_certificate,
             )
-            self.secret_arn = secret.arn
 
         self.username = user.username
         self.auth_database_name = user.auth_database_name
         self.register_outputs(
             {"username": self.username, "auth_database_name": self.auth_database_name, "secret_arn": self.secret_arn}
         )
+
+    def _store(self, resource_name: str, args: AppUserArgs, description: str, text: pulumi.Input[str]) -> pulumi.Output[str]:
+        """A Secrets Manager secret under the stack's KMS key holding `text`, marked secret for the engine."""
+        secret = self._secret(resource_name, args.secret_name, args, description)
+        secret_text: pulumi.Output[str] = pulumi.Output.secret(text)
+        aws.secretsmanager.SecretVersion(
+            f"{resource_name}-version", secret_id=secret.id, secret_string=secret_text, opts=pulumi.ResourceOptions(parent=self)
+        )
+        return secret.arn
 
     def _secret(
         self, resource_name: str, secret_name: str | None, args: AppUserArgs, description: str
