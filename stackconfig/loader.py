@@ -218,6 +218,9 @@ def load_stack_config(
     data: dict[str, Any] = {}
     prefix = f"{namespace}:"
     known_namespaces = (namespace, *OTHER_NAMESPACES)
+    # Keys the engine marks secret whose secure: leaves the stack file does not show (config from
+    # Pulumi ESC or `--config-file`): their secret fields fail closed, with a message that says so.
+    unlocated: set[str] = set()
     for full_key in sorted(config):
         key_namespace = full_key.partition(":")[0]
         if key_namespace not in known_namespaces:
@@ -246,6 +249,8 @@ def load_stack_config(
         leaves = list(secure_leaves(file_config.get(full_key)))
         if full_key in secret_keys and not isinstance(value, (dict, list)):
             leaves = [()]
+        elif full_key in secret_keys and not leaves:
+            unlocated.add(full_key)
         try:
             data[name] = _wrap_secrets(value, leaves)
         except (KeyError, IndexError, TypeError):
@@ -262,9 +267,23 @@ def load_stack_config(
         runs = [_validate(data, candidate, namespace)[1] for candidate in ENVIRONMENTS]
         problems += [p for p in runs[0] if all(p in other for other in runs[1:])]
         stack_config = None
+    if unlocated:
+        problems = [_unlocated_secret(p, unlocated, stack_file.name) for p in problems]
     if problems or stack_config is None:
         raise ConfigError(stack_file.name, problems)
     return stack_config
+
+
+def _unlocated_secret(problem: Problem, unlocated: set[str], stack_file: str) -> Problem:
+    top_level = problem.key.split(".", 1)[0].split("[", 1)[0]
+    if top_level not in unlocated or not problem.message.startswith("a plain-text value where a secret belongs"):
+        return problem
+    return Problem(
+        problem.key,
+        f"the engine marks {top_level} secret, but {stack_file} does not show which of its values is `secure:` (config "
+        f"from Pulumi ESC or `--config-file`?); keep this key in {stack_file}, or point ATLAS_PLATFORM_STACK_FILE at "
+        "the file that holds it",
+    )
 
 
 def _validate(data: dict[str, Any], environment: str, namespace: str) -> tuple[StackConfig | None, list[Problem]]:

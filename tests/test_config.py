@@ -308,3 +308,22 @@ def test_a_yes_no_value_where_a_number_belongs_is_refused():
     message = only_problem(config)
     assert message.startswith("Pulumi.prod.yaml: atlas-platform:cluster.maintenanceWindow.hour: ")
     assert "True is a yes/no value where a number belongs; write a number" in message
+
+
+def test_secret_config_that_is_not_in_the_stack_file_gets_a_message_that_says_so(tmp_path):
+    """With config from Pulumi ESC the engine says the key is secret but no file shows the leaf:
+    the secret field fails closed, and the message names the way out instead of "plain text"."""
+    engine_values = {
+        key("environment"): "dev",
+        key("orgId"): "5f0000000000000000000a01",
+        key("app"): "payments",
+        key("notifications"): json.dumps([{"name": "dev-slack", "type": "SLACK", "channelName": "#dev", "apiToken": "xoxb-1"}]),
+    }
+    with pytest.raises(ConfigError) as caught:
+        load_stack_config(
+            engine_values, namespace=NAMESPACE, stack_file=tmp_path / "Pulumi.dev.yaml", secret_keys={key("notifications")}
+        )
+    [problem] = caught.value.problems
+    assert problem.key == "atlas-platform:notifications[0].apiToken"
+    assert "the engine marks atlas-platform:notifications secret, but Pulumi.dev.yaml does not show" in problem.message
+    assert "ATLAS_PLATFORM_STACK_FILE" in problem.message
