@@ -66,10 +66,21 @@ PROVIDER_OUTPUTS: dict[str, OutputsFn] = {
     },
 }
 
-# Database users (issue 5). The engine applies each SDK's `additional_secret_outputs`; the SDK's
-# MockMonitor does not, so outputs the real engine would mark secret come back marked here.
-MOCK_ACCOUNT = "123456789012"
+# A fake AWS account and region for everything the mocks "create" in AWS; Atlas's own AWS account
+# is faked separately so a test can tell the two apart. Neither is a real account.
+MOCK_AWS_ACCOUNT = "123456789012"
 MOCK_REGION = "us-east-1"
+MOCK_ATLAS_AWS_ACCOUNT_ARN = "arn:aws:iam::210987654321:root"
+
+
+def uuid_id(*parts: str) -> str:
+    """A stable fake UUID, the shape of KMS key ids and Atlas external ids."""
+    h = hex_id(*parts, length=32)
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+# The engine applies each SDK's `additional_secret_outputs`; the SDK's MockMonitor does not, so
+# outputs the real engine would mark secret come back marked here.
 
 
 def mock_secret(value: Any) -> dict[str, Any]:
@@ -82,14 +93,9 @@ def mock_password(name: str) -> str:
     return f"MockPw-{hex_id('randomPassword', name, length=31)}.Z9"
 
 
-def _kms_key_id(name: str) -> str:
-    digest = hex_id("kms", name, length=32)
-    return f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}"
-
-
 def _secret_arn(name: str) -> str:
     # A secret's id is its ARN; ID_FORMATS sees only the resource name, so both are built from it.
-    return f"arn:aws:secretsmanager:{MOCK_REGION}:{MOCK_ACCOUNT}:secret:{name}-{hex_id('secret', name, length=6)}"
+    return f"arn:aws:secretsmanager:{MOCK_REGION}:{MOCK_AWS_ACCOUNT}:secret:{name}-{hex_id('secret', name, length=6)}"
 
 
 PROVIDER_OUTPUTS.update(
@@ -98,13 +104,9 @@ PROVIDER_OUTPUTS.update(
             "result": mock_secret(mock_password(name)),
             "bcryptHash": mock_secret(f"$2a$10${hex_id('bcrypt', name, length=53)}"),
         },
-        "aws:kms/key:Key": lambda name, inputs: {
-            "keyId": _kms_key_id(name),
-            "arn": f"arn:aws:kms:{MOCK_REGION}:{MOCK_ACCOUNT}:key/{_kms_key_id(name)}",
-        },
         "aws:kms/alias:Alias": lambda name, inputs: {
-            "arn": f"arn:aws:kms:{MOCK_REGION}:{MOCK_ACCOUNT}:{inputs.get('name')}",
-            "targetKeyArn": f"arn:aws:kms:{MOCK_REGION}:{MOCK_ACCOUNT}:key/{inputs.get('targetKeyId')}",
+            "arn": f"arn:aws:kms:{MOCK_REGION}:{MOCK_AWS_ACCOUNT}:{inputs.get('name')}",
+            "targetKeyArn": f"arn:aws:kms:{MOCK_REGION}:{MOCK_AWS_ACCOUNT}:key/{inputs.get('targetKeyId')}",
         },
         "aws:secretsmanager/secret:Secret": lambda name, inputs: {"arn": _secret_arn(name)},
         "aws:secretsmanager/secretVersion:SecretVersion": lambda name, inputs: {
@@ -123,26 +125,14 @@ PROVIDER_OUTPUTS.update(
 
 # Types whose id is not a 24-hex Atlas id.
 ID_FORMATS: dict[str, Callable[[str], str]] = {
-    "aws:kms/key:Key": _kms_key_id,
     "aws:secretsmanager/secret:Secret": _secret_arn,
     "aws:ec2/vpcEndpoint:VpcEndpoint": lambda name: f"vpce-{hex_id('aws:ec2/vpcEndpoint:VpcEndpoint', name, length=17)}",
     "aws:ec2/securityGroup:SecurityGroup": lambda name: f"sg-{hex_id('aws:ec2/securityGroup:SecurityGroup', name, length=17)}",
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": lambda name: f"sgr-{hex_id('sgr', name, length=17)}",
 }
 
-# --- ProdCluster and AtlasKmsEncryption (issue 3) ---
-# A fake AWS account for everything the mocks "create" in AWS; Atlas's own AWS account is faked
-# separately so a test can tell the two apart. Neither is a real account.
-MOCK_AWS_ACCOUNT = "123456789012"
-MOCK_ATLAS_AWS_ACCOUNT_ARN = "arn:aws:iam::210987654321:root"
 
-
-def uuid_id(*parts: str) -> str:
-    """A stable fake UUID, the shape of KMS key ids and Atlas external ids."""
-    h = hex_id(*parts, length=32)
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
-
-
+# --- ProdCluster and the KMS keys (AtlasKmsEncryption, SecretsKey) ---
 def _cluster_outputs(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
     cluster = inputs.get("name", name)
     host = f"{cluster}.{hex_id('host', cluster, length=5)}.mongodb.net"
@@ -200,7 +190,7 @@ PROVIDER_OUTPUTS.update(
         },
         "aws:kms/key:Key": lambda name, inputs: {
             "keyId": uuid_id("kms", name),
-            "arn": f"arn:aws:kms:{inputs.get('region', 'us-east-1')}:{MOCK_AWS_ACCOUNT}:key/{uuid_id('kms', name)}",
+            "arn": f"arn:aws:kms:{inputs.get('region', MOCK_REGION)}:{MOCK_AWS_ACCOUNT}:key/{uuid_id('kms', name)}",
             "keyRotationEnabled": inputs.get("enableKeyRotation", False),
         },
         "aws:iam/role:Role": lambda name, inputs: {
