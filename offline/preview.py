@@ -9,6 +9,7 @@ error and exits 1; a mandatory policy violation exits 2.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from collections import Counter
@@ -126,26 +127,19 @@ def main(argv: list[str] | None = None) -> int:
 
     import pulumi
 
-    if args.no_policy_pack:
-        try:
-            plan = run_stack(args.stack)
-        except pulumi.RunError as error:
-            print(f"error: {error}", file=sys.stderr)
-            return 1
-        print(render_plan(plan))
-        print("\nPolicies: not run (--no-policy-pack).")
-        return 0
-
     from .policy import PolicyPackServer, print_policy_report
 
     # The pack (a subprocess) starts while the program is planned; the policy report waits for it.
-    with PolicyPackServer(wait=False) as pack:
+    with contextlib.nullcontext() if args.no_policy_pack else PolicyPackServer(wait=False) as pack:
         try:
             plan = run_stack(args.stack)
         except pulumi.RunError as error:
             print(f"error: {error}", file=sys.stderr)
             return 1
         print(render_plan(plan))
+        if pack is None:
+            print("\nPolicies: not run (--no-policy-pack).")
+            return 0
         return print_policy_report(plan, pack)
 
 
