@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_mongodbatlas as atlas
 
+from .naming import slug
+
 TOKEN = "atlas:prod:IpAccessList"
 
 
@@ -36,10 +38,6 @@ class IpAccessListArgs:
     entries: Sequence[AccessListEntry]
 
 
-def _slug(text: str) -> str:
-    return "".join(c if c.isalnum() else "-" for c in text.lower()).strip("-")
-
-
 class IpAccessList(pulumi.ComponentResource):
     """One `ProjectIpAccessList` per entry, each with its comment."""
 
@@ -57,7 +55,7 @@ class IpAccessList(pulumi.ComponentResource):
                 )
             if not entry.comment.strip():
                 raise ValueError(f"access-list entry {entry.key!r} needs a comment saying why it exists")
-            child = f"{name}-{_slug(entry.key)}"
+            child = f"{name}-{slug(entry.key)}"
             if child in names:
                 raise ValueError(f"access-list entries {names[child]!r} and {entry.key!r} would share the name {child!r}")
             names[child] = entry.key

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_mongodbatlas as atlas
 
+from .naming import slug
+
 TOKEN = "atlas:prod:AlertBaseline"
 
 # With no channel for a category, Atlas still tells the people who can act: the project's
@@ -94,10 +96,6 @@ def _secret(value: pulumi.Input[str] | None) -> pulumi.Output[str] | None:
     return None if value is None else pulumi.Output.secret(value)
 
 
-def _slug(text: str) -> str:
-    return "".join(c if c.isalnum() else "-" for c in text.lower()).strip("-")
-
-
 def _mapping(outputs: Mapping[str, pulumi.Output[str]]) -> pulumi.Output[Mapping[str, str]]:
     # Output.all() with no arguments resolves to a list, not a mapping.
     return pulumi.Output.all(**outputs) if outputs else pulumi.Output.from_input({})
@@ -146,7 +144,7 @@ class AlertBaseline(pulumi.ComponentResource):
 
         self.integrations = {
             spec.type: atlas.ThirdPartyIntegration(
-                f"{name}-integration-{_slug(spec.type)}",
+                f"{name}-integration-{slug(spec.type)}",
                 project_id=args.project_id,
                 type=spec.type,
                 api_key=_secret(spec.api_key),
@@ -171,7 +169,7 @@ class AlertBaseline(pulumi.ComponentResource):
             metric = alert.metric
             threshold = alert.threshold
             self.alert_configurations[alert.key] = atlas.AlertConfiguration(
-                f"{name}-alert-{_slug(alert.key)}",
+                f"{name}-alert-{slug(alert.key)}",
                 project_id=args.project_id,
                 event_type=alert.event_type,
                 enabled=True,

@@ -19,6 +19,8 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_mongodbatlas as atlas
 
+from .naming import slug
+
 TOKEN = "atlas:prod:PrivateEndpoint"
 
 # The official Atlas PrivateLink modules open this range: the endpoint forwards each cluster
@@ -77,10 +79,6 @@ def atlas_region(aws_region: str) -> str:
     return aws_region.upper().replace("-", "_")
 
 
-def _slug(text: str) -> str:
-    return "".join(c if c.isalnum() else "-" for c in text.lower()).strip("-")
-
-
 def _get(value: Any, name: str) -> Any:
     """A field of a provider output object, of its dict form, or of its camelCase dict form."""
     if value is None:
@@ -124,7 +122,7 @@ class PrivateEndpoint(pulumi.ComponentResource):
         super().__init__(TOKEN, name, None, opts)
         if not args.vpcs:
             raise ValueError(f"{name}: a private endpoint needs at least one VPC")
-        keys = [_slug(v.key) for v in args.vpcs]
+        keys = [slug(v.key) for v in args.vpcs]
         if len(set(keys)) != len(keys):
             raise ValueError(f"{name}: VPC keys must be unique, got {keys}")
         chain = pulumi.ResourceOptions(parent=self, protect=args.protect)
@@ -148,7 +146,7 @@ class PrivateEndpoint(pulumi.ComponentResource):
         security_group_ids: dict[str, pulumi.Output[str]] = {}
 
         for vpc in args.vpcs:
-            prefix = f"{name}-{_slug(vpc.key)}"
+            prefix = f"{name}-{slug(vpc.key)}"
             group_id = (
                 self._security_group(prefix, vpc, args.region, tags) if vpc.security_group_id is None else vpc.security_group_id
             )
@@ -219,7 +217,7 @@ class PrivateEndpoint(pulumi.ComponentResource):
             ipv6 = source.cidr_block is not None and ":" in source.cidr_block
             rules.append(
                 aws.vpc.SecurityGroupIngressRule(
-                    f"{prefix}-sg-from-{_slug(source.key)}",
+                    f"{prefix}-sg-from-{slug(source.key)}",
                     security_group_id=group.id,
                     ip_protocol="tcp",
                     from_port=ATLAS_PORTS[0],
@@ -229,7 +227,7 @@ class PrivateEndpoint(pulumi.ComponentResource):
                     cidr_ipv6=source.cidr_block if ipv6 else None,
                     description=source.description,
                     region=region,
-                    tags={**tags, "Name": f"{prefix}-sg-from-{_slug(source.key)}"},
+                    tags={**tags, "Name": f"{prefix}-sg-from-{slug(source.key)}"},
                     opts=child,
                 )
             )

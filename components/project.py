@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_mongodbatlas as atlas
 
+from .naming import slug
+
 TOKEN = "atlas:prod:ProdProject"
 
 # Least privilege at the organization level: members see the org, their project roles do the rest.
@@ -58,10 +60,6 @@ class ProdProjectArgs:
     """Refuse `pulumi destroy` and replacements of the project (on by default; prod keeps it)."""
 
 
-def _slug(text: str) -> str:
-    return "".join(c if c.isalnum() else "-" for c in text.lower()).strip("-")
-
-
 class ProdProject(pulumi.ComponentResource):
     """The environment's Atlas project with least-privilege team and SSO-group access."""
 
@@ -93,7 +91,7 @@ class ProdProject(pulumi.ComponentResource):
         # flips the assignments on every update.
         self.team_assignments = [
             atlas.TeamProjectAssignment(
-                f"{name}-team-{_slug(team.key)}",
+                f"{name}-team-{slug(team.key)}",
                 project_id=project.id,
                 team_id=team.team_id,
                 # A set to Atlas; sorted so the stack file's order never shows as a change.
@@ -107,7 +105,7 @@ class ProdProject(pulumi.ComponentResource):
         if args.federation_settings_id is not None:
             self.idp_mappings = [
                 atlas.FederatedSettingsOrgRoleMapping(
-                    f"{name}-idp-{_slug(group.external_group_name)}",
+                    f"{name}-idp-{slug(group.external_group_name)}",
                     federation_settings_id=args.federation_settings_id,
                     org_id=args.org_id,
                     external_group_name=group.external_group_name,
