@@ -228,7 +228,7 @@ def app_user_args(
         labels=labels,
         secret_name=f"{cfg.app}/{cfg.environment}/mongodb/{user.name}" if user.stores_credential else None,
         secrets_kms_key_id=secrets_kms_key_id if user.stores_credential else None,
-        secret_tags={"environment": cfg.environment, "application": cfg.app, "managed-by": "pulumi", "owner": user.owner},
+        secret_tags={**standard_tags(cfg), "owner": user.owner},
         secret_recovery_window_in_days=30 if cfg.is_prod else 7,
         connection_string=connection_string,
         waits_for=waits_for,
