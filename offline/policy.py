@@ -97,9 +97,6 @@ class Report:
     def policies(self, level: str | None = None) -> set[str]:
         return {f.policy for f in self.findings if level is None or f.level == level}
 
-    def for_resource(self, name: str) -> list[Finding]:
-        return [f for f in self.findings if f.resource_name == name]
-
 
 @dataclass(frozen=True)
 class Resource:

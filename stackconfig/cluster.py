@@ -403,11 +403,6 @@ class Encryption(StackModel):
         match = KMS_KEY_ARN.fullmatch(self.key_arn) if self.key_arn else None
         return match.group("region") if match else None
 
-    @property
-    def existing_key_id(self) -> str | None:
-        match = KMS_KEY_ARN.fullmatch(self.key_arn) if self.key_arn else None
-        return match.group("key_id") if match else None
-
     @model_validator(mode="after")
     def _key_source(self) -> Encryption:
         if self.enabled is False and (self.key_arn or self.key_admin_arns or self.key_user_arns):
