@@ -88,6 +88,7 @@ def _limit_check(network: IPNetwork, written: str) -> None:
 
 
 def _address_check(address: ipaddress.IPv4Address | ipaddress.IPv6Address, written: str) -> None:
+    _no_zone(address, written)
     if address.is_unspecified:
         raise invalid(
             "not_allowed",
@@ -95,6 +96,14 @@ def _address_check(address: ipaddress.IPv4Address | ipaddress.IPv6Address, writt
         )
     if address.is_loopback or address.is_multicast or address.is_link_local:
         raise invalid("not_allowed", f"{written!r} is a loopback, multicast or link-local address, never a client of Atlas")
+
+
+def _no_zone(address: ipaddress.IPv4Address | ipaddress.IPv6Address, written: str) -> None:
+    """A zone id (`%eth0`) names an interface on one host: Atlas has no such thing, and `ipaddress`
+    would make `2001:db8::1%eth0` a different entry from `2001:db8::1`."""
+    if isinstance(address, ipaddress.IPv6Address) and address.scope_id:
+        bare = written.strip().replace(f"%{address.scope_id}", "")
+        raise invalid("invalid_format", f"{written!r} has a zone id (%{address.scope_id}); write {bare}")
 
 
 def parse_cidr(value: str) -> IPNetwork:
@@ -186,6 +195,18 @@ class AccessListEntry(StackModel):
     comment: Comment
     """Why this entry exists, as Atlas shows it (e.g. prod-app-ecs-cluster, prod-bastion)."""
 
+    @field_validator("cidr_block", mode="before")
+    @classmethod
+    def _no_zone_in_range(cls, value: Any) -> Any:
+        # Before the range checks: `ipaddress` keeps a zone id on the network address only.
+        if isinstance(value, str) and "%" in value:
+            try:
+                address = ipaddress.ip_address(value.strip().partition("/")[0])
+            except ValueError:
+                return value
+            _no_zone(address, value)
+        return value
+
     @model_validator(mode="after")
     def _one_source(self) -> AccessListEntry:
         _exactly_one(self, ("ip_address", "cidr_block", "aws_security_group"), "an access-list entry")
@@ -202,7 +223,12 @@ class AccessListEntry(StackModel):
 
     @property
     def source(self) -> str:
-        """The entry's identity: the canonical range (an address is its /32) or the security group id."""
+        """The entry's identity: the canonical range (an address is its /32 or /128) or the security group id.
+
+        The same identity names the entry's resource (`components/access_list.py`, `AccessListEntry.key`):
+        two entries the config calls twins would be one Atlas entry and one Pulumi resource, and
+        `tests/test_network_config.py` holds the two to that.
+        """
         network = self.network
         return str(network) if network is not None else str(self.aws_security_group)
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from program_args import access_list_args
 from stackconfig import ConfigError, StackConfig
 from tests.conftest import key, load_stack, stack_config
 
@@ -94,6 +95,8 @@ def test_open_range_is_refused_however_spelled(spelling):
         ({"cidrBlock": "0.0.0.0/32"}, "'0.0.0.0/32' starts at the unspecified address"),
         ({"cidrBlock": "2001:db8::1/64"}, "has host bits set; its network address is 2001:db8::/64"),
         ({"awsSecurityGroup": "sg-12"}, "'sg-12' is not a security group id"),
+        ({"ipAddress": "2001:db8::1%eth0"}, "'2001:db8::1%eth0' has a zone id (%eth0); write 2001:db8::1"),
+        ({"cidrBlock": "2001:db8::%1/48"}, "'2001:db8::%1/48' has a zone id (%1); write 2001:db8::/48"),
     ],
 )
 def test_bad_access_list_entry_is_refused_with_its_fix(entry, message):
@@ -138,6 +141,7 @@ def test_entry_with_two_sources_is_refused():
     [
         ({"ipAddress": "198.51.100.10"}, {"cidrBlock": "198.51.100.10/32"}),
         ({"ipAddress": "2001:db8::1"}, {"ipAddress": "2001:0db8:0000::0001"}),
+        ({"ipAddress": "2001:db8::1"}, {"cidrBlock": "2001:DB8:0::1/128"}),
         ({"cidrBlock": "198.51.100.0/24"}, {"cidrBlock": "198.51.100.0/24"}),
         ({"awsSecurityGroup": "sg-0a1b2c3d"}, {"awsSecurityGroup": "sg-0a1b2c3d"}),
     ],
@@ -146,6 +150,43 @@ def test_duplicate_entries_are_refused(first, second):
     found = problems("staging", set_access_list({**first, "comment": "one-tool"}, {**second, "comment": "two-tool"}))
     assert len(found) == 1 and found[0].startswith(f"{NETWORK}.accessList[1]: access-list entry "), found
     assert "repeats [0]" in found[0]
+
+
+# Pairs of access-list sources: twins (one Atlas entry) and near misses (two entries).
+SPELLINGS = [
+    ({"ipAddress": "198.51.100.10"}, {"cidrBlock": "198.51.100.10/32"}),
+    ({"ipAddress": " 198.51.100.10"}, {"ipAddress": "198.51.100.10"}),
+    ({"ipAddress": "2001:db8::1"}, {"cidrBlock": "2001:0DB8::1/128"}),
+    ({"cidrBlock": "2001:db8:ab::/48"}, {"cidrBlock": "2001:DB8:AB:0::/48"}),
+    ({"ipAddress": "198.51.100.10"}, {"cidrBlock": "198.51.100.10/31"}),
+    ({"ipAddress": "198.51.100.10"}, {"ipAddress": "::ffff:198.51.100.10"}),
+    ({"cidrBlock": "198.51.100.0/24"}, {"cidrBlock": "198.51.100.0/25"}),
+    ({"awsSecurityGroup": "sg-0a1b2c3d"}, {"awsSecurityGroup": "sg-0a1b2c3e"}),
+]
+
+
+def component_key(source: dict[str, str]) -> str:
+    """The name-giving key the program hands the component for a stack with this one entry."""
+    cfg = load("staging", set_access_list({**source, "comment": "one-tool"}))
+    (entry,) = access_list_args(cfg, "5f0000000000000000000a01").entries
+    return entry.key
+
+
+@pytest.mark.parametrize(("first", "second"), SPELLINGS)
+def test_config_twins_are_exactly_the_entries_the_component_names_alike(first, second):
+    """The config refuses a twin because Pulumi would plan it as one resource (one Atlas entry) twice."""
+    try:
+        load("staging", set_access_list({**first, "comment": "one-tool"}, {**second, "comment": "two-tool"}))
+        twins = False
+    except ConfigError as error:
+        assert [p.message for p in error.problems if "repeats [0]" in p.message], error
+        twins = True
+    assert twins == (component_key(first) == component_key(second))
+
+
+def test_spelling_pairs_hold_both_twins_and_distinct_entries():
+    verdicts = {component_key(first) == component_key(second) for first, second in SPELLINGS}
+    assert verdicts == {True, False}, "the agreement test above needs both kinds of pair to mean anything"
 
 
 def test_prod_without_private_endpoint_or_opt_out_is_refused():
