@@ -15,7 +15,6 @@ from pydantic import BaseModel
 
 from offline import replacements
 from stackconfig import StackConfig
-
 from tests.conftest import STACKS, load_stack
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -132,17 +131,15 @@ def test_mapped_targets_are_inputs_the_program_sets(plans):
 
 
 def test_every_replace_forcing_input_the_program_sets_is_accounted_for(plans):
-    mapped = {
-        replacements.split_target(t) for spec in replacements.table()["stackKeys"].values() for t in spec["targets"]
-    }
+    mapped = {replacements.split_target(t) for spec in replacements.table()["stackKeys"].values() for t in spec["targets"]}
     unaccounted = set()
     for stack in STACKS:
         for r in plans(stack).resources:
             entry = replacements.types().get(r.type)
             for name in r.inputs:
-                if entry and name in entry["replaceOn"] and (r.type, name) not in mapped:
-                    if not replacements.set_by_program(r.type, name):
-                        unaccounted.add(f"{r.type}.{name}")
+                forced = entry is not None and name in entry["replaceOn"]
+                if forced and (r.type, name) not in mapped and not replacements.set_by_program(r.type, name):
+                    unaccounted.add(f"{r.type}.{name}")
     assert not unaccounted, f"replace-forcing inputs from neither a stack key nor the code list: {sorted(unaccounted)}"
 
 
