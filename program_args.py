@@ -235,6 +235,7 @@ def app_user_args(
         password_version=user.password_generation,
         aws_iam_type=user.aws_iam_type,
         certificate_months=user.certificate_months,
+        protect=cfg.is_prod,
     )
 
 

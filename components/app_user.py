@@ -72,6 +72,9 @@ class AppUserArgs:
     # x509
     certificate_months: int | None = None
     """Issue an Atlas-managed certificate valid this many months (1-24)."""
+    protect: bool = False
+    """Refuse to delete or replace the user and its secret (prod): a replacement loses the login or the
+    secret's name (offline/replacements.json)."""
 
     def __post_init__(self) -> None:
         if self.auth not in AUTH_METHODS:
@@ -143,7 +146,7 @@ class AppUser(pulumi.ComponentResource):
             scopes=[atlas.DatabaseUserScopeArgs(name=cluster, type="CLUSTER") for cluster in args.cluster_names],
             labels=labels,
             description=args.description,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.waits_for) or None),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.waits_for) or None, protect=args.protect),
         )
 
         self.secret_arn = None
@@ -195,5 +198,5 @@ class AppUser(pulumi.ComponentResource):
             kms_key_id=args.secrets_kms_key_id,
             recovery_window_in_days=args.secret_recovery_window_in_days,
             tags=dict(args.secret_tags),
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
         )
