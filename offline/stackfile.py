@@ -58,12 +58,13 @@ def engine_config(root: Path, stack: str, config: dict[str, Any] | None = None) 
     `config` replaces the stack file's `config:` mapping (tests use it for variants).
     """
     path = stack_file_path(root, stack)
+    namespace = project_name(root)
     if config is None:
         if not path.exists():
             known = ", ".join(available_stacks(root)) or "none"
             raise ConfigError(path.name, [Problem("(file)", f"no such stack file; stacks here: {known}")])
-        config = read_stack_file(path) or {}
-    namespace = project_name(root)
+        # Refuses what the CLI's own YAML parser refuses before a program runs: a key written twice.
+        config = read_stack_file(path, namespace) or {}
     odd = [key for key in config if not isinstance(key, str)]
     if odd:
         raise ConfigError(

@@ -10,15 +10,19 @@ from __future__ import annotations
 import copy
 import os
 import re
+import shutil
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from offline.runner import run_stack
-from stackconfig import ConfigError, StackConfig
-from tests.conftest import STACKS, load_stack, stack_config
+from offline.stackfile import engine_config
+from stackconfig import ConfigError, StackConfig, load_stack_config
+from tests.conftest import NAMESPACE, ROOT, STACKS, load_stack, stack_config
 
 LOADER_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "2000"))
 PROGRAM_EXAMPLES = max(LOADER_EXAMPLES // 10, 100)
@@ -121,3 +125,35 @@ def test_mutated_stack_file_plans_or_fails_cleanly_under_mocks(case):
         assert_clean(error)
     else:
         assert plan.resources, "a stack that loads must plan its resources"
+
+
+@st.composite
+def stack_files_with_a_line_written_twice(draw: st.DrawFn) -> tuple[str, str, str]:
+    """A shipped stack file's text with one line copied below itself: what a merge or a paste does."""
+    stack = draw(st.sampled_from(STACKS))
+    lines = (ROOT / f"Pulumi.{stack}.yaml").read_text(encoding="utf-8").splitlines(keepends=True)
+    index = draw(st.integers(min_value=0, max_value=len(lines) - 1))
+    return stack, "".join([*lines[: index + 1], lines[index], *lines[index + 1 :]]), lines[index]
+
+
+# A line that holds a key of a block mapping (not a list item, comment or flow value).
+MAPPING_KEY_LINE = re.compile(r"^\s*[^\s#\-\[{][^#]*?:(\s|$)")
+
+
+@settings(max_examples=PROGRAM_EXAMPLES, derandomize=True, deadline=None, suppress_health_check=list(HealthCheck))
+@given(stack_files_with_a_line_written_twice())
+def test_a_line_written_twice_loads_or_is_refused_naming_the_repeat(case):
+    stack, text, repeated = case
+    with tempfile.TemporaryDirectory(prefix="atlas-stack-") as scratch:
+        root = Path(scratch)
+        shutil.copy(ROOT / "Pulumi.yaml", root / "Pulumi.yaml")
+        stack_file = root / f"Pulumi.{stack}.yaml"
+        stack_file.write_text(text, encoding="utf-8")
+        try:
+            values, secret_keys = engine_config(root, stack)
+            load_stack_config(values, namespace=NAMESPACE, stack_file=stack_file, secret_keys=secret_keys)
+        except ConfigError as error:
+            assert_clean(error)
+            assert "is written twice" in str(error) or not MAPPING_KEY_LINE.match(repeated), str(error)
+        else:
+            assert not MAPPING_KEY_LINE.match(repeated), f"a key written twice was not refused: {repeated!r}"
