@@ -56,7 +56,7 @@ def project_args(cfg: StackConfig) -> ProdProjectArgs:
             schema_advisor=settings.schema_advisor,
             realtime_performance_panel=settings.realtime_performance_panel,
             collect_database_statistics=settings.collect_database_statistics,
-            default_alerts=settings.default_alerts,
+            default_alerts=settings.resolved_default_alerts(cfg.alerts.baseline_on(cfg.environment)),
         ),
         teams=[TeamRoles(key=t.name, team_id=t.team_id, role_names=t.roles) for t in cfg.teams],
         federation_settings_id=cfg.federation.settings_id if cfg.federation else None,

@@ -298,6 +298,10 @@ class Alerts(StackModel):
     def resolved_enabled(self, environment: str) -> bool:
         return self.enabled if self.enabled is not None else environment == "prod"
 
+    def baseline_on(self, environment: str) -> bool:
+        """Whether any alert of the baseline is created (what Atlas's default alerts would duplicate)."""
+        return self.resolved_enabled(environment) and any(self.baseline.for_key(k).enabled for k in BASELINE_KEYS)
+
 
 CHANNEL_TYPES: tuple[str, ...] = ("EMAIL", "SLACK", "PAGER_DUTY", "DATADOG", "WEBHOOK")
 DATADOG_REGIONS: tuple[str, ...] = ("US", "EU", "US3", "US5", "AP1", "US1_FED")
