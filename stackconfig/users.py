@@ -99,7 +99,23 @@ CustomRoleName = Annotated[
 ]
 Kind = Annotated[str, member_of(KINDS, "a database user kind")]
 Auth = Annotated[str, member_of(AUTHS, "an authentication method")]
-Description = Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=250)]
+# Atlas refuses a database user description over 100 characters (Admin API v2
+# CloudDatabaseUser.description, maxLength 100); the provider's docs/resources/database_user.md
+# does not say so, and the error would come only at `pulumi up`.
+MAX_USER_DESCRIPTION = 100
+
+
+def _check_description(text: str) -> str:
+    if len(text) > MAX_USER_DESCRIPTION:
+        raise invalid(
+            "description_too_long",
+            f"the description has {len(text)} characters; Atlas accepts at most {MAX_USER_DESCRIPTION}: "
+            "shorten it to one sentence (owners and kind are labels already)",
+        )
+    return text
+
+
+Description = Annotated[str, StringConstraints(strip_whitespace=True, min_length=10), AfterValidator(_check_description)]
 Action = Annotated[
     str,
     matches(

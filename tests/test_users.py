@@ -347,3 +347,11 @@ def test_custom_role_names_are_known_at_preview_and_the_user_still_waits_for_the
         assert role.urn in user.dependencies
         assert role.urn not in user.property_dependencies.get("roles", [])
         assert plan.depends_on(user, role)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_user_description_fits_atlas_limit(plans, stack):
+    users = plans(stack).of_type(USER)
+    assert users
+    for user in users:
+        assert len(user.inputs.get("description", "")) <= 100, user.name

@@ -271,3 +271,16 @@ def test_every_problem_is_reported_at_once(plan_variant):
 
     message = refused(plan_variant, several)
     assert "has 2 problems" in message
+
+
+def test_user_description_over_100_characters_is_refused(plan_variant):
+    message = refused(plan_variant, set_user(0, description="Payments API " + "x" * 88))
+    assert "Pulumi.prod.yaml" in message
+    assert "atlas-platform:databaseUsers[0].description: the description has 101 characters" in message
+    assert "Atlas accepts at most 100: shorten it" in message
+
+
+def test_user_description_of_exactly_100_characters_is_accepted(plan_variant):
+    description = "Payments API " + "x" * 87
+    plan = plan_variant("prod", set_user(0, description=description))
+    assert description in [u.inputs.get("description") for u in plan.of_type("mongodbatlas:index/databaseUser:DatabaseUser")]
