@@ -55,6 +55,11 @@ READ_ONLY_ACTIONS: frozenset[str] = frozenset(
     {"FIND", "LIST_COLLECTIONS", "LIST_INDEXES", "COLL_STATS", "DB_STATS", "LIST_DATABASES", "CHANGE_STREAM", "SQL_GET_SCHEMA"}
 )
 
+# The built-in roles a custom role may inherit on a database of its own; every other inherited role
+# sits on admin (provider docs/resources/custom_db_role.md, v2.16: inherited_roles.database_name
+# "should be admin for all roles except read and readWrite").
+INHERITED_ON_ANY_DATABASE: tuple[str, ...] = ("read", "readWrite")
+
 KINDS: tuple[str, ...] = ("app", "analytics", "dba")
 AUTHS: tuple[str, ...] = ("password", "awsIam", "x509")
 # The role each kind gets on each of its `databases` when no `roles` are written.
@@ -220,14 +225,28 @@ class CustomRole(StackModel):
         if not self.actions and not self.inherited_roles:
             raise invalid("empty_role", f"custom role {self.name!r} grants nothing; add `actions` or `inheritedRoles`")
         for grant in self.inherited_roles:
-            role = parse_role(grant)[0]
+            role, database, collection = parse_role(grant)
             if role in BROAD_ROLES:
                 raise invalid(
                     "broad_role",
                     f"custom role {self.name!r} inherits {grant!r}, which reaches every database; inherit roles on "
                     "named databases (e.g. read@<db>), or grant the broad role to the user itself with `broadRoleReason`",
                 )
-            _check_builtin_grant(grant, broad_reason=None)
+            if collection:
+                raise invalid(
+                    "inherited_collection",
+                    f"custom role {self.name!r} inherits {grant!r}, but Atlas inherits a role on a whole database; "
+                    f"write {role}@{database}, or add an action on {database}.{collection} instead",
+                )
+            if role in BUILTIN_ROLES and role not in INHERITED_ON_ANY_DATABASE and database != "admin":
+                raise invalid(
+                    "inherited_role_database",
+                    f"custom role {self.name!r} inherits {grant!r}: Atlas takes an inherited {role} only on the admin "
+                    f"database (only {' and '.join(INHERITED_ON_ANY_DATABASE)} take another); write {role}@admin, "
+                    f"or grant {role}@{database} to the user itself",
+                )
+            if role in NOT_ASSIGNABLE or role in INHERITED_ON_ANY_DATABASE:
+                _check_builtin_grant(grant, broad_reason=None)
         return self
 
 

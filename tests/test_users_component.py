@@ -65,3 +65,13 @@ def test_app_user_args_refuse_an_incomplete_user(changes, message):
     }
     with pytest.raises(ValueError, match=message):
         AppUserArgs(**{**args, **changes})
+
+
+def test_custom_role_spec_refuses_an_inherited_role_off_admin_but_read_and_read_write():
+    from components.custom_roles import CustomRoleSpec
+
+    with pytest.raises(ValueError, match="inherits 'dbAdmin' on 'payments': Atlas takes every inherited role"):
+        CustomRoleSpec(name="ops", inherited_roles=[("dbAdmin", "payments")])
+    with pytest.raises(ValueError, match="inherits 'ledgerBase' on 'payments'"):
+        CustomRoleSpec(name="ops", inherited_roles=[("ledgerBase", "payments")])
+    CustomRoleSpec(name="ops", inherited_roles=[("read", "reference"), ("readWrite", "payments"), ("dbAdmin", "admin")])
