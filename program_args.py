@@ -229,7 +229,7 @@ def app_user_args(
         secret_name=f"{cfg.app}/{cfg.environment}/mongodb/{user.name}" if user.stores_credential else None,
         secrets_kms_key_id=secrets_kms_key_id if user.stores_credential else None,
         secret_tags={**standard_tags(cfg), "owner": user.owner},
-        secret_recovery_window_in_days=30 if cfg.is_prod else 7,
+        secret_recovery_window_in_days=user.recovery_window_days(cfg.is_prod),
         connection_string=connection_string,
         waits_for=waits_for,
         password_version=user.password_generation,

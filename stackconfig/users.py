@@ -16,6 +16,11 @@ from pydantic import AfterValidator, Field, StringConstraints, ValidationInfo, f
 from .base import StackModel, invalid, matches, member_of, unique
 from .project import Label, Reason
 
+# Secrets Manager keeps a deleted secret, and its name, for 7-30 days; 0 deletes it at once
+# (aws.secretsmanager.Secret recovery_window_in_days).
+MIN_RECOVERY_WINDOW_DAYS = 7
+PROD_RECOVERY_WINDOW_DAYS = 30
+
 # Atlas's hard limit per project (Atlas > Database Access; "at most 100 database users").
 MAX_USERS_PER_PROJECT = 100
 
@@ -316,9 +321,13 @@ class DatabaseUser(StackModel):
     """awsIam auth only: the IAM role (or user) ARN the application runs as; it becomes the username."""
     certificate_months: Annotated[int, Field(ge=1, le=24)] | None = None
     """x509 auth only: issue an Atlas-managed certificate valid this many months (1-24) and keep it in Secrets Manager."""
+    secret_recovery_window_days: int | None = None
+    """Users with a stored credential: days Secrets Manager keeps the deleted secret restorable (7-30), or 0 to
+    delete it at once so the user can be removed and created again right away. Default: 30 in prod, 0 elsewhere;
+    prod refuses 0."""
 
     @model_validator(mode="after")
-    def _consistent(self) -> DatabaseUser:
+    def _consistent(self, info: ValidationInfo) -> DatabaseUser:
         if self.auth == "awsIam" and self.iam_arn is None:
             raise invalid(
                 "missing_iam_arn", f"user {self.name!r} authenticates with awsIam; add `iamArn` (the IAM role ARN it runs as)"
@@ -334,6 +343,27 @@ class DatabaseUser(StackModel):
             raise invalid(
                 "certificate_without_x509", f"user {self.name!r}: `certificateMonths` only applies to `auth: x509`; remove it"
             )
+        window = self.secret_recovery_window_days
+        if window is not None:
+            if not self.stores_credential:
+                raise invalid(
+                    "recovery_window_without_secret",
+                    f"user {self.name!r} keeps no secret (password users and certificateMonths do); "
+                    "remove `secretRecoveryWindowDays`",
+                )
+            if window != 0 and not MIN_RECOVERY_WINDOW_DAYS <= window <= PROD_RECOVERY_WINDOW_DAYS:
+                raise invalid(
+                    "recovery_window",
+                    f"user {self.name!r}: secretRecoveryWindowDays {window} is not one Secrets Manager takes; "
+                    f"write 0 (delete at once) or {MIN_RECOVERY_WINDOW_DAYS}-{PROD_RECOVERY_WINDOW_DAYS}",
+                )
+            if window == 0 and (info.context or {}).get("environment") == "prod":
+                raise invalid(
+                    "recovery_window_prod",
+                    f"user {self.name!r}: prod keeps a deleted credentials secret restorable; write "
+                    f"secretRecoveryWindowDays {MIN_RECOVERY_WINDOW_DAYS}-{PROD_RECOVERY_WINDOW_DAYS}, or remove it "
+                    f"for the default {PROD_RECOVERY_WINDOW_DAYS}",
+                )
         if not self.roles and not self.databases:
             raise invalid(
                 "no_roles",
@@ -400,6 +430,12 @@ class DatabaseUser(StackModel):
         if not self.iam_arn:
             return None
         return "ROLE" if self.iam_arn.split(":", 5)[5].startswith("role/") else "USER"
+
+    def recovery_window_days(self, is_prod: bool) -> int:
+        """Days a deleted credentials secret stays restorable: 30 in prod; 0 (delete at once) elsewhere."""
+        if self.secret_recovery_window_days is not None:
+            return self.secret_recovery_window_days
+        return PROD_RECOVERY_WINDOW_DAYS if is_prod else 0
 
     @property
     def password_generation(self) -> int:

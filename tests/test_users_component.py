@@ -50,6 +50,7 @@ def test_app_user_builds_from_typed_args_with_a_connection_string():
         ({"secret_name": None}, "needs secret_name and secrets_kms_key_id"),
         ({"roles": []}, "at least one role and one cluster"),
         ({"cluster_names": []}, "at least one role and one cluster"),
+        ({"secret_recovery_window_in_days": 5}, "secret_recovery_window_in_days is 0 or 7-30"),
     ],
 )
 def test_app_user_args_refuse_an_incomplete_user(changes, message):

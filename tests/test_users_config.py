@@ -326,3 +326,23 @@ def test_config_and_component_agree_on_which_roles_are_inherited_off_admin():
     from stackconfig import users
 
     assert custom_roles.INHERITED_ON_ANY_DATABASE == users.INHERITED_ON_ANY_DATABASE
+
+
+def test_prod_refuses_deleting_a_credentials_secret_at_once(plan_variant):
+    message = refused(plan_variant, set_user(0, secretRecoveryWindowDays=0))
+    assert "Pulumi.prod.yaml" in message and "atlas-platform:databaseUsers[0]:" in message
+    assert "prod keeps a deleted credentials secret restorable; write secretRecoveryWindowDays 7-30" in message
+
+
+@pytest.mark.parametrize("days", [3, 31])
+def test_a_recovery_window_secrets_manager_refuses_is_refused(plan_variant, days):
+    message = refused(plan_variant, set_user(0, secretRecoveryWindowDays=days), stack="staging")
+    assert f"secretRecoveryWindowDays {days} is not one Secrets Manager takes; write 0 (delete at once) or 7-30" in message
+
+
+def test_a_recovery_window_on_a_user_without_a_secret_is_refused(plan_variant):
+    def iam_user(config):
+        user = next(u for u in config[USERS] if u.get("auth") == "awsIam")
+        user["secretRecoveryWindowDays"] = 7
+
+    assert "keeps no secret" in refused(plan_variant, iam_user)
