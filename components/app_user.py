@@ -57,7 +57,8 @@ class AppUserArgs:
     """Customer KMS key (id or ARN) that encrypts the secret; required with `secret_name`."""
     secret_tags: Mapping[str, str] = field(default_factory=dict)
     secret_recovery_window_in_days: int = 30
-    """Days a deleted secret can still be restored (7-30); 0 deletes at once (never in prod)."""
+    """Days a deleted secret can still be restored (7-30); 0 deletes it at once, so the name is free
+    for a new secret right away (never in prod)."""
     connection_string: pulumi.Input[str] | None = None
     """The cluster's connection string (the private-endpoint one where there is one), stored in the secret."""
     waits_for: Sequence[pulumi.Resource] = ()
@@ -86,6 +87,9 @@ class AppUserArgs:
             raise ValueError(f"{self.username}: a stored credential needs secret_name and secrets_kms_key_id")
         if not self.roles or not self.cluster_names:
             raise ValueError(f"{self.username}: a user needs at least one role and one cluster")
+        # Secrets Manager's own range (aws.secretsmanager.Secret recovery_window_in_days: 0, or 7-30).
+        if self.secret_recovery_window_in_days != 0 and not 7 <= self.secret_recovery_window_in_days <= 30:
+            raise ValueError(f"{self.username}: secret_recovery_window_in_days is 0 or 7-30")
 
 
 def secret_document(username: Any, password: Any, auth_database: Any, connection_string: Any) -> str:

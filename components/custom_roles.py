@@ -23,13 +23,26 @@ class Privilege:
     """The action applies to the cluster resource (e.g. SERVER_STATUS)."""
 
 
+# Atlas takes an inherited role on a database of its own only for these; every other one, built-in or
+# custom, sits on admin (provider docs/resources/custom_db_role.md, v2.16, inherited_roles.database_name).
+INHERITED_ON_ANY_DATABASE = ("read", "readWrite")
+
+
 @dataclass(frozen=True)
 class CustomRoleSpec:
     name: str
     """The role name users are granted (on the admin database); it names the Pulumi resource."""
     privileges: Sequence[Privilege] = ()
     inherited_roles: Sequence[tuple[str, str]] = ()
-    """(role name, database) pairs: built-in roles on a database, or other roles of this component on admin."""
+    """(role name, database) pairs: `read` and `readWrite` on any database, every other role on admin."""
+
+    def __post_init__(self) -> None:
+        for role, database in self.inherited_roles:
+            if role not in INHERITED_ON_ANY_DATABASE and database != "admin":
+                raise ValueError(
+                    f"custom role {self.name!r} inherits {role!r} on {database!r}: Atlas takes every inherited role "
+                    "but read and readWrite on the admin database only"
+                )
 
 
 @dataclass(frozen=True)

@@ -79,10 +79,6 @@ def account_of(arn: str) -> str:
     return arn.split(":")[4]
 
 
-def key_id_of(key_arn: str) -> str:
-    return key_arn.split("key/", 1)[1]
-
-
 def key_policy(atlas_role_arn: str, admin_arns: Sequence[str], user_arns: Sequence[str]) -> str:
     """The created key's policy: who may administer it, who may use it, and the Atlas role."""
     # Principals are sorted: the policy is one JSON string, so any order change would update the key.
@@ -180,7 +176,11 @@ class AtlasKmsEncryption(pulumi.ComponentResource):
 
         if args.existing_key_arn:
             key_arn: pulumi.Output[str] = pulumi.Output.from_input(args.existing_key_arn)
-            key_id: pulumi.Output[str] = pulumi.Output.from_input(key_id_of(args.existing_key_arn))
+            # The full ARN, not the key id: a bare id resolves only in the account of the role Atlas
+            # assumes, so a key kept in another (security) account would not be found. The provider
+            # sends customer_master_key_id to Atlas as written (internal/service/encryptionatrest/model.go,
+            # v2.16), and KMS takes a key ARN wherever it takes a key id.
+            key_id: pulumi.Output[str] = key_arn
         else:
             # The policy names the role, so the key waits for it: that is a data dependency, and
             # it also makes the key's create wait out IAM propagation (see KEY_CREATE_TIMEOUT).
@@ -200,6 +200,8 @@ class AtlasKmsEncryption(pulumi.ComponentResource):
                     custom_timeouts=pulumi.CustomTimeouts(create=KEY_CREATE_TIMEOUT),
                 ),
             )
+            # The created key is in the role's own account, where its id resolves; an existing
+            # project keeps the value it was encrypted with.
             key_arn, key_id = key.arn, key.key_id
             # A readable handle for operators (console, CLI, decommissioning); Atlas uses the key id.
             # It stays with a retained key, so the key can still be found after the stack is gone.

@@ -45,6 +45,8 @@ class ProjectFeatures:
     realtime_performance_panel: bool = True
     collect_database_statistics: bool = True
     default_alerts: bool = True
+    """Atlas creates its default alerts with the project (Atlas's own default). Turn it off when an
+    AlertBaseline covers the project, or every such alert notifies twice. Read at create only."""
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,11 @@ class ProdProject(pulumi.ComponentResource):
             is_realtime_performance_panel_enabled=features.realtime_performance_panel,
             is_collect_database_specifics_statistics_enabled=features.collect_database_statistics,
             with_default_alerts_settings=features.default_alerts,
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+            # Create-only: Atlas reads it when it creates the project, and the provider refuses any
+            # later change ("with_default_alerts_settings cannot be updated", CreateOnlyBoolWithDefault
+            # in internal/service/project/resource_project_schema.go, v2.16). Ignored after create,
+            # a project made with Atlas's defaults still plans; docs/operations.md says how to clean it up.
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect, ignore_changes=["with_default_alerts_settings"]),
         )
 
         # TeamProjectAssignment, not Project.teams: the latter is deprecated and managing both

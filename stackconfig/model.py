@@ -150,6 +150,21 @@ class StackConfig(StackModel):
             )
         return network
 
+    @field_validator("alerts")
+    @classmethod
+    def _one_set_of_alerts(cls, alerts: Alerts, info: ValidationInfo) -> Alerts:
+        settings = info.data.get("project_settings")
+        environment = info.data.get("environment", "")
+        if settings is not None and settings.default_alerts and alerts.baseline_on(environment):
+            raise invalid(
+                "duplicate_alerts",
+                "projectSettings.defaultAlerts is true while the alert baseline is on: Atlas would create its "
+                "default alerts beside the baseline and host-down, connections, query-targeting and other "
+                "alerts would notify twice; remove `defaultAlerts` (the baseline replaces Atlas's defaults), "
+                "or set `alerts.enabled: false` to keep only Atlas's defaults",
+            )
+        return alerts
+
     @field_validator("teams")
     @classmethod
     def _unique_teams(cls, teams: list[TeamAccess]) -> list[TeamAccess]:

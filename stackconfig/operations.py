@@ -298,6 +298,10 @@ class Alerts(StackModel):
     def resolved_enabled(self, environment: str) -> bool:
         return self.enabled if self.enabled is not None else environment == "prod"
 
+    def baseline_on(self, environment: str) -> bool:
+        """Whether any alert of the baseline is created (what Atlas's default alerts would duplicate)."""
+        return self.resolved_enabled(environment) and any(self.baseline.for_key(k).enabled for k in BASELINE_KEYS)
+
 
 CHANNEL_TYPES: tuple[str, ...] = ("EMAIL", "SLACK", "PAGER_DUTY", "DATADOG", "WEBHOOK")
 DATADOG_REGIONS: tuple[str, ...] = ("US", "EU", "US3", "US5", "AP1", "US1_FED")
@@ -443,6 +447,48 @@ DDL_ATYPES: tuple[str, ...] = (
 )  # fmt: skip
 
 
+# `param.command` of an authCheck event holds the command's name, which for these is not the audit
+# atype: dropping a collection is the `drop` command (MongoDB manual, Database Commands), so a clause
+# naming `dropCollection` there never matches anything.
+COMMAND_FOR_ATYPE: dict[str, str] = {
+    "dropCollection": "drop",
+    "createCollection": "create",
+    "createIndex": "createIndexes",
+    "dropIndex": "dropIndexes",
+}
+
+
+def _command_names(value: Any) -> list[str]:
+    """Every string under a `param.command` condition ("drop", {"$in": [...]}, {"$eq": ...})."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [name for item in value.values() for name in _command_names(item)]
+    if isinstance(value, list):
+        return [name for item in value for name in _command_names(item)]
+    return []
+
+
+def _check_commands(clause: Any) -> None:
+    """Refuse an atype where `param.command` wants a command name, at any depth ($and, $or...)."""
+    if isinstance(clause, list):
+        for item in clause:
+            _check_commands(item)
+    if not isinstance(clause, dict):
+        return
+    for field, value in clause.items():
+        if field == "param.command":
+            for name in _command_names(value):
+                if name in COMMAND_FOR_ATYPE:
+                    raise invalid(
+                        "atype_as_command",
+                        f"param.command {name!r} is an audit event type, not a command name, so the clause "
+                        f"never matches; write {COMMAND_FOR_ATYPE[name]!r} (the command MongoDB runs)",
+                    )
+        else:
+            _check_commands(value)
+
+
 def _parse_clause(value: Any) -> Any:
     """A clause may be written as a JSON string or as a YAML mapping; both end as a dict."""
     if isinstance(value, str):
@@ -458,6 +504,7 @@ def _parse_clause(value: Any) -> Any:
         raise invalid(
             "invalid_format", f'{value!r} is not a non-empty JSON object; write one such as {{"atype": "dropCollection"}}'
         )
+    _check_commands(value)
     return value
 
 

@@ -123,5 +123,9 @@ class ProjectSettings(StackModel):
     """Real-Time Performance Panel."""
     collect_database_statistics: bool = True
     """Collect database-specific statistics in cluster metrics."""
-    default_alerts: bool = True
-    """Create Atlas's default alert settings with the project (only takes effect on creation)."""
+    default_alerts: bool | None = None
+    """Let Atlas create its own default alerts with the project. Default: off where the alert baseline
+    is on (they would duplicate it), on where it is off. Read only when the project is created."""
+
+    def resolved_default_alerts(self, baseline_on: bool) -> bool:
+        return self.default_alerts if self.default_alerts is not None else not baseline_on

@@ -16,6 +16,11 @@ from pydantic import AfterValidator, Field, StringConstraints, ValidationInfo, f
 from .base import StackModel, invalid, matches, member_of, unique
 from .project import Label, Reason
 
+# Secrets Manager keeps a deleted secret, and its name, for 7-30 days; 0 deletes it at once
+# (aws.secretsmanager.Secret recovery_window_in_days).
+MIN_RECOVERY_WINDOW_DAYS = 7
+PROD_RECOVERY_WINDOW_DAYS = 30
+
 # Atlas's hard limit per project (Atlas > Database Access; "at most 100 database users").
 MAX_USERS_PER_PROJECT = 100
 
@@ -54,6 +59,11 @@ SYSTEM_DATABASES: frozenset[str] = frozenset({"admin", "local", "config"})
 READ_ONLY_ACTIONS: frozenset[str] = frozenset(
     {"FIND", "LIST_COLLECTIONS", "LIST_INDEXES", "COLL_STATS", "DB_STATS", "LIST_DATABASES", "CHANGE_STREAM", "SQL_GET_SCHEMA"}
 )
+
+# The built-in roles a custom role may inherit on a database of its own; every other inherited role
+# sits on admin (provider docs/resources/custom_db_role.md, v2.16: inherited_roles.database_name
+# "should be admin for all roles except read and readWrite").
+INHERITED_ON_ANY_DATABASE: tuple[str, ...] = ("read", "readWrite")
 
 KINDS: tuple[str, ...] = ("app", "analytics", "dba")
 AUTHS: tuple[str, ...] = ("password", "awsIam", "x509")
@@ -99,7 +109,23 @@ CustomRoleName = Annotated[
 ]
 Kind = Annotated[str, member_of(KINDS, "a database user kind")]
 Auth = Annotated[str, member_of(AUTHS, "an authentication method")]
-Description = Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=250)]
+# Atlas refuses a database user description over 100 characters (Admin API v2
+# CloudDatabaseUser.description, maxLength 100); the provider's docs/resources/database_user.md
+# does not say so, and the error would come only at `pulumi up`.
+MAX_USER_DESCRIPTION = 100
+
+
+def _check_description(text: str) -> str:
+    if len(text) > MAX_USER_DESCRIPTION:
+        raise invalid(
+            "description_too_long",
+            f"the description has {len(text)} characters; Atlas accepts at most {MAX_USER_DESCRIPTION}: "
+            "shorten it to one sentence (owners and kind are labels already)",
+        )
+    return text
+
+
+Description = Annotated[str, StringConstraints(strip_whitespace=True, min_length=10), AfterValidator(_check_description)]
 Action = Annotated[
     str,
     matches(
@@ -204,14 +230,28 @@ class CustomRole(StackModel):
         if not self.actions and not self.inherited_roles:
             raise invalid("empty_role", f"custom role {self.name!r} grants nothing; add `actions` or `inheritedRoles`")
         for grant in self.inherited_roles:
-            role = parse_role(grant)[0]
+            role, database, collection = parse_role(grant)
             if role in BROAD_ROLES:
                 raise invalid(
                     "broad_role",
                     f"custom role {self.name!r} inherits {grant!r}, which reaches every database; inherit roles on "
                     "named databases (e.g. read@<db>), or grant the broad role to the user itself with `broadRoleReason`",
                 )
-            _check_builtin_grant(grant, broad_reason=None)
+            if collection:
+                raise invalid(
+                    "inherited_collection",
+                    f"custom role {self.name!r} inherits {grant!r}, but Atlas inherits a role on a whole database; "
+                    f"write {role}@{database}, or add an action on {database}.{collection} instead",
+                )
+            if role in BUILTIN_ROLES and role not in INHERITED_ON_ANY_DATABASE and database != "admin":
+                raise invalid(
+                    "inherited_role_database",
+                    f"custom role {self.name!r} inherits {grant!r}: Atlas takes an inherited {role} only on the admin "
+                    f"database (only {' and '.join(INHERITED_ON_ANY_DATABASE)} take another); write {role}@admin, "
+                    f"or grant {role}@{database} to the user itself",
+                )
+            if role in NOT_ASSIGNABLE or role in INHERITED_ON_ANY_DATABASE:
+                _check_builtin_grant(grant, broad_reason=None)
         return self
 
 
@@ -281,9 +321,13 @@ class DatabaseUser(StackModel):
     """awsIam auth only: the IAM role (or user) ARN the application runs as; it becomes the username."""
     certificate_months: Annotated[int, Field(ge=1, le=24)] | None = None
     """x509 auth only: issue an Atlas-managed certificate valid this many months (1-24) and keep it in Secrets Manager."""
+    secret_recovery_window_days: int | None = None
+    """Users with a stored credential: days Secrets Manager keeps the deleted secret restorable (7-30), or 0 to
+    delete it at once so the user can be removed and created again right away. Default: 30 in prod, 0 elsewhere;
+    prod refuses 0."""
 
     @model_validator(mode="after")
-    def _consistent(self) -> DatabaseUser:
+    def _consistent(self, info: ValidationInfo) -> DatabaseUser:
         if self.auth == "awsIam" and self.iam_arn is None:
             raise invalid(
                 "missing_iam_arn", f"user {self.name!r} authenticates with awsIam; add `iamArn` (the IAM role ARN it runs as)"
@@ -299,6 +343,27 @@ class DatabaseUser(StackModel):
             raise invalid(
                 "certificate_without_x509", f"user {self.name!r}: `certificateMonths` only applies to `auth: x509`; remove it"
             )
+        window = self.secret_recovery_window_days
+        if window is not None:
+            if not self.stores_credential:
+                raise invalid(
+                    "recovery_window_without_secret",
+                    f"user {self.name!r} keeps no secret (password users and certificateMonths do); "
+                    "remove `secretRecoveryWindowDays`",
+                )
+            if window != 0 and not MIN_RECOVERY_WINDOW_DAYS <= window <= PROD_RECOVERY_WINDOW_DAYS:
+                raise invalid(
+                    "recovery_window",
+                    f"user {self.name!r}: secretRecoveryWindowDays {window} is not one Secrets Manager takes; "
+                    f"write 0 (delete at once) or {MIN_RECOVERY_WINDOW_DAYS}-{PROD_RECOVERY_WINDOW_DAYS}",
+                )
+            if window == 0 and (info.context or {}).get("environment") == "prod":
+                raise invalid(
+                    "recovery_window_prod",
+                    f"user {self.name!r}: prod keeps a deleted credentials secret restorable; write "
+                    f"secretRecoveryWindowDays {MIN_RECOVERY_WINDOW_DAYS}-{PROD_RECOVERY_WINDOW_DAYS}, or remove it "
+                    f"for the default {PROD_RECOVERY_WINDOW_DAYS}",
+                )
         if not self.roles and not self.databases:
             raise invalid(
                 "no_roles",
@@ -365,6 +430,12 @@ class DatabaseUser(StackModel):
         if not self.iam_arn:
             return None
         return "ROLE" if self.iam_arn.split(":", 5)[5].startswith("role/") else "USER"
+
+    def recovery_window_days(self, is_prod: bool) -> int:
+        """Days a deleted credentials secret stays restorable: 30 in prod; 0 (delete at once) elsewhere."""
+        if self.secret_recovery_window_days is not None:
+            return self.secret_recovery_window_days
+        return PROD_RECOVERY_WINDOW_DAYS if is_prod else 0
 
     @property
     def password_generation(self) -> int:

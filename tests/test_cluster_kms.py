@@ -156,7 +156,7 @@ def test_existing_key_arn_skips_the_key_and_scopes_everything_to_it(plan_variant
     [statement] = json.loads(plan.one(ROLE_POLICY).inputs["policy"])["Statement"]
     assert statement["Resource"] == EXISTING_KEY
     config = plan.one(ENCRYPTION).inputs["awsKmsConfig"]
-    assert config["customerMasterKeyId"] == "1234abcd-12ab-34cd-56ef-1234567890ab"
+    assert config["customerMasterKeyId"] == EXISTING_KEY
     assert config["region"] == "US_WEST_2"
     assert plan.depends_on(plan.one(CLUSTER), plan.one(ENCRYPTION))
     assert plan.depends_on(plan.one(AUTHORIZATION), plan.one(ROLE_POLICY))
@@ -176,3 +176,13 @@ def test_staging_has_no_kms_chain_by_default(plans):
     assert plan.of_type(KMS_COMPONENT) == []
     # The secrets key of the database users is the only KMS key in staging; no Atlas access to it.
     assert [r for r in plan.resources if r.type in CHAIN[:-1] and r.type != KEY] == []
+
+
+def test_an_existing_key_in_another_account_reaches_atlas_as_its_full_arn(plan_variant):
+    # A bare key id resolves only in the role's own account; a security account's key needs its ARN.
+    assert EXISTING_KEY.split(":")[4] != MOCK_AWS_ACCOUNT
+    plan = plan_variant("prod", use_existing_key)
+    master_key = plan.one(ENCRYPTION).inputs["awsKmsConfig"]["customerMasterKeyId"]
+    assert master_key == EXISTING_KEY
+    assert master_key.startswith("arn:aws:kms:us-west-2:444455556666:key/")
+    assert plan.one(ROLE).outputs["arn"].split(":")[4] == MOCK_AWS_ACCOUNT

@@ -223,7 +223,7 @@ def test_prod_auditing_is_on_with_the_default_filter_and_its_extension(plans):
     assert {"atype": "authenticate", "result": {"$ne": 0}} in clauses
     assert {"atype": {"$in": list(USER_AND_ROLE_ATYPES)}} in clauses
     assert {"atype": {"$in": list(DDL_ATYPES)}} in clauses
-    assert {"atype": "authCheck", "param.command": {"$in": ["dropCollection", "dropDatabase"]}} in clauses
+    assert {"atype": "authCheck", "param.command": {"$in": ["drop", "dropDatabase"]}} in clauses
     assert {"createUser", "grantRolesToUser", "dropRole"} <= set(USER_AND_ROLE_ATYPES)
     assert {"createCollection", "dropDatabase", "createIndex"} <= set(DDL_ATYPES)
     assert plan.exports["auditingEnabled"] is True

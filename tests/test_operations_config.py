@@ -278,3 +278,16 @@ def test_resource_policies_with_every_rule_off_are_refused(tmp_path):
         config[key("resourcePolicies")] = {"enabled": True, "forbidOpenAccessList": False, "requireTls12": False}
 
     assert "resource policies are enabled but every rule is off" in problem(tmp_path, "prod", change)
+
+
+@pytest.mark.parametrize("atype, command", [("dropCollection", "drop"), ("createIndex", "createIndexes")])
+def test_audit_clause_naming_an_atype_as_the_command_is_refused_with_the_command(tmp_path, atype, command):
+    def change(config):
+        config[key("auditing")] = {
+            "extraFilters": [{"$and": [{"atype": "authCheck"}, {"param.command": {"$in": [atype, "dropDatabase"]}}]}]
+        }
+
+    message = problem(tmp_path, "prod", change)
+    assert "Pulumi.prod.yaml" in message and "atlas-platform:auditing.extraFilters[0]:" in message
+    assert f"param.command {atype!r} is an audit event type, not a command name" in message
+    assert f"write {command!r}" in message

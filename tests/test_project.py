@@ -112,3 +112,67 @@ def test_program_reads_config_the_way_the_language_host_passes_it(plans):
     assert [(r.type, r.name, r.inputs) for r in sorted(via_env.resources, key=lambda r: r.urn)] == [
         (r.type, r.name, r.inputs) for r in sorted(plans("prod").resources, key=lambda r: r.urn)
     ]
+
+
+# --- Atlas's default alerts vs the program's baseline ----------------------------------------
+
+ALERT = "mongodbatlas:index/alertConfiguration:AlertConfiguration"
+
+
+def _baseline_alerts(plan) -> list[str]:
+    from stackconfig.operations import BASELINE_KEYS
+
+    names = {r.name.split("-alert-", 1)[1] for r in plan.of_type(ALERT)}
+    return [k for k in BASELINE_KEYS if k.lower() in names]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_atlas_default_alerts_are_off_exactly_where_the_baseline_alerts(plans, stack):
+    # Any stack: with a baseline alert planned, Atlas's own defaults would notify a second time.
+    plan = plans(stack)
+    project = plan.one(PROJECT)
+    if _baseline_alerts(plan):
+        assert project.inputs["withDefaultAlertsSettings"] is False
+    else:
+        assert project.inputs["withDefaultAlertsSettings"] is True
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_default_alerts_setting_is_ignored_after_create(plans, stack):
+    # The provider refuses to change it on an existing project (create-only plan modifier).
+    assert plans(stack).one(PROJECT).ignore_changes == ["withDefaultAlertsSettings"]
+
+
+def test_a_baseline_with_every_alert_off_keeps_atlas_defaults(plan_variant):
+    from stackconfig.operations import BASELINE_KEYS
+
+    def change(config):
+        config[key("alerts")]["baseline"] = {k: {"enabled": False} for k in BASELINE_KEYS}
+
+    plan = plan_variant("prod", change)
+    assert _baseline_alerts(plan) == []
+    assert plan.one(PROJECT).inputs["withDefaultAlertsSettings"] is True
+
+
+def test_explicit_default_alerts_off_is_kept_without_a_baseline(plan_variant):
+    def change(config):
+        config[key("projectSettings")] = {**config.get(key("projectSettings"), {}), "defaultAlerts": False}
+
+    plan = plan_variant("dev", change)
+    assert _baseline_alerts(plan) == []
+    assert plan.one(PROJECT).inputs["withDefaultAlertsSettings"] is False
+
+
+def test_default_alerts_on_beside_the_baseline_is_refused(plan_variant):
+    from stackconfig import ConfigError
+
+    def change(config):
+        config[key("projectSettings")] = {**config.get(key("projectSettings"), {}), "defaultAlerts": True}
+
+    with pytest.raises(ConfigError) as caught:
+        plan_variant("prod", change)
+    assert len(caught.value.problems) == 1, caught.value
+    message = str(caught.value)
+    assert "Pulumi.prod.yaml" in message
+    assert "projectSettings.defaultAlerts is true while the alert baseline is on" in message
+    assert "notify twice" in message and "remove `defaultAlerts`" in message

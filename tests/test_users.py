@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from offline.mocks import mock_password
-from tests.conftest import STACKS, key
+from tests.conftest import STACKS, key, load_stack
 
 USER = "mongodbatlas:index/databaseUser:DatabaseUser"
 PASSWORD = "random:index/randomPassword:RandomPassword"
@@ -313,9 +313,34 @@ def test_no_kms_key_or_secret_when_no_user_has_a_stored_credential(plan_variant)
     assert plan.of_type(KMS_KEY, within=SECRETS_KEY) == [] and plan.of_type(SECRET) == [] and plan.of_type(PASSWORD) == []
 
 
-def test_non_prod_secrets_can_be_deleted_sooner(plans):
+@pytest.mark.parametrize("stack", STACKS)
+def test_prod_secrets_keep_a_recovery_window_and_others_follow_the_stack_file(plans, stack):
+    from stackconfig.users import MIN_RECOVERY_WINDOW_DAYS
+
+    plan = plans(stack)
+    cfg = load_stack(stack)
+    for user in cfg.database_users:
+        if not user.stores_credential:
+            continue
+        secret = child_of(plan, f"{cfg.resource_prefix}-user-{user.name}", SECRET)
+        window = secret.inputs["recoveryWindowInDays"]
+        if stack == "prod":
+            assert window >= MIN_RECOVERY_WINDOW_DAYS
+        expected = user.secret_recovery_window_days
+        assert window == (expected if expected is not None else (30 if stack == "prod" else 0))
+
+
+def test_non_prod_secrets_are_deleted_at_once_so_a_user_can_be_recreated(plans):
     windows = {s.inputs["recoveryWindowInDays"] for s in plans("staging").of_type(SECRET)}
-    assert windows == {7}
+    assert windows == {0}
+
+
+def test_a_non_prod_user_can_keep_a_recovery_window(plan_variant):
+    def keep(config):
+        config[key("databaseUsers")][0]["secretRecoveryWindowDays"] = 7
+
+    plan = plan_variant("staging", keep)
+    assert child_of(plan, "payments-staging-user-api", SECRET).inputs["recoveryWindowInDays"] == 7
 
 
 def test_reordering_users_keeps_resource_names(plans, plan_variant):
@@ -347,3 +372,11 @@ def test_custom_role_names_are_known_at_preview_and_the_user_still_waits_for_the
         assert role.urn in user.dependencies
         assert role.urn not in user.property_dependencies.get("roles", [])
         assert plan.depends_on(user, role)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_user_description_fits_atlas_limit(plans, stack):
+    users = plans(stack).of_type(USER)
+    assert users
+    for user in users:
+        assert len(user.inputs.get("description", "")) <= 100, user.name

@@ -50,6 +50,7 @@ def test_app_user_builds_from_typed_args_with_a_connection_string():
         ({"secret_name": None}, "needs secret_name and secrets_kms_key_id"),
         ({"roles": []}, "at least one role and one cluster"),
         ({"cluster_names": []}, "at least one role and one cluster"),
+        ({"secret_recovery_window_in_days": 5}, "secret_recovery_window_in_days is 0 or 7-30"),
     ],
 )
 def test_app_user_args_refuse_an_incomplete_user(changes, message):
@@ -65,3 +66,13 @@ def test_app_user_args_refuse_an_incomplete_user(changes, message):
     }
     with pytest.raises(ValueError, match=message):
         AppUserArgs(**{**args, **changes})
+
+
+def test_custom_role_spec_refuses_an_inherited_role_off_admin_but_read_and_read_write():
+    from components.custom_roles import CustomRoleSpec
+
+    with pytest.raises(ValueError, match="inherits 'dbAdmin' on 'payments': Atlas takes every inherited role"):
+        CustomRoleSpec(name="ops", inherited_roles=[("dbAdmin", "payments")])
+    with pytest.raises(ValueError, match="inherits 'ledgerBase' on 'payments'"):
+        CustomRoleSpec(name="ops", inherited_roles=[("ledgerBase", "payments")])
+    CustomRoleSpec(name="ops", inherited_roles=[("read", "reference"), ("readWrite", "payments"), ("dbAdmin", "admin")])

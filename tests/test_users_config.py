@@ -271,3 +271,78 @@ def test_every_problem_is_reported_at_once(plan_variant):
 
     message = refused(plan_variant, several)
     assert "has 2 problems" in message
+
+
+def test_user_description_over_100_characters_is_refused(plan_variant):
+    message = refused(plan_variant, set_user(0, description="Payments API " + "x" * 88))
+    assert "Pulumi.prod.yaml" in message
+    assert "atlas-platform:databaseUsers[0].description: the description has 101 characters" in message
+    assert "Atlas accepts at most 100: shorten it" in message
+
+
+def test_user_description_of_exactly_100_characters_is_accepted(plan_variant):
+    description = "Payments API " + "x" * 87
+    plan = plan_variant("prod", set_user(0, description=description))
+    assert description in [u.inputs.get("description") for u in plan.of_type("mongodbatlas:index/databaseUser:DatabaseUser")]
+
+
+@pytest.mark.parametrize("role", ["dbAdmin", "clusterMonitor", "enableSharding"])
+def test_custom_role_inheriting_a_builtin_role_off_admin_is_refused(plan_variant, role):
+    def off_admin(config):
+        config[ROLES][0]["inheritedRoles"] = [f"{role}@payments"]
+
+    message = refused(plan_variant, off_admin)
+    assert "Pulumi.prod.yaml" in message and "atlas-platform:customRoles[0]:" in message
+    assert f"inherits '{role}@payments': Atlas takes an inherited {role} only on the admin database" in message
+    assert f"write {role}@admin" in message
+
+
+def test_custom_role_inheriting_on_a_collection_is_refused(plan_variant):
+    def on_collection(config):
+        config[ROLES][0]["inheritedRoles"] = ["read@payments.ledger"]
+
+    message = refused(plan_variant, on_collection)
+    assert "inherits 'read@payments.ledger', but Atlas inherits a role on a whole database" in message
+
+
+def test_custom_role_inherits_read_and_read_write_on_their_database_and_others_on_admin(plan_variant):
+    def inherit(config):
+        config[ROLES][0]["inheritedRoles"] = ["read@reference", "readWrite@payments", "clusterMonitor@admin", "dbAdmin@admin"]
+
+    plan = plan_variant("prod", inherit)
+    role = next(
+        r for r in plan.of_type("mongodbatlas:index/customDbRole:CustomDbRole") if r.inputs["roleName"] == "ledgerAppendOnly"
+    )
+    assert role.inputs["inheritedRoles"] == [
+        {"roleName": "clusterMonitor", "databaseName": "admin"},
+        {"roleName": "dbAdmin", "databaseName": "admin"},
+        {"roleName": "read", "databaseName": "reference"},
+        {"roleName": "readWrite", "databaseName": "payments"},
+    ]
+
+
+def test_config_and_component_agree_on_which_roles_are_inherited_off_admin():
+    from components import custom_roles
+    from stackconfig import users
+
+    assert custom_roles.INHERITED_ON_ANY_DATABASE == users.INHERITED_ON_ANY_DATABASE
+
+
+def test_prod_refuses_deleting_a_credentials_secret_at_once(plan_variant):
+    message = refused(plan_variant, set_user(0, secretRecoveryWindowDays=0))
+    assert "Pulumi.prod.yaml" in message and "atlas-platform:databaseUsers[0]:" in message
+    assert "prod keeps a deleted credentials secret restorable; write secretRecoveryWindowDays 7-30" in message
+
+
+@pytest.mark.parametrize("days", [3, 31])
+def test_a_recovery_window_secrets_manager_refuses_is_refused(plan_variant, days):
+    message = refused(plan_variant, set_user(0, secretRecoveryWindowDays=days), stack="staging")
+    assert f"secretRecoveryWindowDays {days} is not one Secrets Manager takes; write 0 (delete at once) or 7-30" in message
+
+
+def test_a_recovery_window_on_a_user_without_a_secret_is_refused(plan_variant):
+    def iam_user(config):
+        user = next(u for u in config[USERS] if u.get("auth") == "awsIam")
+        user["secretRecoveryWindowDays"] = 7
+
+    assert "keeps no secret" in refused(plan_variant, iam_user)
