@@ -13,7 +13,7 @@ from typing import Any
 
 TABLE = Path(__file__).with_name("replacements.json")
 # Worst first: what a change to a key does when it feeds several inputs.
-VERDICTS = ("delete then create", "replace", "update fails", "in place")
+VERDICTS = ("delete then create", "replace", "update fails", "ignored after create", "in place")
 
 
 @cache
@@ -35,6 +35,9 @@ def input_verdict(token: str, name: str) -> str:
     entry = types()[token]
     if name in entry["replaceOn"]:
         return "delete then create" if entry["handling"] == "deleteBeforeReplace" else "replace"
+    if name in entry.get("ignoredByProgram", {}):
+        # The program's ignore_changes wins over the provider's create-only error.
+        return "ignored after create"
     if name in entry.get("updateFails", {}):
         return "update fails"
     return "in place"

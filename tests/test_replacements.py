@@ -74,6 +74,19 @@ def test_prod_guards_every_replacement_that_loses_data_or_access(plans, stack):
     assert not unguarded, "\n".join(unguarded)
 
 
+@pytest.mark.parametrize("stack", STACKS)
+def test_inputs_the_program_ignores_are_the_ones_the_table_lists(plans, stack):
+    """A verdict of "ignored after create" holds only while the component really sets ignore_changes."""
+    wrong = []
+    for r in plans(stack).resources:
+        if not r.custom:
+            continue
+        listed = set(replacements.types()[r.type].get("ignoredByProgram", {}))
+        if set(r.ignore_changes) != listed:
+            wrong.append(f"{r.name} ({r.type}): ignore_changes {sorted(r.ignore_changes)}, table {sorted(listed)}")
+    assert not wrong, "\n".join(wrong)
+
+
 def test_rotated_types_are_replaced_only_by_their_rotation_key():
     stack_keys = replacements.table()["stackKeys"]
     for token, entry in replacements.types().items():
