@@ -35,6 +35,12 @@ lint: setup
 	$(VENV)/bin/mypy
 	# The pack is its own program (its own __main__, imported from policies/ as the engine runs it).
 	cd policies && ../$(VENV)/bin/mypy --strict --config-file ../pyproject.toml __main__.py rules
+	# The workflow as GitHub reads it: schema, actionlint (shellcheck on each `run:`), and zizmor
+	# without network lookups. A finding kept on purpose is suppressed in place, with its reason.
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
+	$(VENV)/bin/actionlint -shellcheck $(VENV)/bin/shellcheck
+	$(VENV)/bin/zizmor --offline --no-progress .github/
 
 bench: setup
 	$(PY) -m offline.bench

@@ -29,7 +29,7 @@ from components.custom_roles import CustomRolesArgs, CustomRoleSpec, Privilege
 from components.encryption import AtlasKmsEncryption, AtlasKmsEncryptionArgs
 from components.private_endpoint import AllowedSource, EndpointVpc, PrivateEndpointArgs
 from components.project import IdpGroupRoles, ProdProjectArgs, ProjectFeatures, TeamRoles
-from components.resource_policy import AtlasResourcePoliciesArgs, standard_policies
+from components.resource_policy import AtlasResourcePoliciesArgs, CedarPolicy, standard_policies
 from components.secrets_key import SecretsKeyArgs
 from stackconfig import StackConfig
 from stackconfig.base import Secret
@@ -331,5 +331,8 @@ def auditing_args(cfg: StackConfig, project_id: pulumi.Input[str]) -> ProjectAud
 def resource_policies_args(cfg: StackConfig) -> AtlasResourcePoliciesArgs:
     return AtlasResourcePoliciesArgs(
         org_id=cfg.org_id,
-        policies=standard_policies(cfg.resource_policies.forbid_open_access_list, cfg.resource_policies.require_tls12),
+        policies=[
+            *standard_policies(cfg.resource_policies.forbid_open_access_list, cfg.resource_policies.require_tls12),
+            *(CedarPolicy(p.name, p.description, p.body) for p in cfg.resource_policies.custom),
+        ],
     )

@@ -13,11 +13,15 @@ from dataclasses import dataclass
 from difflib import get_close_matches
 from typing import Annotated, Any
 
+import cedarpy
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
 from .alert_catalog import HOST_METRIC_NAMES, PROJECT_ALERT_EVENT_TYPES
 from .base import Secret, StackModel, invalid, matches, member_of, unique
 from .project import Label
+
+# The standard rules' keys (components/resource_policy.py names its policies with them).
+STANDARD_POLICY_KEYS = frozenset({"forbid-open-access-list", "require-tls12"})
 
 # Channels subscribe to categories, so routing needs no cross-reference between sections.
 ALERT_CATEGORIES: tuple[str, ...] = ("availability", "replication", "capacity", "backup", "security")
@@ -559,6 +563,39 @@ class Auditing(StackModel):
         return json.dumps(self.filter_document(), separators=(",", ":"))
 
 
+def check_cedar_body(body: str) -> str:
+    """Refuse a resource-policy body that Atlas would refuse, before anything is created.
+
+    Parsed by the Cedar engine itself (cedarpy): a typo fails here, naming the parser's error,
+    not at `pulumi up` after the cluster is half built. Atlas takes one Cedar policy per body
+    and its resource policies are allow-by-default, so only a single `forbid` changes anything
+    (https://www.mongodb.com/docs/atlas/atlas-resource-policies/).
+    """
+    try:
+        parsed = json.loads(cedarpy.policies_to_json_str(body))
+    except ValueError as error:
+        raise invalid("invalid_cedar", f"not a Cedar policy ({error}); write one `forbid (...) when {{ ... }};`") from None
+    policies = [*parsed.get("staticPolicies", {}).values(), *parsed.get("templates", {}).values()]
+    if len(policies) != 1 or parsed.get("templates"):
+        raise invalid("invalid_cedar", f"has {len(policies)} Cedar policies; Atlas takes exactly one per body: split them")
+    if policies[0].get("effect") != "forbid":
+        raise invalid("invalid_cedar", "is a `permit`; Atlas resource policies allow by default, so write a `forbid` rule")
+    return body
+
+
+CedarBody = Annotated[str, AfterValidator(check_cedar_body)]
+
+
+class CustomResourcePolicy(StackModel):
+    """One more org-level rule, written in Cedar as Atlas's resource-policy documentation shows."""
+
+    name: Label
+    """Stable key and Atlas policy name, unique in the org (Atlas answers 400 on a duplicate)."""
+    description: str = ""
+    body: CedarBody
+    """One Cedar `forbid` policy, e.g. on `ResourcePolicy::Action::"cluster.modify"`."""
+
+
 class ResourcePolicies(StackModel):
     """Org-level Atlas resource policies (Cedar) that Atlas enforces on every project of the org.
 
@@ -571,13 +608,24 @@ class ResourcePolicies(StackModel):
     """Forbid 0.0.0.0/0 in any project's IP access list."""
     require_tls12: bool = True
     """Forbid clusters whose minimum TLS version is below 1.2."""
+    custom: list[CustomResourcePolicy] = []
+    """More rules of your own, each checked by the Cedar parser before anything is created."""
+
+    @field_validator("custom")
+    @classmethod
+    def _unique_custom(cls, custom: list[CustomResourcePolicy]) -> list[CustomResourcePolicy]:
+        unique([c.name for c in custom], "resource policy name")
+        for policy in custom:
+            if policy.name in STANDARD_POLICY_KEYS:
+                raise invalid("duplicate", f"resource policy name {policy.name!r} is a standard rule's; pick another name")
+        return custom
 
     @model_validator(mode="after")
     def _something_to_enforce(self) -> ResourcePolicies:
-        if self.enabled and not (self.forbid_open_access_list or self.require_tls12):
+        if self.enabled and not (self.forbid_open_access_list or self.require_tls12 or self.custom):
             raise invalid(
                 "empty_resource_policies",
-                "resource policies are enabled but every rule is off; turn a rule on or set `enabled: false`",
+                "resource policies are enabled but every rule is off; turn a rule on, add a `custom` one or set `enabled: false`",
             )
         return self
 

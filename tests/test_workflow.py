@@ -1,0 +1,164 @@
+"""The CI workflow, read as GitHub runs it: its matrix, the OIDC subjects its jobs produce, and
+the trust conditions docs/policies.md tells a new repository to configure."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.conftest import ROOT, STACKS
+
+WORKFLOW = ROOT / ".github" / "workflows" / "infrastructure.yml"
+DOC = ROOT / "docs" / "policies.md"
+SHA_PIN = re.compile(r"^[\w.-]+/[\w.-]+(/[\w./-]+)?@[0-9a-f]{40}$")
+
+
+def workflow() -> dict[str, Any]:
+    return dict(yaml.safe_load(WORKFLOW.read_text()))
+
+
+def stacks_script() -> Any:
+    spec = importlib.util.spec_from_file_location("ci_stacks", ROOT / ".github" / "scripts" / "stacks.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def matrix_values() -> dict[str, list[str]]:
+    return dict(stacks_script().stacks(ROOT))
+
+
+def test_the_matrix_is_every_stack_file_with_production_last():
+    values = matrix_values()
+    assert values["all"] == STACKS
+    assert sorted(values["nonprod"] + values["prod"]) == sorted(STACKS)
+    for stack in values["prod"]:
+        config = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]
+        assert config["atlas-platform:environment"] == "prod", stack
+
+
+def test_the_workflow_takes_its_stacks_from_the_matrix_job_not_a_list():
+    for name, job in workflow()["jobs"].items():
+        matrix = job.get("strategy", {}).get("matrix", {})
+        if matrix:
+            assert isinstance(matrix["stack"], str) and "needs.test.outputs" in matrix["stack"], name
+
+
+def _environment(job: dict[str, Any]) -> str | None:
+    environment = job.get("environment")
+    return environment.get("name") if isinstance(environment, dict) else environment
+
+
+def oidc_subjects() -> set[str]:
+    """`repo:<owner>/<repo>:environment:<name>` for every job that requests an OIDC token.
+
+    GitHub puts the environment in the subject whenever a job has one, whatever the event
+    (https://docs.github.com/actions/security-for-github-actions/security-hardening-your-deployments/about-security-hardening-with-openid-connect).
+    """
+    values = matrix_values()
+    subjects = set()
+    for name, job in workflow()["jobs"].items():
+        if job.get("permissions", {}).get("id-token") != "write":
+            continue
+        environment = _environment(job)
+        assert environment, f"{name} requests an OIDC token without an environment: its subject would be the branch or PR"
+        source = re.search(r"needs\.test\.outputs\.(\w+)", job["strategy"]["matrix"]["stack"]).group(1)
+        for stack in values[source]:
+            subjects.add("repo:<owner>/<repo>:environment:" + environment.replace("${{ matrix.stack }}", stack))
+    return subjects
+
+
+def documented_subjects() -> set[str]:
+    return set(re.findall(r"`(repo:<owner>/<repo>:environment:[a-z0-9-]+)`", DOC.read_text()))
+
+
+def test_documented_oidc_trust_is_exactly_the_subjects_the_jobs_produce():
+    assert oidc_subjects() == documented_subjects()
+
+
+def test_every_job_has_its_own_least_permissions():
+    document = workflow()
+    assert document["permissions"] == {}
+    for name, job in document["jobs"].items():
+        assert set(job["permissions"]) <= {"contents", "id-token"}, name
+        assert job["permissions"]["contents"] == "read", name
+
+
+def _steps() -> list[tuple[str, dict[str, Any]]]:
+    return [(name, step) for name, job in workflow()["jobs"].items() for step in job["steps"]]
+
+
+def test_actions_are_pinned_by_sha_with_the_version_beside_it():
+    text = WORKFLOW.read_text()
+    for name, step in _steps():
+        if "uses" in step:
+            assert SHA_PIN.match(step["uses"]), (name, step["uses"])
+            assert re.search(re.escape(step["uses"]) + r" # v\d+\.\d+\.\d+", text), step["uses"]
+        if step.get("uses", "").startswith("actions/checkout@"):
+            assert step["with"]["persist-credentials"] is False, name
+
+
+def test_pull_requests_are_gated_by_the_default_branchs_policy_pack():
+    preview = workflow()["jobs"]["preview"]
+    trusted = [s for s in preview["steps"] if s.get("with", {}).get("path") == "trusted"]
+    assert trusted and trusted[0]["with"]["ref"] == "${{ github.event.repository.default_branch }}"
+    run = next(s["run"] for s in preview["steps"] if "pulumi preview" in s.get("run", ""))
+    assert "--policy-pack trusted/policies" in run and "trusted/policies/config/" in run
+    assert "head.repo.full_name == github.repository" in preview["if"]
+
+
+def test_the_approved_plan_is_the_applied_plan_and_deploys_queue_per_stack():
+    jobs = workflow()["jobs"]
+    plan_run = next(s["run"] for s in jobs["plan"]["steps"] if "pulumi preview" in s.get("run", ""))
+    assert "--save-plan plan.json" in plan_run and "GITHUB_STEP_SUMMARY" in plan_run
+    for name in ("deploy-nonprod", "deploy-prod"):
+        job = jobs[name]
+        up = next(s["run"] for s in job["steps"] if "pulumi up" in s.get("run", ""))
+        assert "--plan plan.json" in up, name
+        assert job["concurrency"]["group"] == "deploy-${{ matrix.stack }}", name
+        assert "plan" in job["needs"], name
+    assert "deploy-nonprod" in jobs["deploy-prod"]["needs"]
+
+
+def test_atlas_credentials_are_the_service_accounts_the_readme_uses():
+    text = WORKFLOW.read_text()
+    assert "MONGODB_ATLAS_CLIENT_ID" in text and "MONGODB_ATLAS_CLIENT_SECRET" in text
+    assert "MONGODB_ATLAS_PUBLIC_KEY" not in text and "MONGODB_ATLAS_PRIVATE_KEY" not in text
+    assert "MONGODB_ATLAS_CLIENT_ID" in (ROOT / "README.md").read_text()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        [".venv/bin/actionlint", "-shellcheck", ".venv/bin/shellcheck"],
+        [".venv/bin/zizmor", "--offline", "--no-progress", ".github/"],
+    ],
+    ids=["actionlint", "zizmor"],
+)
+def test_linters_report_nothing(command):
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_codeowners_cover_what_gates_production():
+    owners = (ROOT / ".github" / "CODEOWNERS").read_text()
+    for path in ("/policies/", "/Pulumi.*.yaml", "/.github/"):
+        assert re.search(rf"^{re.escape(path)}\s+@", owners, re.MULTILINE), path
+
+
+def test_dependabot_bumps_the_pinned_actions():
+    config = yaml.safe_load((ROOT / ".github" / "dependabot.yml").read_text())
+    assert any(u["package-ecosystem"] == "github-actions" for u in config["updates"])
+
+
+def test_a_stack_name_that_is_unsafe_in_ci_is_refused(tmp_path: Path):
+    (tmp_path / "Pulumi.prod$(id).yaml").write_text("config: {}\n")
+    with pytest.raises(SystemExit, match="must match"):
+        stacks_script().stacks(tmp_path)
