@@ -39,6 +39,7 @@ from program_args import (
     secrets_key_args,
 )
 from stackconfig import StackConfig, load_stack_config
+from stackconfig.network import endpoint_key
 
 HERE = Path(__file__).parent
 # `pulumi up --config-file PATH` reads config from PATH: point this at the same file so the
@@ -76,24 +77,34 @@ def private_connection_strings(
     ).connection_strings
 
 
-def private_srv(cfg: StackConfig, private_endpoints: dict[str, PrivateEndpoint], strings: pulumi.Output[Any]) -> dict[str, Any]:
-    """Region -> VPC -> the private SRV string of that VPC, from the connection strings read after the links.
+def private_srv(
+    cfg: StackConfig, private_endpoints: dict[str, PrivateEndpoint], strings: pulumi.Output[Any]
+) -> dict[str, dict[str, pulumi.Output[str | None]]]:
+    """Region -> each of its VPCs -> that VPC's private SRV string, from the strings read after the links.
 
     A VPC reaches each region through its own endpoint there (local or cross-region) or, where it
     is routed, through the endpoint of the VPC it is routed via.
     """
-    paths: dict[str, list[pulumi.Output[str]]] = {}
-    for name, path in cfg.network.private_paths().items():
-        paths[name] = [private_endpoints[region].vpc_endpoint_ids[via or name] for region, via in sorted(path.items())]
-    by_vpc = pulumi.Output.all(strings, paths).apply(lambda pair: private_srv_by_vpc(pair[0], pair[1]))
-    homes = cfg.network.home_regions()
-    return {
-        region: {name: by_vpc.apply(lambda srv, n=name: srv[n]) for name in sorted(homes) if homes[name] == region}
-        for region in private_endpoints
+    paths = {
+        f"{home}/{name}": [
+            private_endpoints[region].vpc_endpoint_ids[via or endpoint_key(home, name, region)]
+            for region, via in sorted(path.items())
+        ]
+        for (home, name), path in cfg.network.private_paths().items()
     }
+    by_vpc: pulumi.Output[dict[str, str | None]] = pulumi.Output.all(strings, paths).apply(
+        lambda pair: private_srv_by_vpc(pair[0], pair[1])
+    )
+
+    def of(home: str, name: str) -> pulumi.Output[str | None]:
+        return by_vpc.apply(lambda srv: srv[f"{home}/{name}"])
+
+    return {r.region: {v.name: of(r.region, v.name) for v in r.vpcs} for r in cfg.network.private_endpoints}
 
 
-def application_connection_string(cluster: ProdCluster | None, private: dict[str, dict[str, Any]]) -> pulumi.Output[str] | None:
+def application_connection_string(
+    cluster: ProdCluster | None, private: dict[str, dict[str, pulumi.Output[str | None]]]
+) -> pulumi.Output[str] | None:
     """The SRV string applications should use: the first VPC's private one (regions, then VPCs, sorted), else the public one."""
     if cluster is None:
         return None
@@ -142,7 +153,7 @@ if secrets_kms_key_id is None and any(u.stores_credential for u in cfg.database_
 # a scope naming a cluster Atlas does not know yet may be refused (only real Atlas can tell), and
 # creating users takes seconds after the cluster's minutes.
 default_cluster_name: pulumi.Input[str] = cluster.cluster_name if cluster else f"{prefix}-cluster1"
-private_srv_by_region: dict[str, dict[str, Any]] = {}
+private_srv_by_region: dict[str, dict[str, pulumi.Output[str | None]]] = {}
 if cluster is not None and private_endpoints:
     strings = private_connection_strings(cluster, project.project_id, private_endpoints)
     private_srv_by_region = private_srv(cfg, private_endpoints, strings)

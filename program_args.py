@@ -33,7 +33,7 @@ from components.secrets_key import SecretsKeyArgs
 from stackconfig import StackConfig
 from stackconfig.base import Secret
 from stackconfig.network import EndpointVpc as EndpointVpcConfig
-from stackconfig.network import PrivateEndpointRegion, parse_cidr
+from stackconfig.network import PrivateEndpointRegion, endpoint_key, parse_cidr
 from stackconfig.operations import BASELINE
 from stackconfig.users import DatabaseUser, parse_role
 
@@ -172,7 +172,7 @@ def private_endpoint_args(cfg: StackConfig, region: PrivateEndpointRegion, proje
         # references do not cross regions. Keyed by the routed VPC's name, so reordering moves nothing.
         sources += [
             AllowedSource(
-                key=f"{other.name}-{parse_cidr(cidr)}",
+                key=f"{other_region}-{other.name}-{parse_cidr(cidr)}",
                 description=f"{other.name} VPC ({other_region}) routed to this endpoint",
                 cidr_block=str(parse_cidr(cidr)),
             )
@@ -181,7 +181,7 @@ def private_endpoint_args(cfg: StackConfig, region: PrivateEndpointRegion, proje
             for cidr in route.cidr_blocks
         ]
         return EndpointVpc(
-            key=vpc.name,
+            key=endpoint_key(home, vpc.name, region.region),
             vpc_id=vpc.vpc_id,
             # A set to AWS; sorted so reordering subnets in the stack file is no change.
             subnet_ids=sorted(vpc.subnet_ids),

@@ -11,8 +11,10 @@ the VPC's own region, names the service's region in `service_region` (provider v
 group lives in the VPC's region too, so security-group sources work there as they do locally.
 
 Nothing here waits for the cluster: the chain and the cluster take minutes each and build in
-parallel. Only the private SRV strings need both; they are derived from the cluster's
-`connection_strings` when the caller passes them (`cluster_connection_strings`).
+parallel. Only the private SRV strings need both. A caller that has the cluster's strings may pass
+them (`cluster_connection_strings`), but `AdvancedCluster.connection_strings` is Atlas's answer at
+create time, before any endpoint is linked; the program instead reads the cluster data source after
+every region's links (`__main__.py`) and matches it with `private_srv_by_vpc`.
 """
 
 from __future__ import annotations

@@ -356,33 +356,30 @@ class Network(StackModel):
         # Atlas refuses a second endpoint service in a region (PRIVATE_ENDPOINT_SERVICE_ALREADY_EXISTS_FOR_REGION).
         unique([r.region for r in regions], "region")
         unique([v.vpc_id for r in regions for v in r.vpcs], "vpcId")
-        # A VPC's cross-region endpoints live in the other regions' components, named after it.
-        unique([v.name for r in regions for v in r.vpcs], "VPC name (across regions)")
+        _check_endpoint_keys(regions)
         _check_routes(regions)
         return regions
 
-    def home_regions(self) -> dict[str, str]:
-        """Each application VPC's name -> its AWS region."""
-        return {v.name: r.region for r in self.private_endpoints for v in r.vpcs}
-
-    def private_paths(self) -> dict[str, dict[str, str | None]]:
-        """Each VPC's name -> every region it reaches privately -> the VPC whose endpoint it uses
-        there (None: its own, local or cross-region)."""
+    def private_paths(self) -> dict[tuple[str, str], dict[str, str | None]]:
+        """Each VPC, as (its region, its name) -> every region it reaches privately -> the name of
+        the VPC whose endpoint it uses there (None: its own, local or cross-region)."""
         regions = [r.region for r in self.private_endpoints]
-        paths: dict[str, dict[str, str | None]] = {}
+        paths: dict[tuple[str, str], dict[str, str | None]] = {}
         for entry in self.private_endpoints:
             for vpc in entry.vpcs:
                 own: dict[str, str | None] = {entry.region: None}
                 if vpc.cross_region_private_link:
                     own |= dict.fromkeys(regions, None)
-                paths[vpc.name] = own | {route.region: route.via for route in vpc.routed_regions}
+                paths[(entry.region, vpc.name)] = own | {route.region: route.via for route in vpc.routed_regions}
         return paths
 
     def unreachable(self, regions: list[str]) -> list[tuple[str, str, str]]:
         """(VPC name, its region, cluster region) for each of `regions` a VPC has no private path to."""
-        homes = self.home_regions()
         return [
-            (name, homes[name], region) for name, path in self.private_paths().items() for region in regions if region not in path
+            (name, home, region)
+            for (home, name), path in self.private_paths().items()
+            for region in regions
+            if region not in path
         ]
 
     @model_validator(mode="after")
@@ -407,11 +404,33 @@ class Network(StackModel):
         return self
 
 
+def endpoint_key(home: str, name: str, service_region: str) -> str:
+    """The key naming a VPC's endpoint in `service_region`'s chain: its name there, and
+    `<its region>-<name>` for a cross-region one, since names are unique only within a region."""
+    return name if home == service_region else f"{home}-{name}"
+
+
+def _check_endpoint_keys(regions: list[PrivateEndpointRegion]) -> None:
+    # A VPC called `us-east-1-app` in us-east-2 would share its resource names with the cross-region
+    # endpoint there of us-east-1's `app`.
+    for entry in regions:
+        local = {v.name for v in entry.vpcs}
+        for other in regions:
+            for vpc in other.vpcs:
+                key = endpoint_key(other.region, vpc.name, entry.region)
+                if other.region != entry.region and key in local:
+                    raise invalid(
+                        "endpoint_key_clash",
+                        f"VPC name {key!r} in {entry.region} is also the name of the cross-region endpoint there of "
+                        f"{other.region}'s VPC {vpc.name!r}; rename one of them (e.g. drop the {other.region}- prefix)",
+                    )
+
+
 def _check_routes(regions: list[PrivateEndpointRegion]) -> None:
     """Each routed region names an endpoint VPC of that region whose security group this program manages."""
     by_region = {r.region: {v.name: v for v in r.vpcs} for r in regions}
     problems: list[InitErrorDetails] = []
-    routed_cidrs: dict[tuple[str, str], str] = {}
+    routed_cidrs: dict[tuple[str, str, str], str] = {}
 
     def refuse(index: int, vpc_index: int, route_index: int, kind: str, message: str, value: Any) -> None:
         problems.append(
@@ -470,7 +489,7 @@ def _check_routes(regions: list[PrivateEndpointRegion]) -> None:
                 own = {s.source for s in target.allowed_sources}
                 for cidr in route.cidr_blocks:
                     canonical = str(parse_cidr(cidr))
-                    other = routed_cidrs.get((route.via, canonical))
+                    other = routed_cidrs.get((route.region, route.via, canonical))
                     if canonical in own or other is not None:
                         refuse(
                             *where,
@@ -480,7 +499,7 @@ def _check_routes(regions: list[PrivateEndpointRegion]) -> None:
                             "AWS refuses a repeated rule: keep it in one place",
                             raw,
                         )
-                    routed_cidrs[(route.via, canonical)] = vpc.name
+                    routed_cidrs[(route.region, route.via, canonical)] = f"{entry.region}/{vpc.name}"
     if problems:
         raise ValidationError.from_exception_data("routedRegions", problems)
 
