@@ -266,3 +266,23 @@ def test_refuses_a_vpc_name_that_clashes_with_a_cross_region_endpoint():
 
     message = refusal(clash)
     assert "'us-east-1-app' in us-east-2 is also the name of the cross-region endpoint there of us-east-1's VPC 'app'" in message
+
+
+# --- the string lookup on its own -----------------------------------------------------------------
+
+
+def test_private_srv_by_vpc_takes_the_entry_whose_endpoints_the_vpc_reaches():
+    from components.private_endpoint import private_srv_by_vpc
+
+    strings = {
+        "private_endpoints": [
+            {"srv_connection_string": "mongodb+srv://c-pl-0", "endpoints": [{"endpoint_id": "a1"}, {"endpoint_id": "b9"}]},
+            {"srv_connection_string": "mongodb+srv://c-pl-1", "endpoints": [{"endpoint_id": "a1"}, {"endpoint_id": "b1"}]},
+        ]
+    }
+    # app reaches region a through a1 and region b through b1: only pl-1's endpoints are all its own.
+    assert private_srv_by_vpc(strings, {"app": ["a1", "b1"], "other": ["a2", "b2"]}) == {
+        "app": "mongodb+srv://c-pl-1",
+        "other": None,
+    }
+    assert private_srv_by_vpc(None, {"app": ["a1"]}) == {"app": None}
