@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pulumi
+import pulumi_mongodbatlas as atlas
 
 from components.access_list import IpAccessList
 from components.alerts import AlertBaseline
@@ -19,7 +21,7 @@ from components.auditing import ProjectAuditing
 from components.cluster import ProdCluster
 from components.custom_roles import CustomRoles
 from components.encryption import AtlasKmsEncryption
-from components.private_endpoint import PrivateEndpoint
+from components.private_endpoint import PrivateEndpoint, private_srv_by_vpc
 from components.project import ProdProject
 from components.resource_policy import AtlasResourcePolicies
 from components.secrets_key import SecretsKey
@@ -37,6 +39,7 @@ from program_args import (
     secrets_key_args,
 )
 from stackconfig import StackConfig, load_stack_config
+from stackconfig.network import endpoint_key
 
 HERE = Path(__file__).parent
 # `pulumi up --config-file PATH` reads config from PATH: point this at the same file so the
@@ -56,15 +59,58 @@ def read_stack_config() -> StackConfig:
     return load_stack_config(config, namespace=project, stack_file=stack_file, secret_keys=secret_keys)
 
 
+def private_connection_strings(
+    cluster: ProdCluster, project_id: pulumi.Input[str], private_endpoints: dict[str, PrivateEndpoint]
+) -> pulumi.Output[Any]:
+    """The cluster's connection strings read once every endpoint of every region is linked.
+
+    `AdvancedCluster.connection_strings` is what Atlas answered at create time, before any endpoint
+    existed; Atlas lists the private strings only once every region with nodes has a linked endpoint
+    (provider v2.16 `docs/data-sources/advanced_cluster.md`). Reading the data source after every
+    `PrivateLinkEndpointService` gets them on the first `pulumi up`. The components are the
+    dependency: the SDK expands them to their children, the links among them.
+    """
+    return atlas.get_advanced_cluster_output(
+        project_id=project_id,
+        name=cluster.cluster_name,
+        opts=pulumi.InvokeOutputOptions(depends_on=[private_endpoints[r] for r in sorted(private_endpoints)]),
+    ).connection_strings
+
+
+def private_srv(
+    cfg: StackConfig, private_endpoints: dict[str, PrivateEndpoint], strings: pulumi.Output[Any]
+) -> dict[str, dict[str, pulumi.Output[str | None]]]:
+    """Region -> each of its VPCs -> that VPC's private SRV string, from the strings read after the links.
+
+    A VPC reaches each region through its own endpoint there (local or cross-region) or, where it
+    is routed, through the endpoint of the VPC it is routed via.
+    """
+    paths = {
+        f"{home}/{name}": [
+            private_endpoints[region].vpc_endpoint_ids[via or endpoint_key(home, name, region)]
+            for region, via in sorted(path.items())
+        ]
+        for (home, name), path in cfg.network.private_paths().items()
+    }
+    by_vpc: pulumi.Output[dict[str, str | None]] = pulumi.Output.all(strings, paths).apply(
+        lambda pair: private_srv_by_vpc(pair[0], pair[1])
+    )
+
+    def of(home: str, name: str) -> pulumi.Output[str | None]:
+        return by_vpc.apply(lambda srv: srv[f"{home}/{name}"])
+
+    return {r.region: {v.name: of(r.region, v.name) for v in r.vpcs} for r in cfg.network.private_endpoints}
+
+
 def application_connection_string(
-    cluster: ProdCluster | None, private_endpoints: dict[str, PrivateEndpoint]
+    cluster: ProdCluster | None, private: dict[str, dict[str, pulumi.Output[str | None]]]
 ) -> pulumi.Output[str] | None:
-    """The SRV string applications should use: the first private endpoint's, else the public one."""
+    """The SRV string applications should use: the first VPC's private one (regions, then VPCs, sorted), else the public one."""
     if cluster is None:
         return None
-    private = [private_endpoints[region].private_srv for region in sorted(private_endpoints)]
-    return pulumi.Output.all(cluster.standard_srv, *[p for p in private if p is not None]).apply(
-        lambda values: str(next((srv for by_vpc in values[1:] for _, srv in sorted(by_vpc.items()) if srv), values[0]))
+    candidates = [private[region][name] for region in sorted(private) for name in sorted(private[region])]
+    return pulumi.Output.all(cluster.standard_srv, *candidates).apply(
+        lambda values: str(next((srv for srv in values[1:] if srv), values[0]))
     )
 
 
@@ -82,14 +128,14 @@ if cfg.cluster is not None:
     cluster = ProdCluster(f"{prefix}-cluster{cfg.cluster.number}", cluster_args(cfg, project.project_id, kms))
 
 # --- Network access: IP access list and AWS PrivateLink (docs/network.md) ---
-# The PrivateLink chain takes no input from the cluster; only its private SRV output reads the
-# cluster's connection strings, so both build in parallel.
+# The PrivateLink chains take no input from the cluster, so they build in parallel with it; only
+# the read of the private connection strings waits for both.
 if cfg.network.access_list:
     IpAccessList(f"{prefix}-access", access_list_args(cfg, project.project_id))
 private_endpoints = {
     r.region: PrivateEndpoint(
         f"{prefix}-privatelink-{r.region}",
-        private_endpoint_args(cfg, r, project.project_id, cluster.connection_strings if cluster else None),
+        private_endpoint_args(cfg, r, project.project_id),
     )
     for r in cfg.network.private_endpoints
 }
@@ -107,7 +153,11 @@ if secrets_kms_key_id is None and any(u.stores_credential for u in cfg.database_
 # a scope naming a cluster Atlas does not know yet may be refused (only real Atlas can tell), and
 # creating users takes seconds after the cluster's minutes.
 default_cluster_name: pulumi.Input[str] = cluster.cluster_name if cluster else f"{prefix}-cluster1"
-connection_string = application_connection_string(cluster, private_endpoints)
+private_srv_by_region: dict[str, dict[str, pulumi.Output[str | None]]] = {}
+if cluster is not None and private_endpoints:
+    strings = private_connection_strings(cluster, project.project_id, private_endpoints)
+    private_srv_by_region = private_srv(cfg, private_endpoints, strings)
+connection_string = application_connection_string(cluster, private_srv_by_region)
 database_users = {
     user.name: AppUser(
         f"{prefix}-user-{user.name}",
@@ -148,7 +198,7 @@ if private_endpoints:
                 "endpointServiceName": pe.endpoint_service_name,
                 "endpointServiceId": pe.endpoint_service_id,
                 "vpcEndpointIds": pe.vpc_endpoint_ids,
-                "privateSrv": pe.private_srv,
+                "privateSrv": private_srv_by_region.get(region, {}),
             }
             for region, pe in private_endpoints.items()
         },

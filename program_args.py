@@ -8,7 +8,6 @@ resource: `cluster.tier` -> `ProdClusterArgs.tier` -> `electable_specs.instance_
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 import pulumi
 
@@ -33,7 +32,8 @@ from components.resource_policy import AtlasResourcePoliciesArgs, CedarPolicy, s
 from components.secrets_key import SecretsKeyArgs
 from stackconfig import StackConfig
 from stackconfig.base import Secret
-from stackconfig.network import PrivateEndpointRegion
+from stackconfig.network import EndpointVpc as EndpointVpcConfig
+from stackconfig.network import PrivateEndpointRegion, endpoint_key, parse_cidr
 from stackconfig.operations import BASELINE
 from stackconfig.users import DatabaseUser, parse_role
 
@@ -152,32 +152,55 @@ def access_list_args(cfg: StackConfig, project_id: pulumi.Input[str]) -> IpAcces
     )
 
 
-def private_endpoint_args(
-    cfg: StackConfig,
-    region: PrivateEndpointRegion,
-    project_id: pulumi.Input[str],
-    cluster_connection_strings: pulumi.Input[Any] | None,
-) -> PrivateEndpointArgs:
+def private_endpoint_args(cfg: StackConfig, region: PrivateEndpointRegion, project_id: pulumi.Input[str]) -> PrivateEndpointArgs:
+    """The region's endpoint service and an interface endpoint from every VPC that reaches the
+    cluster through it: its own VPCs, and (cross-region) the other regions' VPCs not routed there."""
+    routed_here = [
+        (home.region, vpc, route)
+        for home in cfg.network.private_endpoints
+        for vpc in home.vpcs
+        for route in vpc.routed_regions
+        if route.region == region.region
+    ]
+
+    def endpoint_vpc(vpc: EndpointVpcConfig, home: str) -> EndpointVpc:
+        sources = [
+            AllowedSource(key=s.source, description=s.description, security_group_id=s.security_group_id, cidr_block=s.cidr_block)
+            for s in vpc.allowed_sources
+        ]
+        # A VPC peered or routed to this one from another region: CIDR rules, since security-group
+        # references do not cross regions. Keyed by the routed VPC's name, so reordering moves nothing.
+        sources += [
+            AllowedSource(
+                key=f"{other_region}-{other.name}-{parse_cidr(cidr)}",
+                description=f"{other.name} VPC ({other_region}) routed to this endpoint",
+                cidr_block=str(parse_cidr(cidr)),
+            )
+            for other_region, other, route in routed_here
+            if route.via == vpc.name
+            for cidr in route.cidr_blocks
+        ]
+        return EndpointVpc(
+            key=endpoint_key(home, vpc.name, region.region),
+            vpc_id=vpc.vpc_id,
+            # A set to AWS; sorted so reordering subnets in the stack file is no change.
+            subnet_ids=sorted(vpc.subnet_ids),
+            allowed_sources=sources,
+            security_group_id=vpc.security_group_id,
+            region=None if home == region.region else home,
+        )
+
+    remote = [
+        endpoint_vpc(vpc, home.region)
+        for home in cfg.network.private_endpoints
+        if home.region != region.region
+        for vpc in home.vpcs
+        if vpc.cross_region_private_link and region.region not in {r.region for r in vpc.routed_regions}
+    ]
     return PrivateEndpointArgs(
         project_id=project_id,
         region=region.region,
-        vpcs=[
-            EndpointVpc(
-                key=vpc.name,
-                vpc_id=vpc.vpc_id,
-                # A set to AWS; sorted so reordering subnets in the stack file is no change.
-                subnet_ids=sorted(vpc.subnet_ids),
-                allowed_sources=[
-                    AllowedSource(
-                        key=s.source, description=s.description, security_group_id=s.security_group_id, cidr_block=s.cidr_block
-                    )
-                    for s in vpc.allowed_sources
-                ],
-                security_group_id=vpc.security_group_id,
-            )
-            for vpc in region.vpcs
-        ],
-        cluster_connection_strings=cluster_connection_strings,
+        vpcs=[endpoint_vpc(vpc, region.region) for vpc in region.vpcs] + sorted(remote, key=lambda v: v.key),
         tags=standard_tags(cfg),
         protect=cfg.is_prod,
     )

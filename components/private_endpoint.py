@@ -4,9 +4,17 @@ Chain per region: Atlas endpoint service (`PrivateLinkEndpoint`) -> per VPC: a s
 (or the caller's) -> an interface `aws.ec2.VpcEndpoint` on the service's name ->
 `PrivateLinkEndpointService`, which approves and finalizes the connection on the Atlas side.
 
+A VPC in another AWS region reaches the service over cross-region PrivateLink: the service lists
+that region in `supported_remote_regions` (Atlas form) and the VPC's interface endpoint, created in
+the VPC's own region, names the service's region in `service_region` (provider v2.16
+`docs/resources/privatelink_endpoint_service.md`, "Example with AWS Cross-Region"). Its security
+group lives in the VPC's region too, so security-group sources work there as they do locally.
+
 Nothing here waits for the cluster: the chain and the cluster take minutes each and build in
-parallel. Only the private SRV strings need both; they are derived from the cluster's
-`connection_strings` when the caller passes them (`cluster_connection_strings`).
+parallel. Only the private SRV strings need both. A caller that has the cluster's strings may pass
+them (`cluster_connection_strings`), but `AdvancedCluster.connection_strings` is Atlas's answer at
+create time, before any endpoint is linked; the program instead reads the cluster data source after
+every region's links (`__main__.py`) and matches it with `private_srv_by_vpc`.
 """
 
 from __future__ import annotations
@@ -59,6 +67,8 @@ class EndpointVpc:
     """Rules of the security group the component creates. Empty when `security_group_id` is given."""
     security_group_id: pulumi.Input[str] | None = None
     """An existing security group to attach instead of creating one."""
+    region: str | None = None
+    """The VPC's AWS region when it is not the service's: its endpoint is then a cross-region one."""
 
 
 @dataclass(frozen=True)
@@ -67,6 +77,8 @@ class PrivateEndpointArgs:
     region: str
     """AWS form (us-east-1): every AWS resource is pinned to it, so one program serves several regions."""
     vpcs: Sequence[EndpointVpc]
+    """Every VPC with an interface endpoint to this region's service, in this region or (with
+    `EndpointVpc.region`) in another one."""
     cluster_connection_strings: pulumi.Input[Any] | None = None
     """The cluster's `connection_strings` (AdvancedCluster). When given, `private_srv` maps each VPC
     to its private `mongodb+srv://` string; the chain itself never waits for the cluster."""
@@ -109,6 +121,25 @@ def private_srv_by_endpoint(connection_strings: Any, endpoint_ids: Mapping[str, 
     return {key: by_endpoint.get(endpoint_id) for key, endpoint_id in endpoint_ids.items()}
 
 
+def private_srv_by_vpc(connection_strings: Any, paths: Mapping[str, Sequence[str]]) -> dict[str, str | None]:
+    """For each VPC (key -> the ids of every interface endpoint it reaches the cluster through, one
+    per cluster region), the private SRV string Atlas lists for exactly those endpoints.
+
+    Each `private_endpoints[]` entry names one endpoint per region (provider v2.16
+    `docs/data-sources/advanced_cluster.md`): the entry whose endpoints are all among the VPC's is
+    the one whose host names resolve to endpoints that VPC can reach. None until Atlas lists one.
+    """
+    objects = connection_strings if isinstance(connection_strings, (list, tuple)) else [connection_strings]
+    entries: list[tuple[set[str], str]] = []
+    for strings in objects:
+        for private in _get(strings, "private_endpoints") or []:
+            srv = _get(private, "srv_connection_string")
+            ids = {_get(e, "endpoint_id") for e in _get(private, "endpoints") or []} - {None}
+            if srv and ids:
+                entries.append((ids, srv))
+    return {key: next((srv for ids, srv in entries if ids <= set(path)), None) for key, path in paths.items()}
+
+
 class PrivateEndpoint(pulumi.ComponentResource):
     """AWS PrivateLink to Atlas in one region: one endpoint service, one interface endpoint per VPC."""
 
@@ -128,11 +159,16 @@ class PrivateEndpoint(pulumi.ComponentResource):
         chain = pulumi.ResourceOptions(parent=self, protect=args.protect)
         tags = dict(args.tags)
 
+        # Atlas admits the service's own region by default and refuses it in the list.
+        remote_regions = sorted({atlas_region(v.region) for v in args.vpcs if v.region is not None and v.region != args.region})
         service = atlas.PrivateLinkEndpoint(
             f"{name}-service",
             project_id=args.project_id,
             provider_name="AWS",
             region=atlas_region(args.region),
+            # The only input Atlas updates in place (provider v2.16 privatelinkendpoint/resource.go):
+            # adding an application region does not replace the service.
+            supported_remote_regions=remote_regions or None,
             # On a timeout, clean up so the next `pulumi up` can create it again: a leftover
             # service blocks the region (PRIVATE_ENDPOINT_SERVICE_ALREADY_EXISTS_FOR_REGION).
             delete_on_create_timeout=True,
@@ -147,8 +183,9 @@ class PrivateEndpoint(pulumi.ComponentResource):
 
         for vpc in args.vpcs:
             prefix = f"{name}-{slug(vpc.key)}"
+            vpc_region = vpc.region or args.region
             group_id = (
-                self._security_group(prefix, vpc, args.region, tags) if vpc.security_group_id is None else vpc.security_group_id
+                self._security_group(prefix, vpc, vpc_region, tags) if vpc.security_group_id is None else vpc.security_group_id
             )
             security_group_ids[vpc.key] = pulumi.Output.from_input(group_id)
             endpoint = aws.ec2.VpcEndpoint(
@@ -158,7 +195,8 @@ class PrivateEndpoint(pulumi.ComponentResource):
                 service_name=service.endpoint_service_name,
                 subnet_ids=list(vpc.subnet_ids),
                 security_group_ids=[group_id],
-                region=args.region,
+                region=vpc_region,
+                service_region=args.region if vpc_region != args.region else None,
                 tags={**tags, "Name": f"{prefix}-vpce"},
                 opts=pulumi.ResourceOptions.merge(chain, pulumi.ResourceOptions(custom_timeouts=VPC_ENDPOINT_TIMEOUTS)),
             )

@@ -17,6 +17,7 @@ from typing import Any
 import pulumi
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor
+from pulumi.runtime.proto import resource_pb2
 
 
 def hex_id(*parts: str, length: int = 24) -> str:
@@ -209,17 +210,65 @@ ID_FORMATS.update(
 )
 
 
+GET_ADVANCED_CLUSTER = "mongodbatlas:index/getAdvancedCluster:getAdvancedCluster"
+
+
 class AtlasMocks(pulumi.runtime.Mocks):
+    def __init__(self) -> None:
+        # What a data-source read can see: the services, interface endpoints and links created so far.
+        self.service_regions: dict[str, str] = {}
+        self.endpoint_vpcs: dict[str, str] = {}
+        self.linked: list[tuple[str, str]] = []
+
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         if not args.custom:
             return "", {}
         make_id = ID_FORMATS.get(args.typ, lambda name: hex_id(args.typ, name))
         resource_id = make_id(args.name)
         extra = PROVIDER_OUTPUTS.get(args.typ, lambda name, inputs: {})(args.name, args.inputs)
-        return resource_id, {**args.inputs, **extra}
+        outputs = {**args.inputs, **extra}
+        if args.typ == "mongodbatlas:index/privateLinkEndpoint:PrivateLinkEndpoint":
+            self.service_regions[outputs["privateLinkId"]] = outputs["regionName"]
+        elif args.typ == "aws:ec2/vpcEndpoint:VpcEndpoint":
+            self.endpoint_vpcs[resource_id] = str(args.inputs.get("vpcId"))
+        elif args.typ == "mongodbatlas:index/privateLinkEndpointService:PrivateLinkEndpointService":
+            self.linked.append((str(args.inputs.get("endpointServiceId")), str(args.inputs.get("privateLinkId"))))
+        return resource_id, outputs
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        if args.token == GET_ADVANCED_CLUSTER:
+            return self._advanced_cluster(args.args), []
         return {}, None
+
+    def _advanced_cluster(self, inputs: dict[str, Any]) -> dict[str, Any]:
+        """The data source as Atlas answers once the links are up: the standard strings, plus one
+        private entry per consumer VPC naming its linked endpoint in each region (provider v2.16
+        `docs/data-sources/advanced_cluster.md`, `connection_strings.private_endpoint[#]`)."""
+        cluster = str(inputs.get("name"))
+        domain = f"{hex_id('host', cluster, length=5)}.mongodb.net"
+        by_vpc: dict[str, list[dict[str, str]]] = {}
+        for endpoint_id, private_link_id in sorted(self.linked):
+            vpc = self.endpoint_vpcs.get(endpoint_id, "")
+            region = self.service_regions.get(private_link_id, "")
+            by_vpc.setdefault(vpc, []).append({"endpointId": endpoint_id, "providerName": "AWS", "region": region})
+        private = [
+            {
+                "connectionString": f"mongodb://{cluster}-shard-00-00-pl-{index}.{domain}:1024/?ssl=true",
+                "srvConnectionString": f"mongodb+srv://{cluster}-pl-{index}.{domain}",
+                "srvShardOptimizedConnectionString": f"mongodb+srv://{cluster}-pl-{index}-lb.{domain}",
+                "type": "MONGOD",
+                "endpoints": endpoints,
+            }
+            for index, (_, endpoints) in enumerate(sorted(by_vpc.items()))
+        ]
+        return {
+            "projectId": inputs.get("projectId"),
+            "name": cluster,
+            "connectionStrings": {
+                "standardSrv": f"mongodb+srv://{cluster}.{domain}",
+                "privateEndpoints": private,
+            },
+        }
 
 
 def unwrap_secrets(value: Any, path: str = "") -> tuple[Any, set[str]]:
@@ -266,10 +315,43 @@ class Registration:
     id: str = ""
 
 
+@dataclass
+class Invocation:
+    """One data-source read (invoke) as the engine would receive it."""
+
+    token: str
+    args: dict[str, Any]
+    depends_on: list[str]
+    """URNs the engine holds the read back for (InvokeOutputOptions.depends_on, components expanded)."""
+    result: dict[str, Any]
+
+
 class RecordingMonitor(MockMonitor):
     def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
         super().__init__(mocks)
         self.registrations: list[Registration] = []
+        self.invocations: list[Invocation] = []
+
+    def GetDeploymentInfo(self, request: Any) -> Any:
+        # The real engine gates an invoke on its `dependsOn` URNs; saying so makes the SDK send
+        # them (instead of gating client-side), so the read's dependencies can be recorded.
+        info = super().GetDeploymentInfo(request)
+        info.supportedFeatures.append(resource_pb2.RESOURCE_MONITOR_FEATURE_INVOKE_DEPENDS_ON)
+        return info
+
+    def Invoke(self, request: Any) -> Any:
+        response = super().Invoke(request)
+        if request.tok != "pulumi:pulumi:getResource":
+            result, _ = unwrap_secrets(rpc.deserialize_properties(getattr(response, "return")))
+            self.invocations.append(
+                Invocation(
+                    token=request.tok,
+                    args=unwrap_secrets(rpc.deserialize_properties(request.args))[0],
+                    depends_on=list(request.dependsOn),
+                    result=result,
+                )
+            )
+        return response
 
     def RegisterResource(self, request: Any) -> Any:
         response = super().RegisterResource(request)

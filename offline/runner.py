@@ -20,7 +20,7 @@ import pulumi
 import yaml
 from pulumi.runtime import settings as pulumi_settings
 
-from .mocks import AtlasMocks, RecordingMonitor, Registration, unwrap_secrets
+from .mocks import AtlasMocks, Invocation, RecordingMonitor, Registration, unwrap_secrets
 from .stackfile import engine_config, project_name
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,6 +37,8 @@ class Plan:
     resources: list[Registration]
     exports: dict[str, Any] = field(default_factory=dict)
     secret_exports: set[str] = field(default_factory=set)
+    invocations: list[Invocation] = field(default_factory=list)
+    """The data-source reads, in the order the program made them."""
 
     def of_type(self, token: str, within: str | None = None) -> list[Registration]:
         """Resources of type `token`; with `within`, only children of a component of that type."""
@@ -157,4 +159,5 @@ def run_stack(
         resources=sorted(monitor.registrations, key=lambda r: r.urn),
         exports=captured.get("exports", {}),
         secret_exports=captured.get("secrets", set()),
+        invocations=list(monitor.invocations),
     )

@@ -148,6 +148,20 @@ class StackConfig(StackModel):
                 "a multi-region cluster a private connection string only when every region with nodes has an "
                 f"endpoint: add privateEndpoints entries for {', '.join(missing)}",
             )
+        # The private SRV string lists every node, each reached through its own region's endpoint:
+        # an application VPC must reach every region that can hold the primary after a failover.
+        electable = [r.region for r in cluster.regions if r.electable_nodes]
+        unreachable = network.unreachable(electable)
+        if unreachable:
+            raise invalid(
+                "no_private_path",
+                "; ".join(
+                    f"VPC {name!r} ({home}) has no private path to {region}, where the cluster has electable nodes"
+                    for name, home, region in unreachable
+                )
+                + ": keep crossRegionPrivateLink on (the default) for these VPCs, or add a routedRegions entry "
+                "(region, via: a VPC of that region peered or routed to this one, cidrBlocks)",
+            )
         return network
 
     @field_validator("alerts")

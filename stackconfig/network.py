@@ -258,6 +258,26 @@ class AllowedSource(StackModel):
         return str(network) if network is not None else str(self.security_group_id)
 
 
+class RoutedRegion(StackModel):
+    """Another cluster region this VPC reaches over VPC peering or a Transit Gateway, through the
+    interface endpoint of a VPC in that region, instead of over its own cross-region endpoint."""
+
+    region: AwsRegion
+    """The region reached this way (an entry of privateEndpoints, e.g. us-east-2)."""
+    via: Key
+    """The name of the VPC in that region whose endpoint carries the traffic; this VPC is peered or
+    routed to it (Atlas admits connections to an endpoint made transitively from a peered VPC)."""
+    cidr_blocks: Annotated[list[CidrText], Field(min_length=1)]
+    """This VPC's application ranges that cross the peering or gateway: they become CIDR rules on
+    the endpoint's security group there, since security-group references do not cross regions."""
+
+    @field_validator("cidr_blocks")
+    @classmethod
+    def _unique_cidrs(cls, cidrs: list[str]) -> list[str]:
+        unique([str(parse_cidr(c)) for c in cidrs], "cidrBlock")
+        return cidrs
+
+
 class EndpointVpc(StackModel):
     """An application VPC that gets an interface endpoint to the region's Atlas endpoint service."""
 
@@ -272,6 +292,18 @@ class EndpointVpc(StackModel):
     group with exactly these rules is created for you."""
     security_group_id: SecurityGroupId | None = None
     """Instead of allowedSources: an existing security group to attach to the endpoint, managed elsewhere."""
+    cross_region_private_link: bool = True
+    """Give this VPC an interface endpoint to every other region's endpoint service (cross-region
+    PrivateLink), so it reaches every node after a failover. Turn off only where routedRegions
+    covers the other regions (e.g. a region pair AWS cross-region PrivateLink does not serve)."""
+    routed_regions: list[RoutedRegion] = []
+    """Other regions reached over peering or a Transit Gateway instead (no endpoint of its own there)."""
+
+    @field_validator("routed_regions")
+    @classmethod
+    def _one_route_per_region(cls, routes: list[RoutedRegion]) -> list[RoutedRegion]:
+        unique([r.region for r in routes], "routed region")
+        return routes
 
     @field_validator("subnet_ids")
     @classmethod
@@ -350,7 +382,31 @@ class Network(StackModel):
         # Atlas refuses a second endpoint service in a region (PRIVATE_ENDPOINT_SERVICE_ALREADY_EXISTS_FOR_REGION).
         unique([r.region for r in regions], "region")
         unique([v.vpc_id for r in regions for v in r.vpcs], "vpcId")
+        _check_endpoint_keys(regions)
+        _check_routes(regions)
         return regions
+
+    def private_paths(self) -> dict[tuple[str, str], dict[str, str | None]]:
+        """Each VPC, as (its region, its name) -> every region it reaches privately -> the name of
+        the VPC whose endpoint it uses there (None: its own, local or cross-region)."""
+        regions = [r.region for r in self.private_endpoints]
+        paths: dict[tuple[str, str], dict[str, str | None]] = {}
+        for entry in self.private_endpoints:
+            for vpc in entry.vpcs:
+                own: dict[str, str | None] = {entry.region: None}
+                if vpc.cross_region_private_link:
+                    own |= dict.fromkeys(regions, None)
+                paths[(entry.region, vpc.name)] = own | {route.region: route.via for route in vpc.routed_regions}
+        return paths
+
+    def unreachable(self, regions: list[str]) -> list[tuple[str, str, str]]:
+        """(VPC name, its region, cluster region) for each of `regions` a VPC has no private path to."""
+        return [
+            (name, home, region)
+            for (home, name), path in self.private_paths().items()
+            for region in regions
+            if region not in path
+        ]
 
     @model_validator(mode="after")
     def _prod_is_private(self, info: ValidationInfo) -> Network:
@@ -372,6 +428,106 @@ class Network(StackModel):
                 f"privateEndpointOptOutReason only applies to prod (this stack is {environment}); remove it",
             )
         return self
+
+
+def endpoint_key(home: str, name: str, service_region: str) -> str:
+    """The key naming a VPC's endpoint in `service_region`'s chain: its name there, and
+    `<its region>-<name>` for a cross-region one, since names are unique only within a region."""
+    return name if home == service_region else f"{home}-{name}"
+
+
+def _check_endpoint_keys(regions: list[PrivateEndpointRegion]) -> None:
+    # A VPC called `us-east-1-app` in us-east-2 would share its resource names with the cross-region
+    # endpoint there of us-east-1's `app`.
+    for entry in regions:
+        local = {v.name for v in entry.vpcs}
+        for other in regions:
+            for vpc in other.vpcs:
+                key = endpoint_key(other.region, vpc.name, entry.region)
+                if other.region != entry.region and key in local:
+                    raise invalid(
+                        "endpoint_key_clash",
+                        f"VPC name {key!r} in {entry.region} is also the name of the cross-region endpoint there of "
+                        f"{other.region}'s VPC {vpc.name!r}; rename one of them (e.g. drop the {other.region}- prefix)",
+                    )
+
+
+def _check_routes(regions: list[PrivateEndpointRegion]) -> None:
+    """Each routed region names an endpoint VPC of that region whose security group this program manages."""
+    by_region = {r.region: {v.name: v for v in r.vpcs} for r in regions}
+    problems: list[InitErrorDetails] = []
+    routed_cidrs: dict[tuple[str, str, str], str] = {}
+
+    def refuse(index: int, vpc_index: int, route_index: int, kind: str, message: str, value: Any) -> None:
+        problems.append(
+            InitErrorDetails(
+                type=PydanticCustomError(kind, message),
+                loc=(index, "vpcs", vpc_index, "routedRegions", route_index),
+                input=value,
+            )
+        )
+
+    for index, entry in enumerate(regions):
+        for vpc_index, vpc in enumerate(entry.vpcs):
+            for route_index, route in enumerate(vpc.routed_regions):
+                raw = route.model_dump(by_alias=True)
+                where = (index, vpc_index, route_index)
+                if route.region == entry.region:
+                    refuse(
+                        *where,
+                        "routed_home",
+                        f"VPC {vpc.name!r} is in {route.region} and uses its own endpoint there; remove this routedRegions entry",
+                        raw,
+                    )
+                    continue
+                targets = by_region.get(route.region)
+                if targets is None:
+                    refuse(
+                        *where,
+                        "routed_region",
+                        f"VPC {vpc.name!r} is routed to {route.region}, which has no "
+                        f"privateEndpoints entry; add one for {route.region} or route to a region in "
+                        f"{sorted(by_region)}",
+                        raw,
+                    )
+                    continue
+                target = targets.get(route.via)
+                if target is None:
+                    refuse(
+                        *where,
+                        "routed_via",
+                        f"VPC {vpc.name!r} is routed to {route.region} via {route.via!r}, "
+                        f"but {route.region} has no VPC of that name; write one of {sorted(targets)}",
+                        raw,
+                    )
+                    continue
+                if target.security_group_id is not None:
+                    refuse(
+                        *where,
+                        "routed_unmanaged_group",
+                        f"VPC {vpc.name!r} is routed to {route.region} via "
+                        f"{route.via!r}, whose endpoint uses an existing security group this program cannot add "
+                        f"{vpc.name!r}'s ranges to; give {route.via!r} allowedSources instead, or remove this entry "
+                        "to use cross-region PrivateLink",
+                        raw,
+                    )
+                    continue
+                own = {s.source for s in target.allowed_sources}
+                for cidr in route.cidr_blocks:
+                    canonical = str(parse_cidr(cidr))
+                    other = routed_cidrs.get((route.region, route.via, canonical))
+                    if canonical in own or other is not None:
+                        refuse(
+                            *where,
+                            "routed_duplicate",
+                            f"{canonical} is already a source of {route.via!r}'s "
+                            f"endpoint ({'its own' if other is None else 'routed from ' + repr(other)}); "
+                            "AWS refuses a repeated rule: keep it in one place",
+                            raw,
+                        )
+                    routed_cidrs[(route.region, route.via, canonical)] = f"{entry.region}/{vpc.name}"
+    if problems:
+        raise ValidationError.from_exception_data("routedRegions", problems)
 
 
 def _raw_source_key(*fields: tuple[str, str]) -> Callable[[Any], str | None]:

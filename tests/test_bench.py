@@ -92,7 +92,8 @@ def test_privatelink_chain_finishes_before_the_cluster_chain(plans: Callable[[st
     plan = plans("prod")
     path = critical_path(plan)
     links = plan.of_type(LINK)
-    assert len(links) == 3, "prod has a PrivateLink chain in each of the cluster's three regions"
+    # Each of prod's three VPCs links an endpoint into each of the cluster's three regions.
+    assert len(links) == 9, "prod has a PrivateLink chain from each VPC into each of the cluster's regions"
     cluster = plan.one(CLUSTER_TYPE)
     for link in links:
         # Each region's chain in parallel: project 10 s, endpoint service 4 min, VPC endpoint 2 min, link 5 min.

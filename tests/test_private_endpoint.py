@@ -62,9 +62,22 @@ def component(plan: Plan, region: str) -> Registration:
 
 
 def in_region(plan: Plan, token: str, region: str) -> list[Registration]:
-    """Resources of type `token` in `region`'s chain (children of its component)."""
+    """Resources of type `token` in `region`'s local chain: children of its component that serve
+    its own VPCs (the other regions' cross-region endpoints are tests/test_cross_region.py's)."""
     parent = component(plan, region)
-    return [r for r in plan.of_type(token) if r.parent == parent.urn]
+    children = [r for r in plan.resources if r.parent == parent.urn]
+    local_vpce = {r.id for r in children if r.type == VPCE and "serviceRegion" not in r.inputs}
+
+    def local(r: Registration) -> bool:
+        if r.type == VPCE:
+            return r.id in local_vpce
+        if r.type in (SG, RULE):
+            return r.inputs.get("region") == region
+        if r.type == LINK:
+            return r.inputs.get("endpointServiceId") in local_vpce
+        return True
+
+    return [r for r in children if r.type == token and local(r)]
 
 
 def one_in(plan: Plan, token: str, region: str) -> Registration:
@@ -80,9 +93,9 @@ def test_prod_has_exactly_one_chain_per_cluster_region(plans):
     plan = plans("prod")
     assert sorted(c.name for c in plan.of_type(COMPONENT)) == [f"payments-prod-privatelink-{r}" for r in PROD_REGIONS]
     for token in (SERVICE, VPCE, LINK, SG):
-        assert len(plan.of_type(token)) == len(PROD_REGIONS), token
         for region in PROD_REGIONS:
             one_in(plan, token, region)
+    assert len(plan.of_type(SERVICE)) == len(PROD_REGIONS)
 
 
 @pytest.mark.parametrize("region", PROD_REGIONS)
@@ -220,11 +233,15 @@ def test_exports_name_the_service_and_the_endpoints(plans, region):
     service = one_in(plan, SERVICE, region)
     assert exported["endpointServiceName"] == service.outputs["endpointServiceName"]
     assert exported["endpointServiceId"] == service.outputs["privateLinkId"]
-    assert exported["vpcEndpointIds"] == {vpc_name: one_in(plan, VPCE, region).id}
-    # The cluster and the endpoint are created in parallel, so on a first `pulumi up` Atlas lists no
-    # private string for this endpoint yet: None rather than an invented one (`pulumi up --refresh`
-    # later fills it in).
-    assert exported["privateSrv"] == {vpc_name: None}
+    # Its own VPC's endpoint, and the other regions' VPCs' cross-region ones (tests/test_cross_region.py).
+    assert exported["vpcEndpointIds"][vpc_name] == one_in(plan, VPCE, region).id
+    assert sorted(exported["vpcEndpointIds"]) == sorted(
+        chain[1] if home == region else f"{home}-{chain[1]}" for home, chain in PROD_CHAINS.items()
+    )
+    # The private string of each of the region's own VPCs comes from the read that waits for every
+    # link, so the first `pulumi up` has it (tests/test_cross_region.py checks where it comes from).
+    assert sorted(exported["privateSrv"]) == [vpc_name]
+    assert exported["privateSrv"][vpc_name].startswith("mongodb+srv://")
 
 
 def test_reordering_sources_subnets_and_vpcs_replaces_nothing(plans, plan_variant):
@@ -244,9 +261,11 @@ def test_reordering_sources_subnets_and_vpcs_replaces_nothing(plans, plan_varian
     before = {r.name: r.inputs for r in plans("prod").resources if r.type in CHAIN}
     after = {r.name: r.inputs for r in plan_variant("prod", shuffle).resources if r.type in CHAIN}
     assert {name: after[name] for name in before} == before
+    # The new VPC's endpoint and link in its own region, and its cross-region ones in the others.
     assert set(after) - set(before) == {
-        "payments-prod-privatelink-us-east-1-batch-vpce",
-        "payments-prod-privatelink-us-east-1-batch-link",
+        f"payments-prod-privatelink-{region}-{'' if region == 'us-east-1' else 'us-east-1-'}batch-{kind}"
+        for region in PROD_REGIONS
+        for kind in ("vpce", "link")
     }
 
 
@@ -262,7 +281,11 @@ def test_existing_security_group_is_attached_instead_of_a_new_one(plan_variant):
     # The other regions keep the group this program creates for them.
     for region in ("us-east-2", "us-west-2"):
         assert one_in(plan, VPCE, region).inputs["securityGroupIds"] == [one_in(plan, SG, region).id]
-    assert len(plan.of_type(SG)) == 2
+    # app's cross-region endpoints attach the same existing group: one created group fewer per region.
+    assert len(plan.of_type(SG)) == len(PROD_REGIONS) * (len(PROD_REGIONS) - 1)
+    for vpce in plan.of_type(VPCE):
+        if vpce.inputs["vpcId"] == PROD_CHAINS["us-east-1"][2]:
+            assert vpce.inputs["securityGroupIds"] == ["sg-0a1b2c3d4e5f60799"]
 
 
 def test_each_region_gets_its_own_endpoint_service_and_aws_region(plan_variant):
@@ -272,7 +295,7 @@ def test_each_region_gets_its_own_endpoint_service_and_aws_region(plan_variant):
                 "region": "eu-west-1",
                 "vpcs": [
                     {
-                        "name": "app",
+                        "name": "app-eu",
                         "vpcId": "vpc-0a1b2c3d4e5f60790",
                         "subnetIds": ["subnet-0a1b2c3d4e5f60791", "subnet-0a1b2c3d4e5f60792"],
                         "allowedSources": [{"cidrBlock": "10.11.0.0/16", "description": "prod-app eu subnets"}],
@@ -283,15 +306,16 @@ def test_each_region_gets_its_own_endpoint_service_and_aws_region(plan_variant):
 
     plan = plan_variant("prod", second_region)
     # A fourth entry (a region without cluster nodes is allowed) next to prod's three.
-    assert len(plan.of_type(SERVICE)) == len(plan.of_type(VPCE)) == 4
+    assert len(plan.of_type(SERVICE)) == 4
     services = {r.inputs["region"]: r for r in plan.of_type(SERVICE)}
     assert sorted(services) == ["EU_WEST_1", "US_EAST_1", "US_EAST_2", "US_WEST_2"]
-    endpoints = {r.inputs["region"]: r for r in plan.of_type(VPCE)}
+    endpoints = {r.inputs["region"]: r for r in plan.of_type(VPCE) if "serviceRegion" not in r.inputs}
     assert sorted(endpoints) == ["eu-west-1", "us-east-1", "us-east-2", "us-west-2"]
     for region, endpoint in endpoints.items():
         assert endpoint.parent == component(plan, region).urn
     assert endpoints["eu-west-1"].inputs["serviceName"].startswith("com.amazonaws.vpce.eu-west-1.")
     assert endpoints["eu-west-1"].inputs["serviceName"] == services["EU_WEST_1"].outputs["endpointServiceName"]
+    # Its sources are rules in its own region only, also on its cross-region endpoints' groups.
     assert {r.inputs["region"] for r in plan.of_type(RULE) if r.inputs.get("cidrIpv4") == "10.11.0.0/16"} == {"eu-west-1"}
     assert sorted(plan.exports["privateEndpoints"]) == ["eu-west-1", "us-east-1", "us-east-2", "us-west-2"]
 

@@ -100,9 +100,9 @@ def test_password_is_stored_as_json_in_secrets_manager_under_the_stack_kms_key(p
         "username": "payments-prod-api",
         "password": user.inputs["password"],
         "authDatabase": "admin",
-        # Private SRV once Atlas lists it for the endpoint; on a first `pulumi up` (and under
-        # these mocks) it has not, so applications get the cluster's standard SRV meanwhile.
-        "connectionString": plan.exports["standardSrv"],
+        # The first VPC's private SRV, read after every endpoint is linked, so the first `pulumi up`
+        # writes it (tests/test_cross_region.py checks where it comes from).
+        "connectionString": plan.exports["privateEndpoints"]["us-east-1"]["privateSrv"]["app"],
     }
     # The secret is written only after Atlas accepted the user and its password.
     assert plan.depends_on(version, user)
