@@ -64,7 +64,9 @@ BAD_INPUTS = [
         id="unknown-nested-key",
     ),
     pytest.param({"orgId": "12345"}, "atlas-platform:orgId", "24-character lowercase hex id", id="bad-org-id"),
-    pytest.param({"environment": "production"}, "atlas-platform:environment", "'prod', 'staging' or 'dev'", id="bad-environment"),
+    pytest.param(
+        {"environment": "Prod"}, "atlas-platform:environment", "lowercase letters, digits and hyphens", id="bad-environment"
+    ),
     pytest.param({"orgId": None}, "atlas-platform:orgId", "required key is missing", id="missing-org-id"),
     pytest.param({"app": "Payments"}, "atlas-platform:app", "lowercase letters", id="bad-app-name"),
     pytest.param(
