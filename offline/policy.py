@@ -182,13 +182,13 @@ def config_for_stack(stack: str, config_dir: Path = CONFIG_DIR) -> dict[str, Any
     return load_config_file(path) if path.exists() else {}
 
 
-def stack_config_for(stack: str, root: Path = ROOT) -> dict[str, str]:
+def stack_config_for(stack: str, root: Path = ROOT, stack_file: Path | None = None) -> dict[str, str]:
     """Stack `stack`'s config map as the engine passes it to the pack (PULUMI_CONFIG); empty when the
     stack file is missing or bad (the program reports that, not the pack)."""
     from stackconfig.loader import ConfigError
 
     try:
-        return engine_config(root, stack)[0]
+        return engine_config(root, stack, stack_file=stack_file)[0]
     except ConfigError:
         return {}
 
