@@ -56,7 +56,7 @@ def project_args(cfg: StackConfig) -> ProdProjectArgs:
             schema_advisor=settings.schema_advisor,
             realtime_performance_panel=settings.realtime_performance_panel,
             collect_database_statistics=settings.collect_database_statistics,
-            default_alerts=settings.resolved_default_alerts(cfg.alerts.baseline_on(cfg.environment)),
+            default_alerts=settings.resolved_default_alerts(cfg.alerts.baseline_on(cfg.is_prod)),
         ),
         teams=[TeamRoles(key=t.name, team_id=t.team_id, role_names=t.roles) for t in cfg.teams],
         federation_settings_id=cfg.federation.settings_id if cfg.federation else None,
@@ -339,7 +339,7 @@ def alert_args(cfg: StackConfig, project_id: pulumi.Input[str]) -> AlertBaseline
         )
         for i in cfg.integrations
     ]
-    alerts = alert_specs(cfg) if cfg.alerts.resolved_enabled(cfg.environment) else []
+    alerts = alert_specs(cfg) if cfg.alerts.resolved_enabled(cfg.is_prod) else []
     return AlertBaselineArgs(project_id=project_id, alerts=alerts, channels=channels, integrations=integrations)
 
 

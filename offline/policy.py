@@ -6,10 +6,15 @@ pack folder as working directory, reads the port the pack prints, then calls, ov
 (stack, project, tags, config), `Analyze` for every resource and `AnalyzeStack` once at the end.
 `PolicyPackServer` does exactly that; nothing here evaluates a rule itself.
 
+The engine starts one pack process per stack run, with that stack's config in PULUMI_CONFIG (the
+pack reads `<project>:environment` and `<project>:production` there). `PolicyPackServer(stack_config=...)`
+does the same; `stack_config_for(stack)` is a stack file's map as the engine would pass it.
+
 Differences from the engine, on purpose:
-- one pack process serves several stacks (tests start it once per session), so the engine's
-  per-process PULUMI_STACK/PULUMI_CONFIG variables are not set: the rules read the stack name from
-  each resource's URN and the tags from `ConfigureStack`, which works identically under the engine;
+- without `stack_config`, one pack process serves several stacks (tests start it once per session), so
+  the engine's per-process PULUMI_STACK/PULUMI_CONFIG variables are not set: the rules read the stack
+  name from each resource's URN and the tags from `ConfigureStack`, the fallbacks they use under the
+  engine too when a stack's config says nothing about its environment;
 - the engine validates the config against each policy's JSON schema with gojsonschema;
   `validate_config` checks the subset of JSON schema the pack uses (no extra dependency).
 """
@@ -35,6 +40,7 @@ from google.protobuf import empty_pb2, json_format, struct_pb2  # type: ignore[i
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, engine_pb2_grpc
 
 from .mocks import Registration
+from .stackfile import engine_config
 
 ROOT = Path(__file__).resolve().parent.parent
 PACK_DIR = ROOT / "policies"
@@ -176,6 +182,17 @@ def config_for_stack(stack: str, config_dir: Path = CONFIG_DIR) -> dict[str, Any
     return load_config_file(path) if path.exists() else {}
 
 
+def stack_config_for(stack: str, root: Path = ROOT, stack_file: Path | None = None) -> dict[str, str]:
+    """Stack `stack`'s config map as the engine passes it to the pack (PULUMI_CONFIG); empty when the
+    stack file is missing or bad (the program reports that, not the pack)."""
+    from stackconfig.loader import ConfigError
+
+    try:
+        return engine_config(root, stack, stack_file=stack_file)[0]
+    except ConfigError:
+        return {}
+
+
 def _split(value: Any, policy: str) -> tuple[str | None, dict[str, Any]]:
     if isinstance(value, str):
         if value not in LEVEL_CODES:
@@ -264,10 +281,21 @@ class _FakeEngine(engine_pb2_grpc.EngineServicer):
 class PolicyPackServer:
     """The pack running as the engine runs it. Use as a context manager; `close()` always ends it."""
 
-    def __init__(self, pack_dir: Path = PACK_DIR, *, project: str = "atlas-platform", wait: bool = True) -> None:
-        """Start the pack; with `wait=False` return at once (the first call waits for it to listen)."""
+    def __init__(
+        self,
+        pack_dir: Path = PACK_DIR,
+        *,
+        project: str = "atlas-platform",
+        wait: bool = True,
+        stack_config: Mapping[str, str] | None = None,
+    ) -> None:
+        """Start the pack; with `wait=False` return at once (the first call waits for it to listen).
+
+        `stack_config` is the one stack's config this process serves, handed over as the engine does.
+        """
         self.pack_dir = pack_dir
         self.project = project
+        self.stack_config = dict(stack_config) if stack_config is not None else None
         self._closed = False
         self.engine = _FakeEngine()
         self._engine_server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
@@ -280,6 +308,8 @@ class PolicyPackServer:
             for k, v in os.environ.items()
             if k not in ("PULUMI_STACK", "PULUMI_PROJECT", "PULUMI_DRY_RUN", "PULUMI_CONFIG", "PULUMI_ORGANIZATION")
         }
+        if self.stack_config is not None:
+            env["PULUMI_CONFIG"] = json.dumps(self.stack_config)
         self._started = time.perf_counter()
         self.startup_seconds = 0.0  # until the pack prints its port: the time it takes to listen
         self._stub: Any = None
@@ -398,7 +428,7 @@ class PolicyPackServer:
                 organization="organization",
                 dry_run=dry_run,
                 tags=dict(tags or {}),
-                config=dict(config or {}),
+                config=dict(config if config is not None else self.stack_config or {}),
             )
         )
 

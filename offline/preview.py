@@ -127,10 +127,15 @@ def main(argv: list[str] | None = None) -> int:
 
     import pulumi
 
-    from .policy import PolicyPackServer, print_policy_report
+    from .policy import PolicyPackServer, print_policy_report, stack_config_for
 
     # The pack (a subprocess) starts while the program is planned; the policy report waits for it.
-    with contextlib.nullcontext() if args.no_policy_pack else PolicyPackServer(wait=False) as pack:
+    # Like the engine, it gets the stack's config: `environment`/`production` say whether it is production.
+    with (
+        contextlib.nullcontext()
+        if args.no_policy_pack
+        else PolicyPackServer(wait=False, stack_config=stack_config_for(args.stack))
+    ) as pack:
         try:
             plan = run_stack(args.stack)
         except pulumi.RunError as error:

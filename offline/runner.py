@@ -104,16 +104,18 @@ def run_stack(
     root: Path = ROOT,
     preview: bool = False,
     config_via_environment: bool = False,
+    stack_file: Path | None = None,
 ) -> Plan:
     """Plan `stack` offline. `config` replaces the stack file's `config:` mapping: it is written
-    to a scratch stack file that the program reads as it would a `--config-file`.
+    to a scratch stack file that the program reads as it would a `--config-file`. `stack_file`
+    plans a stack file kept outside `root` (test fixtures), as `pulumi --config-file` would.
 
     `config_via_environment` hands the config over as the real language host does
     (`PULUMI_CONFIG` / `PULUMI_CONFIG_SECRET_KEYS`) instead of through `set_all_config`.
     A bad stack file raises the program's own `ConfigError` (a `pulumi.RunError`).
     """
     project = project_name(root)
-    values, secret_keys = engine_config(root, stack, config)
+    values, secret_keys = engine_config(root, stack, config, stack_file=stack_file)
     monitor = RecordingMonitor(AtlasMocks())
     pulumi_settings.ROOT.set(None)
     pulumi.runtime.set_mocks(AtlasMocks(), project=project, stack=stack, preview=preview, monitor=monitor)
@@ -122,6 +124,8 @@ def run_stack(
         variant_file = Path(scratch.name) / f"Pulumi.{stack}.yaml"
         variant_file.write_text(yaml.safe_dump({"config": config}, sort_keys=False))
         os.environ[STACK_FILE_ENV] = str(variant_file)
+    elif stack_file is not None:
+        os.environ[STACK_FILE_ENV] = str(stack_file)
     if config_via_environment:
         os.environ["PULUMI_CONFIG"] = json.dumps(values)
         os.environ["PULUMI_CONFIG_SECRET_KEYS"] = json.dumps(secret_keys)
@@ -149,8 +153,9 @@ def run_stack(
     finally:
         if config_via_environment:
             del os.environ["PULUMI_CONFIG"], os.environ["PULUMI_CONFIG_SECRET_KEYS"]
-        if scratch is not None:
+        if scratch is not None or stack_file is not None:
             del os.environ[STACK_FILE_ENV]
+        if scratch is not None:
             scratch.cleanup()
     return Plan(
         project=project,

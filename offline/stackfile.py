@@ -52,12 +52,15 @@ def _replace_secure(value: Any) -> Any:
     return value
 
 
-def engine_config(root: Path, stack: str, config: dict[str, Any] | None = None) -> tuple[dict[str, str], list[str]]:
+def engine_config(
+    root: Path, stack: str, config: dict[str, Any] | None = None, *, stack_file: Path | None = None
+) -> tuple[dict[str, str], list[str]]:
     """(config map, secret keys) as the CLI would pass them for `stack`.
 
-    `config` replaces the stack file's `config:` mapping (tests use it for variants).
+    `config` replaces the stack file's `config:` mapping (tests use it for variants); `stack_file` reads
+    another file than `root`'s Pulumi.<stack>.yaml, as `pulumi --config-file` does.
     """
-    path = stack_file_path(root, stack)
+    path = stack_file or stack_file_path(root, stack)
     namespace = project_name(root)
     if config is None:
         if not path.exists():

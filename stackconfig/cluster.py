@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
 from .base import StackModel, invalid, matches, member_of, unique
+from .environment import in_production
 
 # AWS regions Atlas deploys clusters to, in Atlas's form (Admin API v2, "AWS Regions" enum of
 # CloudRegionConfig20240805.regionName; GLOBAL is left out: it is not a place to put nodes).
@@ -297,14 +298,14 @@ class Backup(StackModel):
     @field_validator("enabled")
     @classmethod
     def _backup_on_in_prod(cls, enabled: bool, info: ValidationInfo) -> bool:
-        if not enabled and (info.context or {}).get("environment") == "prod":
+        if not enabled and in_production(info):
             raise invalid("not_allowed", "production refuses enabled: false; keep Cloud Backup on (remove the key)")
         return enabled
 
     @field_validator("point_in_time")
     @classmethod
     def _pit_on_in_prod(cls, pit: bool | None, info: ValidationInfo) -> bool | None:
-        if pit is False and (info.context or {}).get("environment") == "prod":
+        if pit is False and in_production(info):
             raise invalid(
                 "not_allowed",
                 "production refuses pointInTime: false; continuous backup is what lets you undo a bad write (remove the key)",
@@ -314,13 +315,13 @@ class Backup(StackModel):
     @field_validator("restore_window_days")
     @classmethod
     def _prod_window(cls, days: int | None, info: ValidationInfo) -> int | None:
-        if days is not None and days < 7 and (info.context or {}).get("environment") == "prod":
+        if days is not None and days < 7 and in_production(info):
             raise invalid("not_allowed", f"restoreWindowDays {days} is below production's minimum of 7; write 7 or more")
         return days
 
     @model_validator(mode="after")
     def _consistent(self, info: ValidationInfo) -> Backup:
-        prod = (info.context or {}).get("environment") == "prod"
+        prod = in_production(info)
         if not self.enabled and (self.point_in_time or self.copies or self.compliance_policy):
             raise invalid(
                 "backup_off", "pointInTime, copies and compliancePolicy need enabled: true; remove them or turn backups on"
@@ -496,7 +497,7 @@ class ClusterSettings(StackModel):
     @classmethod
     def _dedicated_tier(cls, tier: str, info: ValidationInfo) -> str:
         if tier.upper() in SHARED_TIERS:
-            if (info.context or {}).get("environment") == "prod":
+            if in_production(info):
                 raise invalid(
                     "not_allowed",
                     f"production refuses the shared/flex tier {tier!r}: no dedicated hardware, Cloud Backup schedule, "
@@ -517,7 +518,7 @@ class ClusterSettings(StackModel):
     @field_validator("termination_protection")
     @classmethod
     def _protected_in_prod(cls, value: bool | None, info: ValidationInfo) -> bool | None:
-        if value is False and (info.context or {}).get("environment") == "prod":
+        if value is False and in_production(info):
             raise invalid(
                 "not_allowed", "production refuses terminationProtection: false; see docs/cluster.md for how to decommission"
             )
@@ -546,7 +547,7 @@ class ClusterSettings(StackModel):
 
     @model_validator(mode="after")
     def _cross_checks(self, info: ValidationInfo) -> ClusterSettings:
-        prod = (info.context or {}).get("environment") == "prod"
+        prod = in_production(info)
         compute = self.auto_scaling.compute
         if compute.enabled:
             if self.tier not in SCALABLE_TIERS:

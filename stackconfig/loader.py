@@ -21,6 +21,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .base import OWN_ERROR_KINDS, Secret
+from .environment import production_before_validation
 from .model import StackConfig
 
 # Namespaces other than the project's that a stack file may hold: the providers this program
@@ -37,7 +38,6 @@ PROVIDER_SECRET_KEYS = {
     "aws:token": "the AWS session token",
 }
 
-ENVIRONMENTS = ("prod", "staging", "dev")
 PathPart = str | int
 Path_ = tuple[PathPart, ...]
 
@@ -426,15 +426,15 @@ def load_stack_config(
             # The stack file and the engine's config disagree (config set outside the file):
             # leave the value unwrapped, so a secret field fails closed with its fix.
             data[name] = value
-    environment = data.get("environment")
-    if environment in ENVIRONMENTS:
-        stack_config, found = _validate(data, environment, namespace)
+    production = production_before_validation(data.get("environment"), data.get("production"))
+    if production is not None:
+        stack_config, found = _validate(data, production, namespace)
         problems += found
     else:
         # Without a valid environment, some rules cannot be chosen: report only the problems that
-        # hold whatever the environment is, so one typo does not bring a cascade of prod-only errors.
-        runs = [_validate(data, candidate, namespace)[1] for candidate in ENVIRONMENTS]
-        problems += [p for p in runs[0] if all(p in other for other in runs[1:])]
+        # hold in production and outside it, so one typo does not bring a cascade of prod-only errors.
+        runs = [_validate(data, candidate, namespace)[1] for candidate in (True, False)]
+        problems += [p for p in runs[0] if p in runs[1]]
         stack_config = None
     if unlocated:
         problems = [_unlocated_secret(p, unlocated, stack_file.name) for p in problems]
@@ -458,8 +458,9 @@ def _unlocated_secret(problem: Problem, unlocated: set[str], stack_file: str) ->
     )
 
 
-def _validate(data: dict[str, Any], environment: str, namespace: str) -> tuple[StackConfig | None, list[Problem]]:
+def _validate(data: dict[str, Any], production: bool, namespace: str) -> tuple[StackConfig | None, list[Problem]]:
+    context = {"production": production, "environment": data.get("environment")}
     try:
-        return StackConfig.model_validate(data, context={"environment": environment}), []
+        return StackConfig.model_validate(data, context=context), []
     except ValidationError as error:
         return None, _describe_all(error.errors(include_url=False), namespace)

@@ -7,18 +7,24 @@ operations) are fields here, each modelled in its own module.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import ValidationInfo, field_validator
 
 from .base import StackModel, invalid, matches, unique
 from .cluster import ClusterSettings
+from .environment import (
+    PROD,
+    EnvironmentName,
+    in_production,
+    looks_like_production,
+    production_default,
+    resolve_production,
+)
 from .network import Network
 from .operations import Alerts, Auditing, IntegrationList, NotificationList, ResourcePolicies
 from .project import AtlasId, Federation, ProjectSettings, TeamAccess
 from .users import CustomRoles, DatabaseUsers, KmsKeyArn
-
-Environment = Literal["prod", "staging", "dev"]
 
 AppName = Annotated[
     str,
@@ -60,8 +66,12 @@ RESERVED_TAGS = ("environment", "application", "managed-by")
 class StackConfig(StackModel):
     """Everything one stack file says about one environment."""
 
-    environment: Environment
-    """Which environment this stack is: prod, staging or dev. Production turns on every safety default."""
+    environment: EnvironmentName
+    """Which environment this stack is: a lowercase name (prod, staging, qa, perf, ...). It names the project and
+    every resource; the stack itself may be named otherwise (`orders-staging`)."""
+    production: bool | None = None
+    """Whether this environment is production, which turns on every safety default and the mandatory policies.
+    Default: true for `prod` only; set `production: true` on another name (e.g. `live`) to make it production."""
     org_id: AtlasId
     """The Atlas organization that owns the project (Atlas > Organization Settings)."""
     app: AppName
@@ -101,7 +111,8 @@ class StackConfig(StackModel):
 
     @property
     def is_prod(self) -> bool:
-        return self.environment == "prod"
+        """Production or not, resolved once: what every safe default and refusal of this stack follows."""
+        return resolve_production(self.environment, self.production)
 
     @property
     def resolved_project_name(self) -> str:
@@ -111,6 +122,24 @@ class StackConfig(StackModel):
     def resource_prefix(self) -> str:
         """Prefix of every Pulumi resource name in the stack: `<app>-<env>`."""
         return f"{self.app}-{self.environment}"
+
+    @field_validator("production")
+    @classmethod
+    def _prod_is_production(cls, production: bool | None, info: ValidationInfo) -> bool | None:
+        environment = info.data.get("environment")
+        if production is False and production_default(environment):
+            raise invalid(
+                "prod_not_production",
+                f"environment {PROD!r} is production; remove `production: false`, or give a non-production "
+                "environment its own name (e.g. environment: perf)",
+            )
+        if production is None and environment != PROD and looks_like_production(environment):
+            raise invalid(
+                "production_unsaid",
+                f"environment {environment!r} reads as production but only {PROD!r} is production by default; add "
+                "`production: true` (production's safe defaults and mandatory policies) or `production: false`",
+            )
+        return production
 
     @field_validator("project_tags")
     @classmethod
@@ -125,7 +154,7 @@ class StackConfig(StackModel):
     @field_validator("cluster")
     @classmethod
     def _prod_has_a_cluster(cls, cluster: ClusterSettings | None, info: ValidationInfo) -> ClusterSettings | None:
-        if cluster is None and (info.context or {}).get("environment") == "prod":
+        if cluster is None and in_production(info):
             raise invalid(
                 "missing_cluster", "a production stack needs its cluster; add a `cluster` section (see docs/cluster.md)"
             )
@@ -168,8 +197,7 @@ class StackConfig(StackModel):
     @classmethod
     def _one_set_of_alerts(cls, alerts: Alerts, info: ValidationInfo) -> Alerts:
         settings = info.data.get("project_settings")
-        environment = info.data.get("environment", "")
-        if settings is not None and settings.default_alerts and alerts.baseline_on(environment):
+        if settings is not None and settings.default_alerts and alerts.baseline_on(in_production(info)):
             raise invalid(
                 "duplicate_alerts",
                 "projectSettings.defaultAlerts is true while the alert baseline is on: Atlas would create its "

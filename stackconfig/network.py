@@ -26,6 +26,7 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from .base import StackModel, invalid, matches, unique
+from .environment import in_production
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -309,7 +310,7 @@ class EndpointVpc(StackModel):
     @classmethod
     def _unique_subnets(cls, subnets: list[str], info: ValidationInfo) -> list[str]:
         unique(subnets, "subnet")
-        if (info.context or {}).get("environment") == "prod" and len(subnets) < 2:
+        if in_production(info) and len(subnets) < 2:
             raise invalid(
                 "single_az",
                 f"prod needs subnets in at least two availability zones (got {len(subnets)}); "
@@ -410,19 +411,19 @@ class Network(StackModel):
 
     @model_validator(mode="after")
     def _prod_is_private(self, info: ValidationInfo) -> Network:
-        environment = (info.context or {}).get("environment")
+        production, environment = in_production(info), (info.context or {}).get("environment")
         if self.private_endpoints and self.private_endpoint_opt_out_reason:
             raise invalid(
                 "contradiction",
                 "privateEndpointOptOutReason is set but privateEndpoints are configured; remove the opt-out reason",
             )
-        if environment == "prod" and not self.private_endpoints and not self.private_endpoint_opt_out_reason:
+        if production and not self.private_endpoints and not self.private_endpoint_opt_out_reason:
             raise invalid(
                 "prod_without_private_endpoint",
                 "prod has no private endpoint; add network.privateEndpoints (region, vpcs) or, if this production "
                 "stack really must use the public access list only, set network.privateEndpointOptOutReason to why",
             )
-        if environment != "prod" and self.private_endpoint_opt_out_reason:
+        if not production and self.private_endpoint_opt_out_reason:
             raise invalid(
                 "opt_out_outside_prod",
                 f"privateEndpointOptOutReason only applies to prod (this stack is {environment}); remove it",

@@ -18,6 +18,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, 
 
 from .alert_catalog import HOST_METRIC_NAMES, PROJECT_ALERT_EVENT_TYPES
 from .base import Secret, StackModel, invalid, matches, member_of, unique
+from .environment import in_production
 from .project import Label
 
 # The standard rules' keys (components/resource_policy.py names its policies with them).
@@ -299,12 +300,12 @@ class Alerts(StackModel):
                 raise invalid("duplicate", f"custom alert name {alert.name!r} is taken by the baseline; pick another name")
         return custom
 
-    def resolved_enabled(self, environment: str) -> bool:
-        return self.enabled if self.enabled is not None else environment == "prod"
+    def resolved_enabled(self, production: bool) -> bool:
+        return self.enabled if self.enabled is not None else production
 
-    def baseline_on(self, environment: str) -> bool:
+    def baseline_on(self, production: bool) -> bool:
         """Whether any alert of the baseline is created (what Atlas's default alerts would duplicate)."""
-        return self.resolved_enabled(environment) and any(self.baseline.for_key(k).enabled for k in BASELINE_KEYS)
+        return self.resolved_enabled(production) and any(self.baseline.for_key(k).enabled for k in BASELINE_KEYS)
 
 
 CHANNEL_TYPES: tuple[str, ...] = ("EMAIL", "SLACK", "PAGER_DUTY", "DATADOG", "WEBHOOK")
@@ -529,10 +530,10 @@ class Auditing(StackModel):
 
     @model_validator(mode="after")
     def _prod_keeps_the_floor(self, info: ValidationInfo) -> Auditing:
-        environment = (info.context or {}).get("environment")
-        if environment == "prod" and self.enabled is False:
+        production = in_production(info)
+        if production and self.enabled is False:
             raise invalid("auditing_required", "database auditing cannot be turned off in prod; remove `enabled: false`")
-        if environment == "prod" and not self.include_default_filter:
+        if production and not self.include_default_filter:
             raise invalid(
                 "auditing_required",
                 "prod keeps the default audit filter; remove `includeDefaultFilter: false` and add clauses in `extraFilters`",
@@ -541,8 +542,8 @@ class Auditing(StackModel):
             raise invalid("empty_audit_filter", "with `includeDefaultFilter: false`, add at least one clause to `extraFilters`")
         return self
 
-    def resolved_enabled(self, environment: str) -> bool:
-        return self.enabled if self.enabled is not None else environment == "prod"
+    def resolved_enabled(self, production: bool) -> bool:
+        return self.enabled if self.enabled is not None else production
 
     def filter_document(self) -> dict[str, Any]:
         clauses: list[dict[str, Any]] = []

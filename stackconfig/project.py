@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
 from .base import StackModel, invalid, matches, member_of, unique
+from .environment import in_production
 
 # Atlas's project-level roles (Admin API v2, TeamRole.roleNames / RoleAssignment.role enums).
 PROJECT_ROLES: tuple[str, ...] = (
@@ -49,8 +50,7 @@ def _check_roles(roles: list[str], owner_reason: str | None, info: ValidationInf
         if role in seen:
             raise invalid("duplicate", f"{role!r} is listed twice in roles; list each role once")
         seen.add(role)
-    environment = (info.context or {}).get("environment")
-    if environment == "prod" and "GROUP_OWNER" in roles and not owner_reason:
+    if in_production(info) and "GROUP_OWNER" in roles and not owner_reason:
         raise invalid(
             "owner_without_reason",
             "GROUP_OWNER on the production project needs `ownerReason` (why this must own prod); "

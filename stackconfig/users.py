@@ -14,6 +14,7 @@ from typing import Annotated
 from pydantic import AfterValidator, Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
 from .base import StackModel, invalid, matches, member_of, unique
+from .environment import in_production
 from .project import Label, Reason
 
 # Secrets Manager keeps a deleted secret, and its name, for 7-30 days; 0 deletes it at once
@@ -357,7 +358,7 @@ class DatabaseUser(StackModel):
                     f"user {self.name!r}: secretRecoveryWindowDays {window} is not one Secrets Manager takes; "
                     f"write 0 (delete at once) or {MIN_RECOVERY_WINDOW_DAYS}-{PROD_RECOVERY_WINDOW_DAYS}",
                 )
-            if window == 0 and (info.context or {}).get("environment") == "prod":
+            if window == 0 and in_production(info):
                 raise invalid(
                     "recovery_window_prod",
                     f"user {self.name!r}: prod keeps a deleted credentials secret restorable; write "

@@ -43,13 +43,14 @@ def only_problem(config: dict[str, Any], stack: str = "prod") -> str:
 @pytest.mark.parametrize("stack", STACKS)
 def test_every_shipped_stack_file_loads(stack):
     cfg = load(stack_config(stack), stack)
-    assert cfg.environment == stack
-    assert cfg.resolved_project_name == f"payments-{stack}"
+    assert cfg.resolved_project_name == (cfg.project_name or f"{cfg.app}-{cfg.environment}")
 
 
-def test_stack_files_are_in_their_own_environment():
-    environments = [stack_config(s)[key("environment")] for s in STACKS]
-    assert sorted(environments) == sorted(STACKS)
+def test_stack_files_are_each_their_own_application_environment():
+    # The stack name need not be the environment (payments-prod, orders-prod, orders-staging), but two
+    # stack files for one application's one environment would fight over its project and names.
+    pairs = [(cfg.app, cfg.environment) for cfg in (load(stack_config(s), s) for s in STACKS)]
+    assert len(set(pairs)) == len(pairs), pairs
 
 
 # Each case: a change to the prod stack file, the key path the message must name, and words of the fix.
@@ -64,7 +65,9 @@ BAD_INPUTS = [
         id="unknown-nested-key",
     ),
     pytest.param({"orgId": "12345"}, "atlas-platform:orgId", "24-character lowercase hex id", id="bad-org-id"),
-    pytest.param({"environment": "production"}, "atlas-platform:environment", "'prod', 'staging' or 'dev'", id="bad-environment"),
+    pytest.param(
+        {"environment": "Prod"}, "atlas-platform:environment", "lowercase letters, digits and hyphens", id="bad-environment"
+    ),
     pytest.param({"orgId": None}, "atlas-platform:orgId", "required key is missing", id="missing-org-id"),
     pytest.param({"app": "Payments"}, "atlas-platform:app", "lowercase letters", id="bad-app-name"),
     pytest.param(

@@ -20,7 +20,7 @@ from offline.policy import (
 )
 from offline.preview import main
 from policies.rules import types as t
-from tests.conftest import STACKS
+from tests.conftest import STACKS, load_stack
 from tests.policy_support import complete_prod_stack, replace, verdict
 
 PRIVATE = "atlas-prod-private-endpoint"
@@ -35,9 +35,10 @@ def pending_in_this_plan(plan) -> set[str]:
     """
     types = {r.type for r in plan.resources}
     pending = set()
-    if plan.stack == "prod" and not {t.PRIVATE_LINK_ENDPOINT, t.PRIVATE_LINK_ENDPOINT_SERVICE} <= types:
+    production = load_stack(plan.stack).is_prod
+    if production and not {t.PRIVATE_LINK_ENDPOINT, t.PRIVATE_LINK_ENDPOINT_SERVICE} <= types:
         pending.add(PRIVATE)
-    if plan.stack == "prod" and t.AUDITING not in types:
+    if production and t.AUDITING not in types:
         pending.add(AUDIT)
     return pending
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import STACKS, key
+from tests.conftest import STACKS, key, load_stack
 
 PROJECT = "mongodbatlas:index/project:Project"
 TEAM = "mongodbatlas:index/teamProjectAssignment:TeamProjectAssignment"
@@ -14,12 +14,14 @@ COMPONENT = "atlas:prod:ProdProject"
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_each_stack_creates_exactly_one_project_named_for_its_environment(plans, stack):
-    plan = plans(stack)
+    # The stack name need not be the environment (`orders-staging` holds environment staging).
+    plan, cfg = plans(stack), load_stack(stack)
     project = plan.one(PROJECT)
-    assert project.inputs["name"] == f"payments-{stack}"
-    assert project.inputs["tags"]["environment"] == stack
+    assert project.inputs["name"] == (cfg.project_name or f"{cfg.app}-{cfg.environment}")
+    assert project.inputs["tags"]["environment"] == cfg.environment
+    assert project.inputs["tags"]["application"] == cfg.app
     assert project.inputs["tags"]["managed-by"] == "pulumi"
-    assert plan.exports["projectName"] == f"payments-{stack}"
+    assert plan.exports["projectName"] == project.inputs["name"]
 
 
 def test_project_names_differ_between_stacks(plans):

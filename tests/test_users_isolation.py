@@ -9,7 +9,9 @@ import pytest
 from stackconfig import StackConfig
 from tests.conftest import STACKS, key, load_stack, stack_config
 
-NON_PROD = [s for s in STACKS if s != "prod"]
+# Production by what each stack file says (`environment: prod` or `production: true`), not by its name.
+PRODUCTION = [s for s in STACKS if load_stack(s).is_prod]
+PROD_AND_OTHER = [(p, s) for p in PRODUCTION for s in STACKS if s not in PRODUCTION]
 
 
 def load(stack: str, config: dict[str, Any] | None = None) -> StackConfig:
@@ -29,17 +31,17 @@ def shared_with_prod(prod: StackConfig, other: StackConfig) -> set[str]:
     return identities(prod) & identities(other)
 
 
-@pytest.mark.parametrize("stack", NON_PROD)
-def test_no_username_or_iam_arn_is_shared_with_prod(stack):
-    prod, other = load("prod"), load(stack)
+@pytest.mark.parametrize(("production", "stack"), PROD_AND_OTHER)
+def test_no_username_or_iam_arn_is_shared_with_prod(production, stack):
+    prod, other = load(production), load(stack)
     assert identities(prod) and identities(other)
     assert shared_with_prod(prod, other) == set()
 
 
-@pytest.mark.parametrize("stack", NON_PROD)
-def test_non_prod_iam_users_live_outside_the_prod_aws_account(stack):
-    assert iam_accounts(load("prod"))
-    assert iam_accounts(load("prod")).isdisjoint(iam_accounts(load(stack)))
+@pytest.mark.parametrize(("production", "stack"), PROD_AND_OTHER)
+def test_non_prod_iam_users_live_outside_the_prod_aws_account(production, stack):
+    assert iam_accounts(load(production))
+    assert iam_accounts(load(production)).isdisjoint(iam_accounts(load(stack)))
 
 
 def test_usernames_carry_the_environment():
@@ -47,7 +49,7 @@ def test_usernames_carry_the_environment():
         cfg = load(stack)
         for user in cfg.database_users:
             if not user.iam_arn:
-                assert user.username(cfg.resource_prefix) == f"payments-{stack}-{user.name}"
+                assert user.username(cfg.resource_prefix) == f"{cfg.app}-{cfg.environment}-{user.name}"
 
 
 def test_the_check_catches_a_staging_user_reusing_a_prod_iam_arn():

@@ -3,21 +3,28 @@
 Sources, first match wins:
 1. policy config: the `environment` property of the policy being run (from `--policy-pack-config`
    or the Pulumi Cloud policy group), either way: `prod`/`production` or anything else;
-2. otherwise production when EITHER the stack name looks like production (`prod`, `production`,
-   `prod-*`, `production-*`, `*-prod`, `*-production`, any case) OR the stack tag `environment`
-   is `prod`/`production`. A tag can mark a stack production but never downgrade one named so.
+2. the stack's own config, as the program reads it: `<project>:production` (`true`/`false`) when set,
+   else `<project>:environment` (`prod`/`production` is production, any other name, e.g. `qa`, is not).
+   The stack tag `environment` = `prod`/`production` still promotes such a stack, never demotes it;
+3. a stack whose config has neither key (another program) is production when EITHER its name looks
+   like production (`prod`, `production`, `prod-*`, `production-*`, `*-prod`, `*-production`, any case)
+   OR its stack tag `environment` is `prod`/`production`. A tag can promote, never demote.
 
 Where the pack learns these (pulumi_policy 1.21 under the Pulumi engine):
-- the stack name is in every resource URN (`urn:pulumi:<stack>::<project>::...`), which the
-  engine sends with each `Analyze`/`AnalyzeStack` request; the engine also starts the pack with
-  PULUMI_STACK in its environment, used when there is no URN to read;
+- the engine starts the pack with the stack's config in PULUMI_CONFIG (a JSON map of `<project>:<key>`
+  to strings, the same map a program gets; pulumi/pulumi pkg/resource/plugin/analyzer_plugin.go,
+  `constructEnv`), and PULUMI_STACK/PULUMI_PROJECT beside it. Newer engines also put that config in
+  the Analyzer `ConfigureStack` call, which pulumi_policy 1.21 does not pass on to policies;
+- the stack name and project are in every resource URN (`urn:pulumi:<stack>::<project>::...`), which
+  the engine sends with each `Analyze`/`AnalyzeStack` request; PULUMI_STACK is used when there is none;
 - stack tags arrive in the Analyzer `ConfigureStack` call and reach policies as `args.stack_tags`;
 - policy config arrives in the Analyzer `Configure` call and reaches policies as `args.get_config()`.
-The offline driver (`offline/policy.py`) makes the same three calls, so both paths are the same code.
+The offline driver (`offline/policy.py`) starts the pack and makes the calls the same way.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Mapping
@@ -26,6 +33,12 @@ from typing import Any
 
 ENVIRONMENT_TAG = "environment"
 CONFIG_KEY = "environment"
+# The program's own stack-config keys (stackconfig/environment.py): `production` decides when set.
+STACK_ENVIRONMENT_KEY = "environment"
+STACK_PRODUCTION_KEY = "production"
+# The words the program's loader reads as a yes/no (pydantic's lax bool); a test holds the two equal.
+YES = frozenset({"true", "t", "yes", "y", "on", "1"})
+NO = frozenset({"false", "f", "no", "n", "off", "0"})
 PROD_VALUES = frozenset({"prod", "production"})
 _PROD_NAME = re.compile(r"^(prod|production)(-.+)?$|^.+-(prod|production)$")
 
@@ -55,6 +68,34 @@ def stack_from_urn(urn: str) -> str | None:
     return stack or None
 
 
+def project_from_urn(urn: str) -> str | None:
+    """`atlas-platform` from `urn:pulumi:prod::atlas-platform::...`; None for anything else."""
+    if not urn.startswith("urn:pulumi:"):
+        return None
+    parts = urn[len("urn:pulumi:") :].split("::", 2)
+    return parts[1] or None if len(parts) > 1 else None
+
+
+def engine_stack_config() -> dict[str, str]:
+    """The stack's config as the engine hands it to the pack process (empty when there is none)."""
+    try:
+        config = json.loads(os.environ.get("PULUMI_CONFIG") or "{}")
+    except json.JSONDecodeError:
+        return {}
+    return {str(k): str(v) for k, v in config.items()} if isinstance(config, dict) else {}
+
+
+def _from_stack_config(config: Mapping[str, str], project: str) -> Environment | None:
+    """Production as the stack's own config says it, or None when it says nothing."""
+    production = config.get(f"{project}:{STACK_PRODUCTION_KEY}", "").strip().lower()
+    if production in YES or production in NO:
+        return Environment(production in YES, f"stack config {project}:{STACK_PRODUCTION_KEY}={production}")
+    environment = config.get(f"{project}:{STACK_ENVIRONMENT_KEY}")
+    if environment is not None and environment.strip():
+        return Environment(is_prod_value(environment), f"stack config {project}:{STACK_ENVIRONMENT_KEY}={environment}")
+    return None
+
+
 def is_prod_stack_name(stack: str) -> bool:
     # The CLI also accepts fully qualified names (org/project/stack); only the last part is the name.
     return bool(_PROD_NAME.match(stack.rsplit("/", 1)[-1].strip().lower()))
@@ -65,13 +106,24 @@ def is_prod_value(value: str) -> bool:
 
 
 def resolve(
-    *, urn: str = "", stack_tags: Mapping[str, str] | None = None, config: Mapping[str, Any] | None = None
+    *,
+    urn: str = "",
+    stack_tags: Mapping[str, str] | None = None,
+    config: Mapping[str, Any] | None = None,
+    stack_config: Mapping[str, str] | None = None,
 ) -> Environment:
+    """`stack_config` defaults to what the engine passed the pack (PULUMI_CONFIG)."""
     override = (config or {}).get(CONFIG_KEY)
     if isinstance(override, str) and override.strip():
         return Environment(is_prod_value(override), f"policy config environment={override!r}")
-    stack = stack_from_urn(urn) or os.environ.get("PULUMI_STACK", "")
     tag = (stack_tags or {}).get(ENVIRONMENT_TAG, "")
+    project = project_from_urn(urn) or os.environ.get("PULUMI_PROJECT", "")
+    said = _from_stack_config(engine_stack_config() if stack_config is None else stack_config, project) if project else None
+    if said is not None:
+        if not said.is_prod and tag and is_prod_value(tag):
+            return Environment(True, f"stack tag {ENVIRONMENT_TAG}={tag!r} (over {said.reason})")
+        return said
+    stack = stack_from_urn(urn) or os.environ.get("PULUMI_STACK", "")
     if stack and is_prod_stack_name(stack):
         return Environment(True, f"stack name {stack!r}")
     if tag and is_prod_value(tag):

@@ -1,0 +1,287 @@
+"""Environments are names: a new one needs a stack file, not a code edit.
+
+`prod` is production; any other name is not unless its stack file says `production: true`. The
+program and the policy pack learn this from the same stack file. The fixture stack files in
+tests/fixtures/ are staging's config with one change each, and their stack names are not their
+environments (`payments-qa`, `payments-live`, `orders-staging`).
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from pydantic import TypeAdapter, ValidationError
+
+from offline.policy import PolicyPackServer, stack_config_for
+from offline.runner import Plan, run_stack
+from offline.stackfile import available_stacks, engine_config
+from policies.rules import environment as pack_environment
+from policies.rules import types as t
+from stackconfig import ConfigError, StackConfig, load_stack_config
+from stackconfig import environment as program_environment
+from tests.conftest import NAMESPACE, ROOT, key
+from tests.policy_support import GOOD_CLUSTER, resource
+
+FIXTURES = Path(__file__).parent / "fixtures"
+PROJECT = "mongodbatlas:index/project:Project"
+CLUSTER = "mongodbatlas:index/advancedCluster:AdvancedCluster"
+AUDITING = "mongodbatlas:index/auditing:Auditing"
+SECRET = "aws:secretsmanager/secret:Secret"
+CLUSTER_POLICY = "atlas-cluster-production-settings"
+
+
+def fixture_file(stack: str) -> Path:
+    return FIXTURES / f"Pulumi.{stack}.yaml"
+
+
+def fixture_config(stack: str) -> dict[str, Any]:
+    return copy.deepcopy(yaml.safe_load(fixture_file(stack).read_text())["config"])
+
+
+def load_fixture(stack: str, config: dict[str, Any] | None = None, tmp_path: Path | None = None) -> StackConfig:
+    """Validate a fixture (or a changed copy of it, written to `tmp_path`) as the program does."""
+    path = fixture_file(stack)
+    if config is not None:
+        assert tmp_path is not None
+        path = tmp_path / f"Pulumi.{stack}.yaml"
+        path.write_text(yaml.safe_dump({"config": config}, sort_keys=False))
+    values, secret_keys = engine_config(ROOT, stack, stack_file=path)
+    return load_stack_config(values, namespace=NAMESPACE, stack_file=path, secret_keys=secret_keys)
+
+
+def refusals(tmp_path: Path, change: Callable[[dict[str, Any]], None], stack: str = "payments-qa") -> list[str]:
+    config = fixture_config(stack)
+    change(config)
+    with pytest.raises(ConfigError) as caught:
+        load_fixture(stack, config, tmp_path)
+    return [p.render(caught.value.stack_file) for p in caught.value.problems]
+
+
+@pytest.fixture(scope="module")
+def fixture_plan() -> Callable[[str], Plan]:
+    cache: dict[str, Plan] = {}
+
+    def get(stack: str) -> Plan:
+        if stack not in cache:
+            cache[stack] = run_stack(stack, stack_file=fixture_file(stack))
+        return cache[stack]
+
+    return get
+
+
+@pytest.fixture(scope="module")
+def stack_pack() -> Iterator[Callable[[str], PolicyPackServer]]:
+    """A pack process per fixture stack, started as the engine starts it: with that stack's config."""
+    packs: dict[str, PolicyPackServer] = {}
+
+    def get(stack: str) -> PolicyPackServer:
+        if stack not in packs:
+            packs[stack] = PolicyPackServer(stack_config=stack_config_for(stack, stack_file=fixture_file(stack)))
+        return packs[stack]
+
+    yield get
+    for pack in packs.values():
+        pack.close()
+
+
+# ---- a new name is a non-production environment ----
+
+
+def test_a_new_environment_name_plans_as_non_production(fixture_plan, plans):
+    qa, staging = fixture_plan("payments-qa"), plans("staging")
+    project = qa.one(PROJECT)
+    assert project.inputs["name"] == "payments-qa" and project.inputs["tags"]["environment"] == "qa"
+    assert qa.exports["environment"] == "qa"
+    # Staging's file with only its environment renamed plans what staging plans, under new names.
+    assert sorted(r.type for r in qa.resources) == sorted(r.type for r in staging.resources)
+    assert not any(r.protect for r in qa.resources)
+    cluster = qa.one(CLUSTER)
+    assert cluster.inputs["terminationProtectionEnabled"] is False
+    assert cluster.inputs["name"] == "payments-qa-cluster1"
+    assert all(r.name.startswith("payments-qa") for r in qa.resources if r.custom and r.type != "pulumi:providers:aws")
+
+
+def test_a_new_environment_passes_the_pack_as_non_production(fixture_plan, stack_pack):
+    report = stack_pack("payments-qa").check_plan(fixture_plan("payments-qa"))
+    assert report.mandatory == [], [f.line() for f in report.mandatory]
+    reasons = dict(report.not_applicable)
+    assert reasons[CLUSTER_POLICY].startswith("non-production stack (stack config atlas-platform:environment=qa")
+
+
+# ---- production: true on another name ----
+
+
+def test_production_true_turns_on_the_production_defaults(fixture_plan, tmp_path):
+    live = fixture_plan("payments-live")
+    assert load_fixture("payments-live").is_prod
+    cluster = live.one(CLUSTER)
+    assert cluster.protect and live.one(PROJECT).protect
+    assert cluster.inputs["terminationProtectionEnabled"] is True
+    assert cluster.inputs["pitEnabled"] is True
+    assert cluster.inputs["encryptionAtRestProvider"] == "AWS"
+    assert all(r.inputs["recoveryWindowInDays"] == 30 for r in live.of_type(SECRET))
+    # The same file without the key: the same environment name plans every one of them off.
+    config = fixture_config("payments-live")
+    del config[key("production")]
+    plain = run_stack("payments-live", config=config)
+    assert not plain.one(CLUSTER).protect and plain.one(CLUSTER).inputs["terminationProtectionEnabled"] is False
+    assert plain.one(CLUSTER).inputs["pitEnabled"] is False
+    assert all(r.inputs["recoveryWindowInDays"] == 0 for r in plain.of_type(SECRET))
+
+
+def test_production_true_turns_on_the_production_refusals(tmp_path):
+    def no_termination_protection(config: dict[str, Any]) -> None:
+        config[key("cluster")]["terminationProtection"] = False
+
+    assert any(
+        "production refuses terminationProtection: false" in p
+        for p in refusals(tmp_path, no_termination_protection, "payments-live")
+    )
+    # The qa stack takes the same change: outside production it is allowed.
+    config = fixture_config("payments-qa")
+    no_termination_protection(config)
+    assert load_fixture("payments-qa", config, tmp_path).cluster is not None
+
+
+def test_production_true_makes_the_mandatory_policies_apply(fixture_plan, stack_pack):
+    pack = stack_pack("payments-live")
+    report = pack.check_plan(fixture_plan("payments-live"))
+    assert report.mandatory == [], [f.line() for f in report.mandatory]
+    reasons = dict(report.not_applicable)
+    assert CLUSTER_POLICY not in reasons
+    assert reasons[f"{CLUSTER_POLICY}-outside-prod"] == "production stack (stack config atlas-platform:production=true)"
+    # A stack name the pack would not take for production, and a cluster production refuses.
+    bad = resource(t.ADVANCED_CLUSTER, "c", {**GOOD_CLUSTER, "pitEnabled": False}, stack="payments-live")
+    assert [f.policy for f in pack.check("payments-live", [bad]).mandatory if f.resource_name] == [CLUSTER_POLICY]
+
+
+def test_without_stack_config_the_pack_falls_back_to_the_stack_name(policy_pack):
+    # The shared pack has no PULUMI_CONFIG, like an engine that passes none: `payments-live` reads as not production.
+    bad = resource(t.ADVANCED_CLUSTER, "c", {**GOOD_CLUSTER, "pitEnabled": False}, stack="payments-live")
+    report = policy_pack.check("payments-live", [bad])
+    assert report.mandatory == [] and [f.policy for f in report.advisory] == [f"{CLUSTER_POLICY}-outside-prod"]
+
+
+def test_policy_config_and_stack_tag_still_decide_over_stack_config(fixture_plan, stack_pack):
+    bad = resource(t.ADVANCED_CLUSTER, "c", {**GOOD_CLUSTER, "pitEnabled": False}, stack="payments-qa")
+    qa = stack_pack("payments-qa")
+    assert [f.policy for f in qa.check("payments-qa", [bad], tags={"environment": "prod"}).mandatory if f.resource_name] == [
+        CLUSTER_POLICY
+    ]
+    override = {CLUSTER_POLICY: {"environment": "prod"}, f"{CLUSTER_POLICY}-outside-prod": {"environment": "prod"}}
+    assert [f.policy for f in qa.check("payments-qa", [bad], policy_config=override).mandatory if f.resource_name] == [
+        CLUSTER_POLICY
+    ]
+    live_bad = resource(t.ADVANCED_CLUSTER, "c", {**GOOD_CLUSTER, "pitEnabled": False}, stack="payments-live")
+    demote = {CLUSTER_POLICY: {"environment": "staging"}, f"{CLUSTER_POLICY}-outside-prod": {"environment": "staging"}}
+    demoted = stack_pack("payments-live").check("payments-live", [live_bad], policy_config=demote)
+    assert [f.policy for f in demoted.mandatory if f.resource_name] == []
+
+
+def test_stack_config_decides_over_a_production_looking_stack_name():
+    urn = "urn:pulumi:payments-prod::atlas-platform::mongodbatlas:index/project:Project::p"
+    said = {"atlas-platform:environment": "staging"}
+    assert not pack_environment.resolve(urn=urn, stack_config=said).is_prod
+    assert pack_environment.resolve(urn=urn, stack_config={}).is_prod
+    assert pack_environment.resolve(
+        urn=urn.replace("payments-prod", "live"), stack_config={"atlas-platform:production": "yes"}
+    ).is_prod
+
+
+# ---- the stack file's refusals ----
+
+
+@pytest.mark.parametrize("name", ["Prod", "qa_1", "-qa", "qa-", "q a", "1qa", "a" * 21, ""])
+def test_an_environment_that_is_not_a_slug_is_refused(tmp_path, name):
+    found = refusals(tmp_path, lambda c: c.__setitem__(key("environment"), name))
+    assert found == [
+        f"Pulumi.payments-qa.yaml: atlas-platform:environment: {name!r} is not a valid environment name; use 1-20 "
+        "lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen "
+        "(e.g. prod, staging, qa, perf-eu)"
+    ]
+
+
+@pytest.mark.parametrize("name", ["qa", "uat", "perf", "sandbox", "perf-eu", "q", "qa2"])
+def test_any_lowercase_slug_is_an_environment(tmp_path, name):
+    config = fixture_config("payments-qa")
+    config[key("environment")] = name
+    cfg = load_fixture("payments-qa", config, tmp_path)
+    assert cfg.environment == name and not cfg.is_prod and cfg.resolved_project_name == f"payments-{name}"
+
+
+def test_prod_cannot_be_declared_non_production(tmp_path):
+    def demote(config: dict[str, Any]) -> None:
+        config[key("environment")] = "prod"
+        config[key("production")] = False
+
+    assert any(
+        "atlas-platform:production: environment 'prod' is production; remove `production: false`" in p
+        for p in refusals(tmp_path, demote, "payments-live")
+    )
+
+
+@pytest.mark.parametrize("name", ["production", "prod-eu", "payments-prod", "production-us"])
+def test_a_name_that_reads_as_production_must_say_which_it_is(tmp_path, name):
+    found = refusals(tmp_path, lambda c: c.__setitem__(key("environment"), name))
+    assert found == [
+        f"Pulumi.payments-qa.yaml: atlas-platform:production: environment {name!r} reads as production but only "
+        "'prod' is production by default; add `production: true` (production's safe defaults and mandatory "
+        "policies) or `production: false`"
+    ]
+    config = fixture_config("payments-qa")
+    config[key("environment")], config[key("production")] = name, False
+    assert not load_fixture("payments-qa", config, tmp_path).is_prod
+
+
+def test_production_must_be_a_yes_or_no(tmp_path):
+    found = refusals(tmp_path, lambda c: c.__setitem__(key("production"), "maybe"))
+    assert len(found) == 1 and found[0].startswith("Pulumi.payments-qa.yaml: atlas-platform:production: ")
+
+
+# ---- the stack name need not be the environment ----
+
+
+def test_the_stack_name_need_not_be_the_environment(fixture_plan):
+    assert "orders-staging" in available_stacks(FIXTURES)
+    plan = fixture_plan("orders-staging")
+    assert plan.stack == "orders-staging"
+    project = plan.one(PROJECT)
+    assert project.inputs["name"] == "orders-staging"
+    assert project.inputs["tags"] == {**project.inputs["tags"], "environment": "staging", "application": "orders"}
+    assert plan.exports["environment"] == "staging"
+    assert plan.one(CLUSTER).inputs["name"] == "orders-staging-cluster1"
+    assert any(r.type == AUDITING for r in plan.resources)
+
+
+def test_a_stack_name_is_not_read_as_an_environment(fixture_plan, plans):
+    # The same application's staging file under another stack name plans the same resources and inputs.
+    config = yaml.safe_load((ROOT / "Pulumi.staging.yaml").read_text())["config"]
+    renamed = run_stack("payments-eu-staging", config=config)
+    staging = plans("staging")
+    assert sorted((r.type, r.name, repr(r.inputs)) for r in renamed.resources if r.custom) == sorted(
+        (r.type, r.name, repr(r.inputs)) for r in staging.resources if r.custom
+    )
+
+
+# ---- the program and the pack agree ----
+
+
+def test_the_pack_reads_production_as_the_program_does():
+    words = TypeAdapter(bool)
+    for word in pack_environment.YES:
+        assert words.validate_python(word) is True
+    for word in pack_environment.NO:
+        assert words.validate_python(word) is False
+    for word in ("maybe", "2", "prod"):
+        with pytest.raises(ValidationError):
+            words.validate_python(word)
+    assert pack_environment._PROD_NAME.pattern == program_environment.PROD_LOOKING_NAME
+    for name in ("prod", "production", "prod-eu", "orders-prod", "qa", "preprod", "products"):
+        assert pack_environment.is_prod_stack_name(name) is program_environment.looks_like_production(name)
+    assert re.fullmatch(program_environment.NAME_PATTERN, "prod")
