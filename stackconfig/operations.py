@@ -366,12 +366,12 @@ class NotificationChannel(StackModel):
         required, optional = CHANNEL_KEYS[self.type]
         for key in required:
             if getattr(self, key) is None:
-                alias = type(self).model_fields[key].alias
+                alias = type(self).model_fields[key].alias or key
                 how = _set_secret_how(alias) if key in SECRET_CHANNEL_KEYS else f"add `{alias}`"
                 raise invalid("missing_channel_key", f"a {self.type} channel ({self.name!r}) needs `{alias}`; {how}")
         for key in {k for keys, _ in CHANNEL_KEYS.values() for k in keys} | {k for _, opt in CHANNEL_KEYS.values() for k in opt}:
             if getattr(self, key) is not None and key not in required + optional:
-                alias = type(self).model_fields[key].alias
+                alias = type(self).model_fields[key].alias or key
                 raise invalid(
                     "foreign_channel_key", f"`{alias}` does not belong to a {self.type} channel ({self.name!r}); remove it"
                 )
@@ -418,7 +418,7 @@ class Integration(StackModel):
         required, optional = INTEGRATION_KEYS[self.type]
         for key in required:
             if getattr(self, key) is None:
-                alias = type(self).model_fields[key].alias
+                alias = type(self).model_fields[key].alias or key
                 raise invalid(
                     "missing_integration_key",
                     f"a {self.type} integration needs `{alias}`; "
