@@ -7,8 +7,6 @@ in parallel, so the PrivateLink chain and the users' KMS key build while the clu
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -41,22 +39,19 @@ from program_args import (
 from stackconfig import StackConfig, load_stack_config
 from stackconfig.network import endpoint_key
 
-HERE = Path(__file__).parent
-# `pulumi up --config-file PATH` reads config from PATH: point this at the same file so the
-# secure: leaves are found there (the engine only says which top-level keys hold secrets).
-STACK_FILE_ENV = "ATLAS_PLATFORM_STACK_FILE"
-
 
 def read_stack_config() -> StackConfig:
-    """Every config key the engine passed, validated at once against the stack file's schema."""
-    stack, project = pulumi.get_stack(), pulumi.get_project()
+    """Every config key the engine passed, validated at once against the stack file's schema.
+
+    Only what the engine passes counts, so config from the stack file, `--config-file` or Pulumi
+    ESC loads alike; the engine's secret marks (per top-level key) say which values are secrets.
+    """
     # pulumi.Config reads one key at a time; unknown-key detection needs the whole map, which
     # the engine passes as PULUMI_CONFIG (and the mock runtime through set_all_config).
     config = {**pulumi.runtime.get_config_env(), **pulumi.runtime.config.CONFIG.get()}
     secret_keys = {key for key in config if pulumi.runtime.is_config_secret(key)}
     secret_keys |= set(pulumi.runtime.get_config_secret_keys_env())
-    stack_file = Path(os.environ.get(STACK_FILE_ENV) or HERE / f"Pulumi.{stack}.yaml")
-    return load_stack_config(config, namespace=project, stack_file=stack_file, secret_keys=secret_keys)
+    return load_stack_config(config, namespace=pulumi.get_project(), stack=pulumi.get_stack(), secret_keys=secret_keys)
 
 
 def private_connection_strings(

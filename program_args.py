@@ -272,7 +272,7 @@ def secrets_key_args(cfg: StackConfig) -> SecretsKeyArgs:
 
 
 def _revealed(value: Secret | None) -> pulumi.Output[str] | None:
-    """A `secure:` value as the engine must see it: a secret Output, never plain text."""
+    """A secret config value as the engine must see it: a secret Output, never plain text."""
     return None if value is None else pulumi.Output.secret(value.reveal())
 
 
@@ -315,12 +315,12 @@ def alert_args(cfg: StackConfig, project_id: pulumi.Input[str]) -> AlertBaseline
             categories=c.categories,
             email_address=c.email_address,
             channel_name=c.channel_name,
-            api_token=_revealed(c.api_token),
-            service_key=_revealed(c.service_key),
-            datadog_api_key=_revealed(c.api_key),
+            api_token=_revealed(cfg.secret(c.api_token_secret)),
+            service_key=_revealed(cfg.secret(c.service_key_secret)),
+            datadog_api_key=_revealed(cfg.secret(c.api_key_secret)),
             datadog_region=c.region,
             webhook_url=c.url,
-            webhook_secret=_revealed(c.secret),
+            webhook_secret=_revealed(cfg.secret(c.webhook_secret)),
             interval_min=c.interval_min,
         )
         for c in cfg.notifications
@@ -328,11 +328,11 @@ def alert_args(cfg: StackConfig, project_id: pulumi.Input[str]) -> AlertBaseline
     integrations = [
         IntegrationSpec(
             type=i.type,
-            api_key=_revealed(i.api_key),
+            api_key=_revealed(cfg.secret(i.api_key_secret)),
             region=i.region,
-            service_key=_revealed(i.service_key),
+            service_key=_revealed(cfg.secret(i.service_key_secret)),
             url=i.url,
-            secret=_revealed(i.secret),
+            secret=_revealed(cfg.secret(i.webhook_secret)),
             send_database_metrics=i.send_database_metrics,
             send_collection_latency_metrics=i.send_collection_latency_metrics,
             send_query_stats_metrics=i.send_query_stats_metrics,

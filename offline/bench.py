@@ -36,7 +36,7 @@ from pathlib import Path
 from resource import RUSAGE_CHILDREN, RUSAGE_SELF, getrusage
 from typing import Any
 
-from stackconfig.loader import read_stack_file
+from offline.stackfile import read_stack_file
 
 from .mocks import Registration
 from .runner import ROOT, Plan

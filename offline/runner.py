@@ -11,21 +11,17 @@ import json
 import os
 import runpy
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pulumi
-import yaml
 from pulumi.runtime import settings as pulumi_settings
 
 from .mocks import AtlasMocks, Invocation, RecordingMonitor, Registration, unwrap_secrets
 from .stackfile import engine_config, project_name
 
 ROOT = Path(__file__).resolve().parent.parent
-# Read by __main__.py: where the stack file is when it is not Pulumi.<stack>.yaml beside it.
-STACK_FILE_ENV = "ATLAS_PLATFORM_STACK_FILE"
 
 
 @dataclass
@@ -105,27 +101,22 @@ def run_stack(
     preview: bool = False,
     config_via_environment: bool = False,
     stack_file: Path | None = None,
+    engine: tuple[dict[str, str], list[str]] | None = None,
 ) -> Plan:
-    """Plan `stack` offline. `config` replaces the stack file's `config:` mapping: it is written
-    to a scratch stack file that the program reads as it would a `--config-file`. `stack_file`
-    plans a stack file kept outside `root` (test fixtures), as `pulumi --config-file` would.
+    """Plan `stack` offline. `config` replaces the stack file's `config:` mapping, as a
+    `--config-file` would; `stack_file` plans a stack file kept outside `root` (test fixtures);
+    `engine` is (values, secret keys) exactly as the engine would pass them, e.g. from a Pulumi
+    ESC environment: no stack file is read then.
 
     `config_via_environment` hands the config over as the real language host does
     (`PULUMI_CONFIG` / `PULUMI_CONFIG_SECRET_KEYS`) instead of through `set_all_config`.
     A bad stack file raises the program's own `ConfigError` (a `pulumi.RunError`).
     """
     project = project_name(root)
-    values, secret_keys = engine_config(root, stack, config, stack_file=stack_file)
+    values, secret_keys = engine if engine is not None else engine_config(root, stack, config, stack_file=stack_file)
     monitor = RecordingMonitor(AtlasMocks())
     pulumi_settings.ROOT.set(None)
     pulumi.runtime.set_mocks(AtlasMocks(), project=project, stack=stack, preview=preview, monitor=monitor)
-    scratch = tempfile.TemporaryDirectory(prefix="atlas-stack-") if config is not None else None
-    if scratch is not None:
-        variant_file = Path(scratch.name) / f"Pulumi.{stack}.yaml"
-        variant_file.write_text(yaml.safe_dump({"config": config}, sort_keys=False))
-        os.environ[STACK_FILE_ENV] = str(variant_file)
-    elif stack_file is not None:
-        os.environ[STACK_FILE_ENV] = str(stack_file)
     if config_via_environment:
         os.environ["PULUMI_CONFIG"] = json.dumps(values)
         os.environ["PULUMI_CONFIG_SECRET_KEYS"] = json.dumps(secret_keys)
@@ -153,10 +144,6 @@ def run_stack(
     finally:
         if config_via_environment:
             del os.environ["PULUMI_CONFIG"], os.environ["PULUMI_CONFIG_SECRET_KEYS"]
-        if scratch is not None or stack_file is not None:
-            del os.environ[STACK_FILE_ENV]
-        if scratch is not None:
-            scratch.cleanup()
     return Plan(
         project=project,
         stack=stack,

@@ -1,23 +1,230 @@
 """Read a stack file the way the Pulumi CLI hands it to a program.
 
 The CLI passes each config key as a string (objects and lists as JSON) and lists the keys that
-hold secrets. Offline, `secure:` values cannot be decrypted (no CLI, no secrets provider), so
-each is replaced by a marked placeholder and its key is listed as secret, exactly as a
-decrypted value would be.
+hold secrets: a key is secret when its value is, or holds, a `secure:` entry (the engine marks
+whole top-level keys). Offline, `secure:` values cannot be decrypted (no CLI, no secrets
+provider), so each is replaced by a marked placeholder and its key is listed as secret, exactly
+as a decrypted value would be. The program itself never reads the stack file.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import re
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from stackconfig.loader import ConfigError, Problem, read_stack_file, secure_leaves
+from stackconfig.loader import ConfigError, Problem, render_parts, render_path
 
 SECRET_PLACEHOLDER = "offline-placeholder-secret"
+PathPart = str | int
+Path_ = tuple[PathPart, ...]
+
+
+# PyYAML keeps the last of two equal keys without a word (`hour: 4` then `hour: 16` plans 16).
+# The Pulumi CLI parses stack files with gopkg.in/yaml.v3 (pulumi/pulumi
+# sdk/go/common/encoding/marshal.go, since v3.50), whose decoder refuses the same file: "mapping
+# key "hour" already defined at line 65" (go-yaml v3 decode.go, `uniqueKeys`) before the program runs.
+# The program never reads the file; the offline harness reads it instead of the CLI, so it refuses
+# the file here, with the key path and both lines.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when the wheel has it: ~10x faster
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+_NULL_TAG = "tag:yaml.org,2002:null"
+_COMMENT_AFTER_KEY = re.compile(r"\s*:\s+(#.*?)\s*$")
+
+
+@dataclass(frozen=True)
+class _Repeat:
+    path: Path_
+    first: int
+    second: int
+    why: str = "YAML would keep only the last one, silently (the Pulumi CLI refuses the file)"
+
+
+@dataclass(frozen=True)
+class _Commented:
+    path: Path_
+    line: int
+    comment: str
+
+
+class StackFileLoader(_YAML_LOADER):  # type: ignore[misc,valid-type]
+    """A safe loader that notes each key written twice, and each value a `#` turned into a comment.
+
+    It records rather than raises, so one error can name every repeat at once.
+    """
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.lines = text.splitlines()
+        self.repeats: list[_Repeat] = []
+        self.commented: list[_Commented] = []
+        self.key_lines: dict[Path_, int] = {}  # where each key was first written
+        self._paths: dict[int, Path_] = {}
+
+    def construct_document(self, node: yaml.Node) -> Any:
+        # Constructors build mappings out of nesting order, so each mapping's path is found first.
+        self._paths = dict(_mapping_paths(node))
+        return super().construct_document(node)
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        path = self._paths.get(id(node), ())
+        first_line: dict[Any, int] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE_TAG:  # `<<: *defaults` may be overridden on purpose
+                continue
+            key = self.construct_object(key_node, deep=deep)
+            if not isinstance(key, Hashable):
+                continue  # the base constructor refuses it, as invalid YAML
+            line = key_node.start_mark.line + 1
+            if key in first_line:
+                self.repeats.append(_Repeat((*path, _label(key_node)), first_line[key], line))
+            else:
+                first_line[key] = line
+                self.key_lines.setdefault((*path, _label(key_node)), line)
+            if isinstance(value_node, yaml.ScalarNode) and value_node.tag == _NULL_TAG and not value_node.value:
+                after_key = self.lines[key_node.end_mark.line][key_node.end_mark.column :]
+                comment = _COMMENT_AFTER_KEY.match(after_key)
+                if comment:
+                    self.commented.append(_Commented((*path, _label(key_node)), line, comment.group(1)))
+        return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
+
+
+def _mapping_paths(node: yaml.Node, path: Path_ = (), seen: set[int] | None = None) -> Iterable[tuple[int, Path_]]:
+    """(id of each mapping node, its path from the document root); an alias is followed once."""
+    seen = set() if seen is None else seen
+    if id(node) in seen:
+        return
+    seen.add(id(node))
+    if isinstance(node, yaml.MappingNode):
+        yield id(node), path
+        for key_node, value_node in node.value:
+            yield from _mapping_paths(value_node, (*path, _label(key_node)), seen)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            yield from _mapping_paths(item, (*path, index), seen)
+
+
+def _label(key_node: yaml.Node) -> str:
+    return str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else "?"
+
+
+def _file_key_path(path: Path_, namespace: str | None) -> str:
+    """A position in the stack file as a config key path: `atlas-platform:cluster.maintenanceWindow.hour`."""
+    if len(path) < 2 or path[0] != "config":
+        return render_parts(path) or "(file)"  # outside `config:`, e.g. `config` itself
+    key_namespace, colon, name = str(path[1]).partition(":")
+    if not colon:  # a bare key belongs to the project, as Pulumi reads it
+        if namespace is None:
+            return render_parts(path[1:])
+        key_namespace, name = namespace, key_namespace
+    return render_path(key_namespace, (name, *path[2:]))
+
+
+def _quoted_line(text: str) -> str:
+    text = text.strip()
+    return f"`{text}`" if len(text) <= 60 else f"`{text[:57]}...`"
+
+
+def parse_stack_file(stack_file: Path, namespace: str | None = None) -> tuple[dict[str, Any] | None, list[Problem]]:
+    """The stack file's `config:` mapping (None when config lives elsewhere, e.g. Pulumi ESC), and
+    each value the file reads differently than it shows: `channelName: #alerts` reads as empty.
+
+    A key written twice, a tab or a YAML error ends here with one `ConfigError`. `namespace` names
+    the project, for the key paths of bare keys.
+    """
+    if not stack_file.exists():
+        return None, []
+    try:
+        text = stack_file.read_text(encoding="utf-8")
+        loader = StackFileLoader(text)
+        try:
+            document = loader.get_single_data() or {}
+        finally:
+            loader.dispose()
+    except yaml.YAMLError as error:
+        raise ConfigError(stack_file.name, [_yaml_problem(error, text)]) from None
+    except (OSError, UnicodeDecodeError) as error:
+        problem = Problem("(file)", f"cannot be read as UTF-8 text ({error}); save it as a UTF-8 YAML file")
+        raise ConfigError(stack_file.name, [problem]) from None
+    commented = [
+        Problem(
+            _file_key_path(c.path, namespace),
+            f"line {c.line}: {_quoted_line(f'{c.path[-1]}: {c.comment}')} is read as an empty value because ` #` "
+            f"starts a YAML comment; quote it: {c.path[-1]}: {json.dumps(c.comment, ensure_ascii=False)}",
+        )
+        for c in loader.commented
+    ]
+    if namespace is not None:
+        loader.repeats += _bare_and_namespaced(loader.key_lines, namespace)
+    if loader.repeats:
+        repeats = [
+            Problem(
+                _file_key_path(r.path, namespace),
+                f"is written twice, on line {r.first} ({_quoted_line(loader.lines[r.first - 1])}) and line {r.second} "
+                f"({_quoted_line(loader.lines[r.second - 1])}); {r.why}: delete the one you do not mean",
+            )
+            for r in loader.repeats
+        ]
+        raise ConfigError(stack_file.name, repeats + commented)
+    if not isinstance(document, dict) or not isinstance(document.get("config", {}), dict):
+        raise ConfigError(stack_file.name, [Problem("config", "must be a mapping of keys to values")])
+    config: dict[str, Any] = document.get("config") or {}
+    odd = [key for key in config if not isinstance(key, str)]
+    if odd:
+        problems = [Problem("config", f"key {key!r} is not text; write keys as `<namespace>:<name>`") for key in odd]
+        raise ConfigError(stack_file.name, problems)
+    return config, commented
+
+
+def _bare_and_namespaced(key_lines: dict[Path_, int], namespace: str) -> list[_Repeat]:
+    """`app:` and `atlas-platform:app:` are one key to Pulumi: its loader namespaces bare keys into a Go
+    map, so which value wins is left to map order (pulumi/pulumi sdk/go/common/workspace/loaders.go,
+    `stackConfigNamespacedWithProject`), with no error from the CLI."""
+    top_level = {str(path[1]): line for path, line in key_lines.items() if len(path) == 2 and path[0] == "config"}
+    repeats = []
+    for key, line in top_level.items():
+        full = f"{namespace}:{key}"
+        if ":" not in key and full in top_level:
+            first, second = sorted((line, top_level[full]))
+            repeats.append(_Repeat(("config", full), first, second, f"Pulumi reads both as {full} and keeps either one"))
+    return repeats
+
+
+def read_stack_file(stack_file: Path, namespace: str | None = None) -> dict[str, Any] | None:
+    """The stack file's `config:` mapping, or None when config lives elsewhere (e.g. Pulumi ESC)."""
+    return parse_stack_file(stack_file, namespace)[0]
+
+
+def _yaml_problem(error: yaml.YAMLError, text: str) -> Problem:
+    mark = getattr(error, "problem_mark", None)
+    lines = text.splitlines()
+    if mark is not None and mark.line < len(lines) and lines[mark.line][mark.column : mark.column + 1] == "\t":
+        # The scanner's own words ("found character '\t' that cannot start any token") do not say what to do.
+        where = "indents line" if not lines[mark.line][: mark.column].strip() else "is on line"
+        return Problem(
+            "(file)",
+            f"a tab {where} {mark.line + 1} (column {mark.column + 1}); tabs cannot indent YAML: use spaces",
+        )
+    return Problem("(file)", f"is not valid YAML: {error}; fix the indentation or quoting")
+
+
+def secure_leaves(value: Any, path: Path_ = ()) -> Iterable[Path_]:
+    """Every position inside a stack-file value that holds a `secure:` entry."""
+    if isinstance(value, dict):
+        if set(value) == {"secure"}:
+            yield path
+            return
+        for key, item in value.items():
+            yield from secure_leaves(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from secure_leaves(item, (*path, index))
 
 
 @functools.cache
@@ -66,8 +273,12 @@ def engine_config(
         if not path.exists():
             known = ", ".join(available_stacks(root)) or "none"
             raise ConfigError(path.name, [Problem("(file)", f"no such stack file; stacks here: {known}")])
-        # Refuses what the CLI's own YAML parser refuses before a program runs: a key written twice.
-        config = read_stack_file(path, namespace) or {}
+        # Refuses what the CLI's own YAML parser refuses before a program runs (a key written twice),
+        # and a value a `#` emptied, which the CLI would pass as empty text.
+        file_config, emptied = parse_stack_file(path, namespace)
+        if emptied:
+            raise ConfigError(path.name, emptied)
+        config = file_config or {}
     odd = [key for key in config if not isinstance(key, str)]
     if odd:
         raise ConfigError(

@@ -109,10 +109,11 @@ def unique(values: list[str], what: str) -> None:
 
 
 class Secret:
-    """A value that came from a `secure:` entry of the stack file.
+    """A value the engine marked secret: a top-level config key set with `pulumi config set --secret`
+    (or an ESC `fn::secret`), named from where it is used through a `SecretName` field.
 
     It never prints: `repr` and `str` are masked, and components receive it only through
-    `pulumi.Output.secret(...)`. A plain-text value where a `Secret` belongs is refused.
+    `pulumi.Output.secret(...)`. The loader makes one only from a key the engine marked secret.
     """
 
     __slots__ = ("_value",)
@@ -134,21 +135,31 @@ class Secret:
     def __hash__(self) -> int:
         return hash(("Secret", self._value))
 
+
+# Pulumi marks secrets per top-level config key (the language host gets the list of secret keys,
+# not positions inside a value), so each secret is its own key and a settings field names it.
+SECRET_NAME_PATTERN = r"[a-z][A-Za-z0-9]{1,63}"
+
+
+class SecretName(str):
+    """The name of a top-level secret config key, without the namespace: `pagerDutyServiceKey` names
+    `atlas-platform:pagerDutyServiceKey`. The loader checks the key is set and marked secret."""
+
+    __slots__ = ()
+
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
-        def check(value: Any) -> Secret:
-            if isinstance(value, Secret):
-                if not value._value:
-                    raise invalid(
-                        "empty_secret", "the secure value is empty; set it with `pulumi config set --secret --path ...`"
-                    )
-                return value
-            raise invalid(
-                "plain_text_secret",
-                "a plain-text value where a secret belongs; remove it from the stack file and set it "
-                "encrypted with `pulumi config set --secret --path '<key>' <value>` so the file holds a `secure:` entry",
-            )
+        compiled = re.compile(SECRET_NAME_PATTERN)
 
-        return core_schema.no_info_plain_validator_function(
-            check, serialization=core_schema.plain_serializer_function_ser_schema(lambda v: "[secret]")
-        )
+        def check(value: str) -> SecretName:
+            if not compiled.fullmatch(value):
+                bare = value.rpartition(":")[2]
+                hint = f"write {bare!r} (the namespace is implied)" if ":" in value else "e.g. pagerDutyServiceKey"
+                raise invalid(
+                    "invalid_secret_name",
+                    f"{value!r} is not the name of a secret config key; use 2-64 letters and digits starting with a "
+                    f"lowercase letter, {hint}",
+                )
+            return cls(value)
+
+        return core_schema.no_info_after_validator_function(check, core_schema.str_schema())

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import ValidationInfo, field_validator
+from pydantic import PrivateAttr, ValidationInfo, field_validator
 
-from .base import StackModel, invalid, matches, unique
+from .base import Secret, SecretName, StackModel, invalid, matches, unique
 from .cluster import ClusterSettings
 from .environment import (
     PROD,
@@ -101,9 +101,9 @@ class StackConfig(StackModel):
     alerts: Alerts = Alerts()
     """Atlas alert configurations: the production baseline (on by default in prod), tuning and extras."""
     notifications: NotificationList = []
-    """Alert notification channels (EMAIL, SLACK, PAGER_DUTY, DATADOG, WEBHOOK); keys only as `secure:` values."""
+    """Alert notification channels (EMAIL, SLACK, PAGER_DUTY, DATADOG, WEBHOOK); keys only as named secret config keys."""
     integrations: IntegrationList = []
-    """Project third-party integrations for the observability tools this stack uses; keys only as `secure:` values."""
+    """Project third-party integrations for the observability tools this stack uses; keys only as named secret config keys."""
     auditing: Auditing = Auditing()
     """Database auditing and its audit filter (on by default in prod)."""
     resource_policies: ResourcePolicies = ResourcePolicies()
@@ -213,3 +213,11 @@ class StackConfig(StackModel):
         unique([t.name for t in teams], "team name")
         unique([t.team_id for t in teams], "teamId")
         return teams
+
+    # The values of the secret top-level keys the fields above name; set by the loader, which checks
+    # each one is set and marked secret by the engine. Not a field: no stack-file key can write it.
+    _secrets: dict[str, Secret] = PrivateAttr(default_factory=dict)
+
+    def secret(self, name: SecretName | None) -> Secret | None:
+        """The value of the secret config key `name` (e.g. a channel's `serviceKeySecret`)."""
+        return None if name is None else self._secrets[name]

@@ -17,7 +17,7 @@ import cedarpy
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
 from .alert_catalog import HOST_METRIC_NAMES, PROJECT_ALERT_EVENT_TYPES
-from .base import Secret, StackModel, invalid, matches, member_of, unique
+from .base import SecretName, StackModel, invalid, matches, member_of, unique
 from .environment import in_production
 from .project import Label
 
@@ -325,16 +325,21 @@ SlackChannel = Annotated[str, StringConstraints(strip_whitespace=True, min_lengt
 CHANNEL_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # channel type -> (required keys, optional keys)
     "EMAIL": (("email_address",), ()),
-    "SLACK": (("channel_name", "api_token"), ()),
-    "PAGER_DUTY": (("service_key",), ()),
-    "DATADOG": (("api_key",), ("region",)),
-    "WEBHOOK": (("url",), ("secret",)),
+    "SLACK": (("channel_name", "api_token_secret"), ()),
+    "PAGER_DUTY": (("service_key_secret",), ()),
+    "DATADOG": (("api_key_secret",), ("region",)),
+    "WEBHOOK": (("url",), ("webhook_secret",)),
 }
-SECRET_CHANNEL_KEYS = ("api_token", "service_key", "api_key", "secret")
+SECRET_CHANNEL_KEYS = ("api_token_secret", "service_key_secret", "api_key_secret", "webhook_secret")
+
+
+def _set_secret_how(alias: str) -> str:
+    return f"store the value as its own secret key, `pulumi config set --secret <name> <value>`, and write `{alias}: <name>`"
 
 
 class NotificationChannel(StackModel):
-    """Where alerts go. Keys and tokens are `secure:` values only."""
+    """Where alerts go. Keys and tokens are not written here: each is its own top-level secret key,
+    named by a `...Secret` field (`serviceKeySecret: pagerDutyServiceKey`)."""
 
     name: Label
     """Stable name of the channel (e.g. dba-pager)."""
@@ -346,18 +351,18 @@ class NotificationChannel(StackModel):
     """EMAIL: the address that receives alerts."""
     channel_name: SlackChannel | None = None
     """SLACK: the channel name, e.g. #payments-alerts."""
-    api_token: Secret | None = None
-    """SLACK: the bot token (secure)."""
-    service_key: Secret | None = None
-    """PAGER_DUTY: the service integration key (secure)."""
-    api_key: Secret | None = None
-    """DATADOG: the API key (secure)."""
+    api_token_secret: SecretName | None = None
+    """SLACK: name of the secret config key holding the bot token."""
+    service_key_secret: SecretName | None = None
+    """PAGER_DUTY: name of the secret config key holding the service integration key."""
+    api_key_secret: SecretName | None = None
+    """DATADOG: name of the secret config key holding the API key."""
     region: DatadogRegion | None = None
     """DATADOG: the Datadog site (US, EU, US3, US5, AP1, US1_FED). Default: US."""
     url: HttpsUrl | None = None
     """WEBHOOK: the https endpoint."""
-    secret: Secret | None = None
-    """WEBHOOK: shared secret Atlas signs requests with (secure)."""
+    webhook_secret: SecretName | None = None
+    """WEBHOOK: name of the secret config key holding the shared secret Atlas signs requests with."""
     interval_min: IntervalMin = 60
     """Minutes between repeats of an unacknowledged alert (not used by PAGER_DUTY, which manages its own)."""
 
@@ -366,16 +371,12 @@ class NotificationChannel(StackModel):
         required, optional = CHANNEL_KEYS[self.type]
         for key in required:
             if getattr(self, key) is None:
-                alias = type(self).model_fields[key].alias
-                how = (
-                    f"set it with `pulumi config set --secret --path 'notifications[<index>].{alias}' <value>`"
-                    if key in SECRET_CHANNEL_KEYS
-                    else f"add `{alias}`"
-                )
+                alias = type(self).model_fields[key].alias or key
+                how = _set_secret_how(alias) if key in SECRET_CHANNEL_KEYS else f"add `{alias}`"
                 raise invalid("missing_channel_key", f"a {self.type} channel ({self.name!r}) needs `{alias}`; {how}")
         for key in {k for keys, _ in CHANNEL_KEYS.values() for k in keys} | {k for _, opt in CHANNEL_KEYS.values() for k in opt}:
             if getattr(self, key) is not None and key not in required + optional:
-                alias = type(self).model_fields[key].alias
+                alias = type(self).model_fields[key].alias or key
                 raise invalid(
                     "foreign_channel_key", f"`{alias}` does not belong to a {self.type} channel ({self.name!r}); remove it"
                 )
@@ -385,9 +386,12 @@ class NotificationChannel(StackModel):
 INTEGRATION_TYPES: tuple[str, ...] = ("DATADOG", "PAGER_DUTY", "WEBHOOK")
 IntegrationType = Annotated[str, member_of(INTEGRATION_TYPES, "an integration type this program manages")]
 INTEGRATION_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "DATADOG": (("api_key",), ("region", "send_database_metrics", "send_collection_latency_metrics", "send_query_stats_metrics")),
-    "PAGER_DUTY": (("service_key",), ("region",)),
-    "WEBHOOK": (("url",), ("secret",)),
+    "DATADOG": (
+        ("api_key_secret",),
+        ("region", "send_database_metrics", "send_collection_latency_metrics", "send_query_stats_metrics"),
+    ),
+    "PAGER_DUTY": (("service_key_secret",), ("region",)),
+    "WEBHOOK": (("url",), ("webhook_secret",)),
 }
 INTEGRATION_REGIONS = {"DATADOG": DATADOG_REGIONS, "PAGER_DUTY": ("US", "EU")}
 
@@ -397,16 +401,16 @@ class Integration(StackModel):
 
     type: IntegrationType
     """DATADOG (metrics and events), PAGER_DUTY or WEBHOOK. Atlas allows one per type per project."""
-    api_key: Secret | None = None
-    """DATADOG: the API key (secure)."""
+    api_key_secret: SecretName | None = None
+    """DATADOG: name of the secret config key holding the API key."""
     region: str | None = None
     """DATADOG: US, EU, US3, US5, AP1 or US1_FED; PAGER_DUTY: US or EU."""
-    service_key: Secret | None = None
-    """PAGER_DUTY: the service integration key (secure)."""
+    service_key_secret: SecretName | None = None
+    """PAGER_DUTY: name of the secret config key holding the service integration key."""
     url: HttpsUrl | None = None
     """WEBHOOK: the https endpoint."""
-    secret: Secret | None = None
-    """WEBHOOK: shared secret Atlas signs requests with (secure)."""
+    webhook_secret: SecretName | None = None
+    """WEBHOOK: name of the secret config key holding the shared secret Atlas signs requests with."""
     send_database_metrics: bool | None = None
     """DATADOG: also send per-database metrics."""
     send_collection_latency_metrics: bool | None = None
@@ -419,13 +423,11 @@ class Integration(StackModel):
         required, optional = INTEGRATION_KEYS[self.type]
         for key in required:
             if getattr(self, key) is None:
-                alias = type(self).model_fields[key].alias
+                alias = type(self).model_fields[key].alias or key
                 raise invalid(
                     "missing_integration_key",
-                    f"a {self.type} integration needs `{alias}`; set it with "
-                    f"`pulumi config set --secret --path 'integrations[<index>].{alias}' <value>`"
-                    if key in SECRET_CHANNEL_KEYS
-                    else f"a {self.type} integration needs `{alias}`; add it",
+                    f"a {self.type} integration needs `{alias}`; "
+                    + (_set_secret_how(alias) if key in SECRET_CHANNEL_KEYS else "add it"),
                 )
         for name, field in type(self).model_fields.items():
             if name != "type" and getattr(self, name) is not None and name not in required + optional:

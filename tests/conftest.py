@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import functools
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -38,18 +37,15 @@ def stack_config(stack: str) -> dict[str, Any]:
 def load_stack(stack: str, config: dict[str, Any] | None = None) -> StackConfig:
     """Validate a stack's config exactly as the program does, without running the program.
 
-    `config` (a changed copy of the stack file's mapping) is written to a scratch stack file first:
-    the loader reads `secure:` leaves from the file, as the program does.
+    `config` (a changed copy of the stack file's mapping) goes through the harness as the engine
+    would pass it: values as strings, secret keys marked.
     """
     from offline.stackfile import engine_config
     from stackconfig import load_stack_config
 
     config = stack_config(stack) if config is None else config
     values, secret_keys = engine_config(ROOT, stack, config)
-    with tempfile.TemporaryDirectory(prefix="atlas-stack-") as scratch:
-        stack_file = Path(scratch) / f"Pulumi.{stack}.yaml"
-        stack_file.write_text(yaml.safe_dump({"config": config}, sort_keys=False))
-        return load_stack_config(values, namespace=NAMESPACE, stack_file=stack_file, secret_keys=secret_keys)
+    return load_stack_config(values, namespace=NAMESPACE, stack=stack, secret_keys=secret_keys)
 
 
 def key(name: str) -> str:

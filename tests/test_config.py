@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from offline.stackfile import engine_config
+from offline.stackfile import SECRET_PLACEHOLDER, engine_config, parse_stack_file
 from stackconfig import ConfigError, Secret, StackConfig, load_stack_config
 from tests.conftest import NAMESPACE, ROOT, STACKS, key, load_stack, stack_config
 
@@ -234,21 +234,19 @@ def test_invalid_yaml_in_stack_file_names_the_file(tmp_path):
     bad = tmp_path / "Pulumi.prod.yaml"
     bad.write_text("config:\n  atlas-platform:app: [unclosed\n")
     with pytest.raises(ConfigError) as caught:
-        load_stack_config({}, namespace=NAMESPACE, stack_file=bad)
+        parse_stack_file(bad)
     assert "Pulumi.prod.yaml: (file): is not valid YAML" in str(caught.value)
 
 
-def test_secure_leaves_are_found_in_the_stack_file_not_guessed(tmp_path):
-    """Under the real engine only the top-level key is marked secret; the file says which leaf."""
-    stack_file = tmp_path / "Pulumi.prod.yaml"
-    stack_file.write_text("config:\n  mongodbatlas:privateKey:\n    secure: v1:abc\n")
+def test_a_provider_credential_the_engine_marks_secret_is_accepted_with_no_stack_file():
+    """Only the engine's marks count: no file is read to learn what was `secure:`."""
     engine_values = {
         key("environment"): "dev",
         key("orgId"): "5f0000000000000000000a01",
         key("app"): "payments",
         "mongodbatlas:privateKey": "decrypted",
     }
-    cfg = load_stack_config(engine_values, namespace=NAMESPACE, stack_file=stack_file, secret_keys={"mongodbatlas:privateKey"})
+    cfg = load_stack_config(engine_values, namespace=NAMESPACE, stack="dev", secret_keys={"mongodbatlas:privateKey"})
     assert cfg.app == "payments"
 
 
@@ -274,7 +272,7 @@ def test_a_stack_file_that_is_not_utf8_is_refused_cleanly(tmp_path):
     bad = tmp_path / "Pulumi.prod.yaml"
     bad.write_bytes(b"config:\n  atlas-platform:app: caf\xe9\n")
     with pytest.raises(ConfigError) as caught:
-        load_stack_config({}, namespace=NAMESPACE, stack_file=bad)
+        parse_stack_file(bad)
     assert "Pulumi.prod.yaml: (file): cannot be read as UTF-8 text" in str(caught.value)
 
 
@@ -282,26 +280,25 @@ def test_a_stack_file_key_that_is_not_text_is_refused_cleanly(tmp_path):
     bad = tmp_path / "Pulumi.prod.yaml"
     bad.write_text("config:\n  2024: payments\n")
     with pytest.raises(ConfigError) as caught:
-        load_stack_config({}, namespace=NAMESPACE, stack_file=bad)
+        parse_stack_file(bad)
     assert "Pulumi.prod.yaml: config: key 2024 is not text" in str(caught.value)
     with pytest.raises(ConfigError, match="key 2024 is not text"):
         engine_config(ROOT, "prod", {2024: "payments"})
 
 
-def test_bare_keys_in_the_stack_file_belong_to_the_project(tmp_path):
-    """Pulumi reads a bare `notifications:` as `atlas-platform:notifications`; its secure: leaves count."""
-    stack_file = tmp_path / "Pulumi.dev.yaml"
-    stack_file.write_text(
-        "config:\n  notifications:\n    - {name: dev-slack, type: SLACK, channelName: '#dev', apiToken: {secure: v1:x}}\n"
-    )
-    engine_values = {
-        key("environment"): "dev",
-        key("orgId"): "5f0000000000000000000a01",
-        key("app"): "payments",
-        key("notifications"): json.dumps([{"name": "dev-slack", "type": "SLACK", "channelName": "#dev", "apiToken": "xoxb-1"}]),
+def test_bare_keys_in_the_stack_file_belong_to_the_project():
+    """Pulumi reads a bare `notifications:` as `atlas-platform:notifications`, and a bare secret key likewise."""
+    config = {
+        "environment": "dev",
+        "orgId": "5f0000000000000000000a01",
+        "app": "payments",
+        "notifications": [{"name": "dev-slack", "type": "SLACK", "channelName": "#dev", "apiTokenSecret": "slackToken"}],
+        "slackToken": {"secure": "v1:x"},
     }
-    cfg = load_stack_config(engine_values, namespace=NAMESPACE, stack_file=stack_file, secret_keys={key("notifications")})
-    assert cfg.notifications[0].api_token == Secret("xoxb-1")
+    values, secret_keys = engine_config(ROOT, "dev", config)
+    assert secret_keys == [key("slackToken")]
+    cfg = load_stack_config(values, namespace=NAMESPACE, stack="dev", secret_keys=secret_keys)
+    assert cfg.secret(cfg.notifications[0].api_token_secret) == Secret(SECRET_PLACEHOLDER)
 
 
 def test_a_yes_no_value_where_a_number_belongs_is_refused():
@@ -313,20 +310,17 @@ def test_a_yes_no_value_where_a_number_belongs_is_refused():
     assert "True is a yes/no value where a number belongs; write a number" in message
 
 
-def test_secret_config_that_is_not_in_the_stack_file_gets_a_message_that_says_so(tmp_path):
-    """With config from Pulumi ESC the engine says the key is secret but no file shows the leaf:
-    the secret field fails closed, and the message names the way out instead of "plain text"."""
-    engine_values = {
-        key("environment"): "dev",
-        key("orgId"): "5f0000000000000000000a01",
-        key("app"): "payments",
-        key("notifications"): json.dumps([{"name": "dev-slack", "type": "SLACK", "channelName": "#dev", "apiToken": "xoxb-1"}]),
-    }
-    with pytest.raises(ConfigError) as caught:
-        load_stack_config(
-            engine_values, namespace=NAMESPACE, stack_file=tmp_path / "Pulumi.dev.yaml", secret_keys={key("notifications")}
-        )
-    [problem] = caught.value.problems
-    assert problem.key == "atlas-platform:notifications[0].apiToken"
-    assert "the engine marks atlas-platform:notifications secret, but Pulumi.dev.yaml does not show" in problem.message
-    assert "ATLAS_PLATFORM_STACK_FILE" in problem.message
+def test_a_secure_value_nested_in_a_settings_key_is_refused_with_the_way_out():
+    """The engine marks the whole `notifications` key secret; the program would read the rest of it as
+    settings, so it names the fix: one top-level secret key per value."""
+    config = variant("dev")
+    config[key("notifications")] = [
+        {"name": "dev-slack", "type": "SLACK", "channelName": "#dev", "apiTokenSecret": "slackToken", "note": {"secure": "v1:x"}}
+    ]
+    config[key("slackToken")] = {"secure": "v1:y"}
+    found = problems(config, "dev")
+    assert any(
+        line.startswith("Pulumi.dev.yaml: atlas-platform:notifications: the engine marks this key secret")
+        and "`pulumi config set --secret <name> <value> --stack dev`" in line
+        for line in found
+    ), found

@@ -52,7 +52,7 @@ def load_fixture(stack: str, config: dict[str, Any] | None = None, tmp_path: Pat
         path = tmp_path / f"Pulumi.{stack}.yaml"
         path.write_text(yaml.safe_dump({"config": config}, sort_keys=False))
     values, secret_keys = engine_config(ROOT, stack, stack_file=path)
-    return load_stack_config(values, namespace=NAMESPACE, stack_file=path, secret_keys=secret_keys)
+    return load_stack_config(values, namespace=NAMESPACE, stack=stack, secret_keys=secret_keys)
 
 
 def refusals(tmp_path: Path, change: Callable[[dict[str, Any]], None], stack: str = "payments-qa") -> list[str]:

@@ -151,7 +151,7 @@ def test_a_line_written_twice_loads_or_is_refused_naming_the_repeat(case):
         stack_file.write_text(text, encoding="utf-8")
         try:
             values, secret_keys = engine_config(root, stack)
-            load_stack_config(values, namespace=NAMESPACE, stack_file=stack_file, secret_keys=secret_keys)
+            load_stack_config(values, namespace=NAMESPACE, stack=stack, secret_keys=secret_keys)
         except ConfigError as error:
             assert_clean(error)
             assert "is written twice" in str(error) or not MAPPING_KEY_LINE.match(repeated), str(error)

@@ -55,13 +55,27 @@ def test_percentage_threshold_above_100_is_refused(plan_variant):
 
 def test_plain_text_channel_key_is_refused_with_the_command_that_fixes_it(plan_variant):
     def change(config):
-        config[key("notifications")].append({"name": "second-pager", "type": "PAGER_DUTY", "serviceKey": "0123456789abcdef"})
+        config[key("notifications")].append({"name": "second-pager", "type": "PAGER_DUTY", "serviceKeySecret": "secondPagerKey"})
+        config[key("secondPagerKey")] = "0123456789abcdef"
 
     with pytest.raises(ConfigError) as caught:
         plan_variant("prod", change)
     message = str(caught.value)
-    assert "atlas-platform:notifications[4].serviceKey: a plain-text value where a secret belongs" in message
-    assert "pulumi config set --secret --path 'atlas-platform:notifications[4].serviceKey' <value>" in message
+    assert "atlas-platform:secondPagerKey: is in plain text, but it is named as a secret" in message
+    assert "pulumi config set --secret atlas-platform:secondPagerKey <value> --stack prod" in message
+    assert "0123456789abcdef" not in message
+
+
+def test_a_channel_key_written_inside_the_channel_is_refused(plan_variant):
+    """The old nested form: a key in the channel itself, which the engine could not mark secret on its own."""
+
+    def change(config):
+        config[key("notifications")][1]["serviceKey"] = "0123456789abcdef"
+
+    with pytest.raises(ConfigError) as caught:
+        plan_variant("prod", change)
+    message = str(caught.value)
+    assert "atlas-platform:notifications[1].serviceKey: unknown key; did you mean 'serviceKeySecret'?" in message
     assert "0123456789abcdef" not in message
 
 
@@ -169,11 +183,12 @@ def test_custom_alert_cannot_reuse_a_baseline_name(tmp_path):
 
 def test_channel_missing_its_key_is_refused_with_how_to_set_it(tmp_path):
     def change(config):
-        del config[key("notifications")][1]["serviceKey"]
+        del config[key("notifications")][1]["serviceKeySecret"]
+        del config[key("pagerDutyServiceKey")]  # else it is a secret nobody names
 
     message = problem(tmp_path, "prod", change)
-    assert "notifications[1]: a PAGER_DUTY channel ('oncall-pager') needs `serviceKey`" in message
-    assert "pulumi config set --secret --path 'notifications[<index>].serviceKey'" in message
+    assert "notifications[1]: a PAGER_DUTY channel ('oncall-pager') needs `serviceKeySecret`" in message
+    assert "`pulumi config set --secret <name> <value>`, and write `serviceKeySecret: <name>`" in message
 
 
 def test_channel_key_of_another_type_is_refused(tmp_path):
@@ -216,15 +231,17 @@ def test_unknown_category_is_refused(tmp_path):
 
 def test_plain_text_integration_key_is_refused(tmp_path):
     def change(config):
-        config[key("integrations")].append({"type": "PAGER_DUTY", "serviceKey": "plain"})
+        config[key("integrations")].append({"type": "PAGER_DUTY", "serviceKeySecret": "pagerIntegrationKey"})
+        config[key("pagerIntegrationKey")] = "plain"
 
     message = problem(tmp_path, "prod", change)
-    assert "integrations[1].serviceKey: a plain-text value where a secret belongs" in message
+    assert "atlas-platform:pagerIntegrationKey: is in plain text, but it is named as a secret" in message
+    assert "pulumi config set --secret atlas-platform:pagerIntegrationKey <value> --stack prod" in message
 
 
 def test_second_integration_of_a_type_is_refused(tmp_path):
     def change(config):
-        config[key("integrations")].append({"type": "DATADOG", "apiKey": {"secure": "AAABAsecond"}})
+        config[key("integrations")].append({"type": "DATADOG", "apiKeySecret": "datadogApiKey"})
 
     assert "integration type 'DATADOG' appears at [0] and [1]; keep one entry" in problem(tmp_path, "prod", change)
 
@@ -238,11 +255,13 @@ def test_integration_region_must_fit_its_type(tmp_path):
 
 def test_secure_channel_keys_load_as_secrets(tmp_path):
     def change(config):
-        config[key("notifications")].append({"name": "extra-pager", "type": "PAGER_DUTY", "serviceKey": {"secure": "AAABAextra"}})
+        config[key("notifications")].append({"name": "extra-pager", "type": "PAGER_DUTY", "serviceKeySecret": "extraPagerKey"})
+        config[key("extraPagerKey")] = {"secure": "AAABAextra"}
 
     cfg = load(tmp_path, "prod", change)
-    assert cfg.notifications[4].service_key is not None
-    assert repr(cfg.notifications[4].service_key) == "Secret('[secret]')"
+    secret = cfg.secret(cfg.notifications[4].service_key_secret)
+    assert secret is not None
+    assert repr(secret) == "Secret('[secret]')"
 
 
 def test_audit_clause_must_be_an_object(tmp_path):

@@ -1,8 +1,9 @@
 """What YAML reads differently than a stack file shows: a key written twice, a tab, an unquoted `#`.
 
 Each case edits the text of a shipped stack file (these mistakes do not survive a round trip
-through a dict, so they cannot be built as config variants) and runs it through the program's
-loader and the offline harness.
+through a dict, so they cannot be built as config variants) and runs it through the offline
+harness, which reads the file in the CLI's place (the CLI refuses a key written twice before the
+program runs; the program never reads the file), then the program's loader.
 """
 
 from __future__ import annotations
@@ -13,9 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from offline.stackfile import engine_config
+from offline.stackfile import engine_config, parse_stack_file
 from stackconfig import ConfigError, StackConfig, load_stack_config
-from stackconfig.loader import parse_stack_file
 from tests.conftest import NAMESPACE, ROOT, STACKS, key
 
 
@@ -36,15 +36,15 @@ def edited(text: str, old: str, new: str) -> str:
 
 
 def load_text(tmp_path: Path, text: str, stack: str = "prod") -> StackConfig:
-    """Load a stack file's text as the program does: the harness builds the engine's config from
-    the file, and the program's loader reads the same file for its `secure:` leaves."""
+    """Load a stack file's text as a real run would: the harness builds the engine's config from
+    the file, and the program's loader sees only that config."""
     root = tmp_path / "project"
     root.mkdir(exist_ok=True)
     shutil.copy(ROOT / "Pulumi.yaml", root / "Pulumi.yaml")
     stack_file = root / f"Pulumi.{stack}.yaml"
     stack_file.write_text(text, encoding="utf-8")
     values, secret_keys = engine_config(root, stack)
-    return load_stack_config(values, namespace=NAMESPACE, stack_file=stack_file, secret_keys=secret_keys)
+    return load_stack_config(values, namespace=NAMESPACE, stack=stack, secret_keys=secret_keys)
 
 
 def refusal(tmp_path: Path, text: str) -> ConfigError:

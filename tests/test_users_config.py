@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from offline.stackfile import engine_config, stack_file_path
+from offline.stackfile import engine_config
 from stackconfig import ConfigError, load_stack_config
 from tests.conftest import NAMESPACE, ROOT, key, stack_config
 
@@ -156,7 +156,7 @@ def test_one_hundred_users_are_accepted():
     config = stack_config("prod")
     hundred(config)
     values, secret_keys = engine_config(ROOT, "prod", config)
-    cfg = load_stack_config(values, namespace=NAMESPACE, stack_file=stack_file_path(ROOT, "prod"), secret_keys=secret_keys)
+    cfg = load_stack_config(values, namespace=NAMESPACE, stack="prod", secret_keys=secret_keys)
     assert len(cfg.database_users) == 100
 
 
