@@ -150,8 +150,8 @@ def compare_resource(old: Registration, new: Registration) -> Change | None:
     change.changed = [show_change(old, new, p) for p in paths]
     if ignored:
         change.notes.append("ignored (ignore_changes): " + ", ".join(sorted({top_level(p) for p in ignored})))
-    entry = replacements.types().get(new.type)
-    if entry is None and paths and new.custom:
+    entry: dict[str, Any] = replacements.types().get(new.type) or {}
+    if not entry and paths and new.custom:
         change.notes.append("type not in the replacement table: read as an update")
     verdicts: set[str] = set()
     for name in sorted({top_level(p) for p in paths}):
