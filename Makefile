@@ -4,9 +4,11 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STACK ?= prod
+# What `make diff` compares the working tree with; HEAD shows what uncommitted edits would do.
+BASE ?= HEAD
 REQUIREMENTS := requirements.txt requirements-dev.txt policies/requirements.txt
 
-.PHONY: setup preview access-report test lint bench clean
+.PHONY: setup preview diff access-report test lint bench clean
 
 setup: $(VENV)/.installed
 
@@ -20,6 +22,11 @@ $(VENV)/.installed: $(REQUIREMENTS)
 
 preview: setup
 	$(PY) -m offline.preview --stack $(STACK)
+
+# What a change to the code or the stack file would create, update, replace or delete:
+# `make diff STACK=prod BASE=origin/main`. Exits 0 whether or not anything changes.
+diff: setup
+	$(PY) -m offline.diff --stack $(STACK) --base $(BASE)
 
 # Markdown for a quarterly access review: `make access-report STACK=prod > review.md`.
 access-report: setup

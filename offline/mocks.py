@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
+from google.protobuf import struct_pb2  # type: ignore[import-untyped]
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor
 from pulumi.runtime.proto import resource_pb2
@@ -293,6 +294,26 @@ def unwrap_secrets(value: Any, path: str = "") -> tuple[Any, set[str]]:
     return value, set()
 
 
+def deserialize_keeping_secret_leaves(value: Any) -> Any:
+    """`rpc.deserialize_properties`, except that a secret stays where the SDK put it.
+
+    The SDK serializes a secret where it is (`notifications[1].serviceKey`), as the engine keeps
+    it; its deserializer then lifts the mark to the enclosing list or object, because a Python
+    Output can only be secret as a whole. Reading it that way masked every channel of a
+    notifications list for one PagerDuty key.
+    """
+    if isinstance(value, struct_pb2.Struct):
+        if rpc._special_sig_key not in value:
+            plain = {key: deserialize_keeping_secret_leaves(item) for key, item in value.items()}
+            return {key: item for key, item in plain.items() if item is not None}
+        if value[rpc._special_sig_key] == rpc._special_secret_sig:
+            return rpc.wrap_rpc_secret(deserialize_keeping_secret_leaves(value["value"]))
+        return rpc.deserialize_property(value)
+    if isinstance(value, struct_pb2.ListValue):
+        return [deserialize_keeping_secret_leaves(item) for item in value]
+    return rpc.deserialize_property(value)
+
+
 @dataclass
 class Registration:
     """One resource as the engine would receive it."""
@@ -313,6 +334,8 @@ class Registration:
     custom_timeouts: dict[str, str]
     outputs: dict[str, Any] = field(default_factory=dict)
     id: str = ""
+    aliases: list[str] = field(default_factory=list)
+    """URNs this resource was known by before (its own aliases and those inherited from its parent)."""
 
 
 @dataclass
@@ -331,6 +354,32 @@ class RecordingMonitor(MockMonitor):
         super().__init__(mocks)
         self.registrations: list[Registration] = []
         self.invocations: list[Invocation] = []
+        self._aliases: dict[str, list[str]] = {}
+
+    def _alias_urn(self, alias: Any, request: Any) -> str:
+        if alias.WhichOneof("alias") == "urn":
+            return str(alias.urn)
+        spec = alias.spec
+        parent = "" if spec.noParent else (spec.parentUrn or request.parent)
+        urn = str(self.make_urn(parent, spec.type or request.type, spec.name or request.name))
+        if spec.stack or spec.project:
+            # urn:pulumi:<stack>::<project>::<qualified type>::<name>
+            head, project, rest = urn.split("::", 2)
+            stack = head.removeprefix("urn:pulumi:")
+            urn = f"urn:pulumi:{spec.stack or stack}::{spec.project or project}::{rest}"
+        return urn
+
+    def _inherited_aliases(self, request: Any) -> list[str]:
+        """A child of a renamed component is known by the old parent's URN, and by the old name
+        prefix when its name starts with the parent's (the engine's `inheritedChildAlias`)."""
+        parent_name = request.parent.rsplit("::", 1)[-1] if request.parent else ""
+        inherited = []
+        for parent_alias in self._aliases.get(request.parent, []):
+            name = request.name
+            if parent_name and name.startswith(parent_name):
+                name = parent_alias.rsplit("::", 1)[-1] + name[len(parent_name) :]
+            inherited.append(str(self.make_urn(parent_alias, request.type, name)))
+        return inherited
 
     def GetDeploymentInfo(self, request: Any) -> Any:
         # The real engine gates an invoke on its `dependsOn` URNs; saying so makes the SDK send
@@ -357,7 +406,9 @@ class RecordingMonitor(MockMonitor):
         response = super().RegisterResource(request)
         if request.type == "pulumi:pulumi:Stack":
             return response
-        inputs, secret_paths = unwrap_secrets(rpc.deserialize_properties(request.object))
+        aliases = [self._alias_urn(alias, request) for alias in request.aliases] + self._inherited_aliases(request)
+        self._aliases[response.urn] = aliases
+        inputs, secret_paths = unwrap_secrets(deserialize_keeping_secret_leaves(request.object))
         timeouts = request.customTimeouts
         registration = Registration(
             urn=response.urn,
@@ -377,6 +428,7 @@ class RecordingMonitor(MockMonitor):
                 k: v for k, v in (("create", timeouts.create), ("update", timeouts.update), ("delete", timeouts.delete)) if v
             },
             id=response.id,
+            aliases=aliases,
         )
         registration.outputs, _ = unwrap_secrets(rpc.deserialize_properties(response.object)) if request.custom else ({}, set())
         self.registrations.append(registration)

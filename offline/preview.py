@@ -2,7 +2,8 @@
 
 Runs the real program under the Pulumi SDK's mock runtime with the stack's own config, then
 prints the resource tree (type, name, key inputs, secrets masked), a count by type, the
-stack's exports and the policy pack's results. A bad stack file prints the program's clean
+stack's exports and the policy pack's results. `--all` prints every input of every resource in
+full. A secret masks only its own value, and numbers print as written (`4`, not `4.0`). A bad stack file prints the program's clean
 error and exits 1; a mandatory policy violation exits 2.
 """
 
@@ -40,17 +41,35 @@ def _is_secret(path: str, secrets: set[str]) -> bool:
     return any(path == s or path.startswith(f"{s}.") or path.startswith(f"{s}[") for s in secrets)
 
 
-def render_inputs(resource: Registration) -> list[str]:
+def render_value(value: Any, path: str, secrets: set[str]) -> str:
+    """`value` as JSON, with each secret inside it masked on its own and numbers as written.
+
+    The engine carries every number as a double, so a stack file's `4` arrives as `4.0`.
+    """
+    if _is_secret(path, secrets):
+        return MASK
+    if isinstance(value, dict):
+        items = (f"{json.dumps(k)}: {render_value(v, f'{path}.{k}' if path else k, secrets)}" for k, v in value.items())
+        return "{" + ", ".join(items) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(render_value(v, f"{path}[{i}]", secrets) for i, v in enumerate(value)) + "]"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return json.dumps(value, default=str)
+
+
+def render_inputs(resource: Registration, *, full: bool = False) -> list[str]:
+    """`path=value` per input leaf; a summary (long values cut, at most MAX_INPUTS) unless `full`."""
     parts = []
     for path, value in sorted(flatten(resource.inputs)):
         if path.startswith("__"):
             continue
-        text = MASK if _is_secret(path, resource.secret_inputs) else json.dumps(value, default=str)
-        if len(text) > MAX_VALUE:
+        text = render_value(value, path, resource.secret_inputs)
+        if not full and len(text) > MAX_VALUE:
             text = text[: MAX_VALUE - 3] + "..."
         parts.append(f"{path}={text}")
-    if len(parts) > MAX_INPUTS:
-        parts = [*parts[:MAX_INPUTS], f"(+{len(parts) - MAX_INPUTS} more inputs)"]
+    if not full and len(parts) > MAX_INPUTS:
+        parts = [*parts[:MAX_INPUTS], f"(+{len(parts) - MAX_INPUTS} more inputs; --all shows them)"]
     return parts
 
 
@@ -65,7 +84,7 @@ def _flags(resource: Registration) -> str:
     return f"  [{'; '.join(flags)}]" if flags else ""
 
 
-def render_tree(plan: Plan) -> list[str]:
+def render_tree(plan: Plan, *, full: bool = False) -> list[str]:
     lines: list[str] = []
     by_parent: dict[str, list[Registration]] = {}
     for resource in plan.resources:
@@ -78,7 +97,7 @@ def render_tree(plan: Plan) -> list[str]:
         for resource in sorted(by_parent.get(parent, []), key=lambda r: (r.custom, r.type, r.name)):
             indent = "  " * depth
             lines.append(f"{indent}+ {resource.type}  {resource.name}{_flags(resource)}")
-            for part in render_inputs(resource) if resource.custom else []:
+            for part in render_inputs(resource, full=full) if resource.custom or full else []:
                 lines.append(f"{indent}      {part}")
             walk(resource.urn, depth + 1)
 
@@ -98,17 +117,17 @@ def render_counts(plan: Plan) -> list[str]:
 
 def render_exports(plan: Plan) -> list[str]:
     return [
-        f"  {name} = {MASK if name in plan.secret_exports else json.dumps(value, default=str)}"
+        f"  {name} = {MASK if name in plan.secret_exports else render_value(value, name, set())}"
         for name, value in sorted(plan.exports.items())
     ]
 
 
-def render_plan(plan: Plan) -> str:
+def render_plan(plan: Plan, *, full: bool = False) -> str:
     out = [
         f"Offline plan of stack '{plan.stack}' (project {plan.project}), run under the Pulumi SDK mock runtime.",
         f"Config: Pulumi.{plan.stack}.yaml; secure: values cannot be decrypted offline and show as {MASK}.",
         "",
-        *render_tree(plan),
+        *render_tree(plan, full=full),
         "",
         "Resources by type:",
         *render_counts(plan),
@@ -122,6 +141,7 @@ def render_plan(plan: Plan) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make preview", description=__doc__.splitlines()[0])
     parser.add_argument("--stack", default="prod", help=f"stack to plan (here: {', '.join(available_stacks(ROOT))})")
+    parser.add_argument("--all", action="store_true", help="print every input of every resource in full")
     parser.add_argument("--no-policy-pack", action="store_true", help="print the plan only; do not run the policy pack")
     args = parser.parse_args(argv)
 
@@ -141,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
         except pulumi.RunError as error:
             print(f"error: {error}", file=sys.stderr)
             return 1
-        print(render_plan(plan))
+        print(render_plan(plan, full=args.all))
         if pack is None:
             print("\nPolicies: not run (--no-policy-pack).")
             return 0

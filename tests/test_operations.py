@@ -125,11 +125,16 @@ def test_channel_keys_reach_the_engine_only_as_secrets(plans):
     pager = next(n for n in host_down.inputs["notifications"] if n["typeName"] == "PAGER_DUTY")
     slack = next(n for n in host_down.inputs["notifications"] if n["typeName"] == "SLACK")
     assert pager["serviceKey"] == "offline-placeholder-secret" and slack["apiToken"] == "offline-placeholder-secret"
-    # The SDK marks the whole notifications list secret once one entry holds a secret.
-    assert "notifications" in host_down.secret_inputs
-    webhook = next(n for n in alerts["memberjoined"].inputs["notifications"] if n["typeName"] == "WEBHOOK")
+    # Each key is secret where it is: the rest of the list (who gets alerted) is not.
+    notifications = host_down.inputs["notifications"]
+    assert f"notifications[{notifications.index(pager)}].serviceKey" in host_down.secret_inputs
+    assert f"notifications[{notifications.index(slack)}].apiToken" in host_down.secret_inputs
+    assert "notifications" not in host_down.secret_inputs
+    assert not any(path.endswith((".typeName", ".channelName", ".emailAddress")) for path in host_down.secret_inputs)
+    joined = alerts["memberjoined"].inputs["notifications"]
+    webhook = next(n for n in joined if n["typeName"] == "WEBHOOK")
     assert webhook["webhookSecret"] == "offline-placeholder-secret"
-    assert "notifications" in alerts["memberjoined"].secret_inputs
+    assert f"notifications[{joined.index(webhook)}].webhookSecret" in alerts["memberjoined"].secret_inputs
 
 
 def test_pager_duty_notifications_leave_the_repeat_interval_to_pager_duty(plans):
@@ -169,7 +174,8 @@ def test_staging_alerts_are_opt_in_and_tuned(plans):
     assert alerts["cpu"].inputs["metricThresholdConfig"]["threshold"] == 90.0
     datadog = next(n for n in alerts["cpu"].inputs["notifications"] if n["typeName"] == "DATADOG")
     assert datadog["datadogRegion"] == "EU" and datadog["datadogApiKey"] == "offline-placeholder-secret"
-    assert "notifications" in alerts["cpu"].secret_inputs
+    index = alerts["cpu"].inputs["notifications"].index(datadog)
+    assert f"notifications[{index}].datadogApiKey" in alerts["cpu"].secret_inputs
     assert channel_types(alerts["hostdown"]) == ["SLACK"]
 
 
@@ -208,7 +214,7 @@ def test_alert_without_a_channel_for_its_category_emails_the_project_owners(plan
             "roles": ["GROUP_OWNER", "GROUP_CLUSTER_MANAGER"],
         }
     ]
-    assert "notifications" not in alerts["hostdown"].secret_inputs
+    assert alerts["hostdown"].secret_inputs == set()
 
 
 # --- auditing --------------------------------------------------------------------------------

@@ -5,10 +5,13 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from offline.mocks import AtlasMocks, RecordingMonitor, Registration
+from offline.preview import flatten, render_inputs, render_value
 from tests.conftest import ROOT, STACKS
 
 PROGRAM_FILES = ["Pulumi.yaml", "__main__.py", "program_args.py", "components", "stackconfig", "offline", "policies"]
@@ -89,3 +92,79 @@ def test_preview_can_print_the_plan_without_the_policy_pack():
     assert "Resources by type:" in result.stdout
     assert result.stdout.rstrip().endswith("Policies: not run (--no-policy-pack).")
     assert "CrossGuard" not in result.stdout
+
+
+# --- what the preview shows of each input ----------------------------------------------------
+
+
+def record(program: Callable[[], None], stack: str = "prod") -> list[Registration]:
+    """What `program` sends the engine, recorded under the SDK mock runtime (no stack file)."""
+    import pulumi
+    from pulumi.runtime import settings as pulumi_settings
+
+    monitor = RecordingMonitor(AtlasMocks())
+    pulumi_settings.ROOT.set(None)
+    pulumi.runtime.set_mocks(AtlasMocks(), project="atlas-platform", stack=stack, preview=False, monitor=monitor)
+    pulumi.runtime.test(program)()
+    return monitor.registrations
+
+
+def alert_with_one_secret_key() -> None:
+    import pulumi
+    import pulumi_mongodbatlas as atlas
+
+    atlas.AlertConfiguration(
+        "alert",
+        project_id="0" * 24,
+        event_type="HOST_DOWN",
+        notifications=[
+            atlas.AlertConfigurationNotificationArgs(type_name="EMAIL", email_address="dba@example.com", interval_min=60),
+            atlas.AlertConfigurationNotificationArgs(type_name="PAGER_DUTY", service_key=pulumi.Output.secret("pd-key-123")),
+            atlas.AlertConfigurationNotificationArgs(type_name="SLACK", channel_name="#alerts", api_token="xoxb-plain"),
+        ],
+    )
+
+
+def test_a_secret_inside_a_notifications_list_masks_only_itself():
+    (alert,) = record(alert_with_one_secret_key)
+    assert alert.secret_inputs == {"notifications[1].serviceKey"}
+    lines = render_inputs(alert, full=True)
+    assert "notifications[1].serviceKey=[secret]" in lines
+    assert "pd-key-123" not in "\n".join(lines)
+    # Who gets alerted stays visible.
+    assert 'notifications[0].emailAddress="dba@example.com"' in lines
+    assert 'notifications[1].typeName="PAGER_DUTY"' in lines
+    assert 'notifications[2].channelName="#alerts"' in lines
+
+
+def test_a_secret_inside_a_list_value_masks_only_that_element():
+    assert render_value(["a", "b", {"k": "c"}], "x", {"x[1]", "x[2].k"}) == '["a", [secret], {"k": [secret]}]'
+
+
+def test_numbers_print_as_written():
+    assert render_value(4.0, "n", set()) == "4"
+    assert render_value(0.5, "n", set()) == "0.5"
+    assert render_value({"a": [60.0, 1.25]}, "m", set()) == '{"a": [60, 1.25]}'
+    assert render_value(True, "b", set()) == "true"
+
+
+def test_preview_all_prints_every_input_of_every_resource(plans):
+    result = subprocess.run(
+        [sys.executable, "-m", "offline.preview", "--stack", "prod", "--no-policy-pack", "--all"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = {line.strip() for line in result.stdout.splitlines()}
+    plan = plans("prod")
+    assert "more inputs" not in result.stdout
+    for resource in plan.resources:
+        for path, value in flatten(resource.inputs):
+            if path.startswith("__"):
+                continue
+            shown = render_value(value, path, resource.secret_inputs)
+            assert f"{path}={shown}" in lines, f"{resource.name}: {path} is missing"
+    summary = preview("prod").stdout
+    assert "(+" in summary and "more inputs; --all shows them)" in summary
