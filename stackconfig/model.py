@@ -11,6 +11,8 @@ from typing import Annotated, Literal
 
 from pydantic import ValidationInfo, field_validator
 
+from components.facts import RESERVED_TAGS
+
 from .base import StackModel, invalid, matches, unique
 from .cluster import ClusterSettings
 from .network import Network
@@ -52,9 +54,6 @@ TagValue = Annotated[
         "use 1-255 letters, digits, spaces or ;@_-.+/:",
     ),
 ]
-
-# Tags this program always sets; a stack may not override them.
-RESERVED_TAGS = ("environment", "application", "managed-by")
 
 
 class StackConfig(StackModel):

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from components.facts import atlas_region_name as atlas_region
 from offline.runner import Plan
 from stackconfig import ConfigError
 from stackconfig.network import endpoint_key
@@ -26,10 +27,6 @@ SECRET_VERSION = "aws:secretsmanager/secretVersion:SecretVersion"
 READ = "mongodbatlas:index/getAdvancedCluster:getAdvancedCluster"
 NETWORK = key("network")
 STACKS_WITH_ENDPOINTS = ["prod", "staging"]
-
-
-def atlas_region(region: str) -> str:
-    return region.upper().replace("-", "_")
 
 
 def vpcs_by_region(config: Any) -> dict[str, list[Any]]:
