@@ -44,10 +44,11 @@ def atlas_region_name(aws_region: str) -> str:
 
 AWS_REGIONS: tuple[str, ...] = tuple(aws_region_name(r) for r in ATLAS_AWS_REGIONS)
 
-# The shape of a region name in each form. The network section checks shape only (a region list
-# there would refuse an endpoint Atlas later adds); the cluster section checks membership.
+# The shape of a region name in each form. The network section checks shape only, the cluster
+# section membership; every region the cluster accepts has the shape (tests/test_facts_agree.py,
+# which found `cn` missing here: a cluster in cn-north-1 could have had no private endpoint).
 AWS_REGION_SHAPE = (
-    r"(us|eu|ap|ca|sa|me|af|il|mx)(-gov)?-(north|south|east|west|central|northeast|northwest|southeast|southwest)-[1-9]"
+    r"(us|eu|ap|ca|sa|me|af|il|mx|cn)(-gov)?-(north|south|east|west|central|northeast|northwest|southeast|southwest)-[1-9]"
 )
 ATLAS_REGION_SHAPE = r"[A-Z]{2}(_GOV)?_[A-Z]+_[1-9]"
 

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from components.facts import atlas_region_name as atlas_region
+from components.facts import aws_region_name
 from offline.runner import Plan
 from stackconfig import ConfigError
 from stackconfig.network import endpoint_key
@@ -62,7 +63,7 @@ def test_every_vpc_has_an_endpoint_to_every_region(plans, stack):
                 if region == atlas_region(home):
                     assert "serviceRegion" not in endpoint.inputs
                 else:
-                    assert endpoint.inputs["serviceRegion"] == region.lower().replace("_", "-")
+                    assert endpoint.inputs["serviceRegion"] == aws_region_name(region)
                 assert any(link.inputs["endpointServiceId"] == endpoint.id for link in plan.of_type(LINK)), endpoint.name
 
 
