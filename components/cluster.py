@@ -10,6 +10,7 @@ import pulumi
 import pulumi_mongodbatlas as atlas
 
 from .encryption import AtlasKmsEncryption
+from .facts import DEFAULT_MINIMUM_TLS
 
 TOKEN = "atlas:prod:ProdCluster"
 
@@ -103,7 +104,7 @@ class ProdClusterArgs:
     """Encrypt with the customer's KMS key; the cluster then waits for its EncryptionAtRest."""
     maintenance: Maintenance | None = None
     termination_protection: bool = True
-    minimum_tls: str = "TLS1_2"
+    minimum_tls: str = DEFAULT_MINIMUM_TLS
     redact_client_log_data: bool = True
     tags: Mapping[str, str] = field(default_factory=dict)
     protect: bool = True

@@ -22,6 +22,8 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_mongodbatlas as atlas
 
+from .facts import atlas_region_name
+
 TOKEN = "atlas:prod:AtlasKmsEncryption"
 
 # What Atlas calls on the key: the Atlas provider's own example grants the role exactly these
@@ -69,10 +71,6 @@ class AtlasKmsEncryptionArgs:
     """Refuse `pulumi destroy` and replacements of the created key."""
     retain_key_on_delete: bool = True
     """If the key leaves the program anyway, leave it in AWS: snapshots encrypted with it stay readable."""
-
-
-def atlas_region(aws_region: str) -> str:
-    return aws_region.upper().replace("-", "_")
 
 
 def account_of(arn: str) -> str:
@@ -241,7 +239,7 @@ class AtlasKmsEncryption(pulumi.ComponentResource):
             aws_kms_config=atlas.EncryptionAtRestAwsKmsConfigArgs(
                 enabled=True,
                 customer_master_key_id=key_id,
-                region=atlas_region(args.key_region),
+                region=atlas_region_name(args.key_region),
                 role_id=authorization.role_id,
             ),
             # Dedicated search nodes, if the project ever gets them, use the same key.

@@ -27,6 +27,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_mongodbatlas as atlas
 
+from .facts import atlas_region_name
 from .naming import slug
 
 TOKEN = "atlas:prod:PrivateEndpoint"
@@ -85,10 +86,6 @@ class PrivateEndpointArgs:
     tags: Mapping[str, str] = field(default_factory=dict)
     protect: bool = False
     """Refuse deleting the endpoint service, endpoints and links (prod: a deletion cuts the app off)."""
-
-
-def atlas_region(aws_region: str) -> str:
-    return aws_region.upper().replace("-", "_")
 
 
 def _get(value: Any, name: str) -> Any:
@@ -160,12 +157,14 @@ class PrivateEndpoint(pulumi.ComponentResource):
         tags = dict(args.tags)
 
         # Atlas admits the service's own region by default and refuses it in the list.
-        remote_regions = sorted({atlas_region(v.region) for v in args.vpcs if v.region is not None and v.region != args.region})
+        remote_regions = sorted(
+            {atlas_region_name(v.region) for v in args.vpcs if v.region is not None and v.region != args.region}
+        )
         service = atlas.PrivateLinkEndpoint(
             f"{name}-service",
             project_id=args.project_id,
             provider_name="AWS",
-            region=atlas_region(args.region),
+            region=atlas_region_name(args.region),
             # The only input Atlas updates in place (provider v2.16 privatelinkendpoint/resource.go):
             # adding an application region does not replace the service.
             supported_remote_regions=remote_regions or None,

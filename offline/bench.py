@@ -36,6 +36,7 @@ from pathlib import Path
 from resource import RUSAGE_CHILDREN, RUSAGE_SELF, getrusage
 from typing import Any
 
+from components.facts import MAX_ACCESS_LIST_ENTRIES, MAX_USERS_PER_PROJECT
 from offline.stackfile import read_stack_file
 
 from .mocks import Registration
@@ -116,8 +117,8 @@ def bench_stack(stack: str, runs: int) -> dict[str, float]:
 
 # ---- 2. a stack at Atlas's limits ----
 
-USERS = 100  # Atlas's limit per project (stackconfig.users.MAX_USERS_PER_PROJECT)
-ACCESS_LIST_ENTRIES = 200  # the per-project limit issue 8 names (not re-checked against Atlas here)
+USERS = MAX_USERS_PER_PROJECT
+ACCESS_LIST_ENTRIES = MAX_ACCESS_LIST_ENTRIES
 PROD_ACCOUNT = "111111111111"  # the prod stack file's PLACEHOLDER AWS account
 
 

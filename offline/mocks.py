@@ -20,6 +20,8 @@ from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor
 from pulumi.runtime.proto import resource_pb2
 
+from components.facts import atlas_region_name, aws_region_name
+
 
 def hex_id(*parts: str, length: int = 24) -> str:
     """A stable fake id: the same resource gets the same id on every run."""
@@ -32,11 +34,11 @@ PROVIDER_OUTPUTS: dict[str, OutputsFn] = {
     "mongodbatlas:index/project:Project": lambda name, inputs: {"clusterCount": 0, "created": "2026-01-01T00:00:00Z"},
     # Atlas answers with the AWS endpoint service it created for the region (Atlas-form region in).
     "mongodbatlas:index/privateLinkEndpoint:PrivateLinkEndpoint": lambda name, inputs: {
-        "endpointServiceName": f"com.amazonaws.vpce.{str(inputs.get('region', '')).lower().replace('_', '-')}"
+        "endpointServiceName": f"com.amazonaws.vpce.{aws_region_name(str(inputs.get('region', '')))}"
         f".vpce-svc-{hex_id('vpce-svc', name, length=17)}",
         "privateLinkId": hex_id("private-link", name),
         "interfaceEndpoints": [],
-        "regionName": str(inputs.get("region", "")).upper().replace("-", "_"),
+        "regionName": atlas_region_name(str(inputs.get("region", ""))),
         "status": "AVAILABLE",
     },
     "mongodbatlas:index/privateLinkEndpointService:PrivateLinkEndpointService": lambda name, inputs: {

@@ -7,38 +7,22 @@ and the provider's docstrings, so a typo fails in a second with its fix instead.
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
+from components.facts import (
+    ATLAS_AWS_REGIONS,
+    AWS_REGIONS,
+    DEFAULT_MINIMUM_TLS,
+    KMS_KEY_ARN,
+    TLS_PROTOCOLS,
+    atlas_region_name,
+    aws_region_name,
+)
+
 from .base import StackModel, invalid, matches, member_of, unique
 from .environment import in_production
-
-# AWS regions Atlas deploys clusters to, in Atlas's form (Admin API v2, "AWS Regions" enum of
-# CloudRegionConfig20240805.regionName; GLOBAL is left out: it is not a place to put nodes).
-ATLAS_AWS_REGIONS: tuple[str, ...] = (
-    "US_GOV_WEST_1", "US_GOV_EAST_1", "US_EAST_1", "US_EAST_2", "US_WEST_1", "US_WEST_2",
-    "CA_CENTRAL_1", "CA_WEST_1", "MX_CENTRAL_1", "SA_EAST_1",
-    "EU_NORTH_1", "EU_WEST_1", "EU_WEST_2", "EU_WEST_3", "EU_CENTRAL_1", "EU_CENTRAL_2",
-    "EU_SOUTH_1", "EU_SOUTH_2", "IL_CENTRAL_1", "ME_SOUTH_1", "ME_CENTRAL_1", "AF_SOUTH_1",
-    "AP_EAST_1", "AP_NORTHEAST_1", "AP_NORTHEAST_2", "AP_NORTHEAST_3",
-    "AP_SOUTHEAST_1", "AP_SOUTHEAST_2", "AP_SOUTHEAST_3", "AP_SOUTHEAST_4", "AP_SOUTHEAST_5",
-    "AP_SOUTHEAST_7", "AP_SOUTH_1", "AP_SOUTH_2", "CN_NORTH_1", "CN_NORTHWEST_1",
-)  # fmt: skip
-
-
-def aws_region_name(atlas_region: str) -> str:
-    """`US_EAST_1` -> `us-east-1`."""
-    return atlas_region.lower().replace("_", "-")
-
-
-def atlas_region_name(aws_region: str) -> str:
-    """`us-east-1` -> `US_EAST_1`, the form Atlas's cluster, backup and KMS settings take."""
-    return aws_region.upper().replace("-", "_")
-
-
-AWS_REGIONS: tuple[str, ...] = tuple(aws_region_name(r) for r in ATLAS_AWS_REGIONS)
 
 
 def _atlas_form_hint(value: str) -> str:
@@ -66,8 +50,6 @@ SCALABLE_TIERS: tuple[str, ...] = ("M10", "M20", "M30", "M40", "M50", "M60", "M8
 # Add a new major version here when Atlas offers it to the project.
 MONGODB_MAJOR_VERSIONS: tuple[str, ...] = ("7.0", "8.0")
 
-TLS_PROTOCOLS: tuple[str, ...] = ("TLS1_2", "TLS1_3")
-
 DAYS_OF_WEEK: tuple[str, ...] = ("sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday")
 
 MajorVersion = Annotated[str, member_of(MONGODB_MAJOR_VERSIONS, "a MongoDB major version Atlas deploys")]
@@ -92,10 +74,6 @@ IamPrincipalArn = Annotated[
         "write e.g. arn:aws:iam::111111111111:role/payments-prod-kms-admin",
     ),
 ]
-KMS_KEY_ARN = re.compile(
-    r"arn:aws(-us-gov|-cn)?:kms:(?P<region>[a-z]{2}(-gov)?-[a-z]+-\d):(?P<account>\d{12}):key/"
-    r"(?P<key_id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})"
-)
 
 
 def _tier_order(tier: str) -> int:
@@ -459,7 +437,7 @@ class ClusterSettings(StackModel):
     """Compute and disk auto-scaling."""
     termination_protection: bool | None = None
     """Atlas refuses to delete the cluster while on. Default: on in prod (which refuses false), off elsewhere."""
-    minimum_tls: TlsProtocol = "TLS1_2"
+    minimum_tls: TlsProtocol = DEFAULT_MINIMUM_TLS
     """Oldest TLS version clients may use: TLS1_2 or TLS1_3."""
     redact_client_log_data: bool = True
     """Keep document contents out of the cluster's logs."""

@@ -11,6 +11,8 @@ from typing import Annotated
 
 from pydantic import PrivateAttr, ValidationInfo, field_validator
 
+from components.facts import RESERVED_TAGS
+
 from .base import Secret, SecretName, StackModel, invalid, matches, unique
 from .cluster import ClusterSettings
 from .environment import (
@@ -58,9 +60,6 @@ TagValue = Annotated[
         "use 1-255 letters, digits, spaces or ;@_-.+/:",
     ),
 ]
-
-# Tags this program always sets; a stack may not override them.
-RESERVED_TAGS = ("environment", "application", "managed-by")
 
 
 class StackConfig(StackModel):

@@ -25,6 +25,16 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from components.facts import (
+    ATLAS_REGION_SHAPE,
+    AWS_REGION_SHAPE,
+    MAX_ACCESS_LIST_ENTRIES,
+    OPT_OUT_REASON_MIN_LENGTH,
+    REASON_MAX_LENGTH,
+    WIDEST_PREFIX,
+    aws_region_name,
+)
+
 from .base import StackModel, invalid, matches, unique
 from .environment import in_production
 
@@ -33,14 +43,10 @@ IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 # Errors about a value use the loader's kinds `invalid_format` (unreadable, misaligned) and
 # `not_allowed` (a range this program refuses): their messages already quote the value.
 
-# Atlas access lists and security-group rules both take ranges; anything wider than these is
-# "most of the internet" and always a typo or a shortcut, never a client.
-WIDEST_PREFIX = {4: 8, 6: 32}
-
 AwsRegion = Annotated[
     str,
     matches(
-        r"(us|eu|ap|ca|sa|me|af|il|mx)(-gov)?-(north|south|east|west|central|northeast|northwest|southeast|southwest)-[1-9]",
+        AWS_REGION_SHAPE,
         "an AWS region",
         "write it in AWS's form, lowercase with hyphens (e.g. us-east-1, eu-west-2)",
     ),
@@ -67,7 +73,9 @@ Key = Annotated[
 # Atlas limits an access-list comment to 80 characters.
 Comment = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=80)]
 RuleDescription = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=255)]
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=20, max_length=500)]
+Reason = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=OPT_OUT_REASON_MIN_LENGTH, max_length=REASON_MAX_LENGTH)
+]
 
 
 def _limit_check(network: IPNetwork, written: str) -> None:
@@ -346,8 +354,8 @@ class PrivateEndpointRegion(StackModel):
     @field_validator("region", mode="before")
     @classmethod
     def _aws_form(cls, value: Any) -> Any:
-        if isinstance(value, str) and re.fullmatch(r"[A-Z]{2}(_GOV)?_[A-Z]+_[1-9]", value):
-            raise invalid("invalid_format", f"{value!r} is Atlas's form; write AWS's: {value.lower().replace('_', '-')}")
+        if isinstance(value, str) and re.fullmatch(ATLAS_REGION_SHAPE, value):
+            raise invalid("invalid_format", f"{value!r} is Atlas's form; write AWS's: {aws_region_name(value)}")
         return value
 
     @field_validator("vpcs")
@@ -376,6 +384,17 @@ class Network(StackModel):
             ("ipAddress", "ip_address"), ("cidrBlock", "cidr_block"), ("awsSecurityGroup", "aws_security_group")
         )
         return _with_duplicates(value, handler, key, "access-list entry", "keep one entry and merge the comments")
+
+    @field_validator("access_list")
+    @classmethod
+    def _within_atlas_limit(cls, entries: list[AccessListEntry]) -> list[AccessListEntry]:
+        if len(entries) > MAX_ACCESS_LIST_ENTRIES:
+            raise invalid(
+                "too_many_entries",
+                f"{len(entries)} entries; Atlas allows at most {MAX_ACCESS_LIST_ENTRIES} IP access-list entries per "
+                "project: merge neighbouring addresses into CIDR ranges, or move applications to private endpoints",
+            )
+        return entries
 
     @field_validator("private_endpoints")
     @classmethod

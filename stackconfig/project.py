@@ -6,6 +6,8 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
+from components.facts import REASON_MAX_LENGTH, REASON_MIN_LENGTH
+
 from .base import StackModel, invalid, matches, member_of, unique
 from .environment import in_production
 
@@ -41,7 +43,7 @@ Label = Annotated[
         "use lowercase letters, digits and hyphens, starting with a letter or digit, at most 63 characters",
     ),
 ]
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=500)]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=REASON_MIN_LENGTH, max_length=REASON_MAX_LENGTH)]
 
 
 def _check_roles(roles: list[str], owner_reason: str | None, info: ValidationInfo) -> None:

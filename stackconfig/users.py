@@ -13,6 +13,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
+from components.facts import BROAD_ROLES, KMS_KEY_ARN, MAX_USER_DESCRIPTION, MAX_USERS_PER_PROJECT, RESERVED_LABELS
+
 from .base import StackModel, invalid, matches, member_of, unique
 from .environment import in_production
 from .project import Label, Reason
@@ -22,11 +24,7 @@ from .project import Label, Reason
 MIN_RECOVERY_WINDOW_DAYS = 7
 PROD_RECOVERY_WINDOW_DAYS = 30
 
-# Atlas's hard limit per project (Atlas > Database Access; "at most 100 database users").
-MAX_USERS_PER_PROJECT = 100
-
-# Built-in roles Atlas lets a database user hold, and the ones among them that reach every
-# database of every cluster in the project.
+# Built-in roles Atlas lets a database user hold (the broad ones among them: components/facts.py).
 BUILTIN_ROLES: tuple[str, ...] = (
     "atlasAdmin",
     "backup",
@@ -39,7 +37,6 @@ BUILTIN_ROLES: tuple[str, ...] = (
     "readWrite",
     "readWriteAnyDatabase",
 )
-BROAD_ROLES: frozenset[str] = frozenset({"atlasAdmin", "readWriteAnyDatabase", "readAnyDatabase", "dbAdminAnyDatabase"})
 # Roles that only exist on the admin database (cluster-wide by nature).
 ADMIN_ONLY_ROLES: frozenset[str] = BROAD_ROLES | {"backup", "clusterMonitor", "enableSharding"}
 # MongoDB roles Atlas does not let a database user hold, with what to write instead.
@@ -70,8 +67,6 @@ KINDS: tuple[str, ...] = ("app", "analytics", "dba")
 AUTHS: tuple[str, ...] = ("password", "awsIam", "x509")
 # The role each kind gets on each of its `databases` when no `roles` are written.
 DEFAULT_ROLE_BY_KIND: dict[str, str] = {"app": "readWrite", "analytics": "read", "dba": "dbAdmin"}
-# Labels this program sets on every user (owner and kind from the user's keys).
-RESERVED_LABELS: tuple[str, ...] = ("owner", "kind", "environment", "managed-by")
 
 ROLE_SYNTAX = re.compile(r"(?P<role>[A-Za-z0-9_-]+)@(?P<db>[^./\\ \"$@]+)(?:\.(?P<coll>[^$@\s]+))?")
 CUSTOM_ROLE_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -95,9 +90,11 @@ IamArn = Annotated[
 KmsKeyArn = Annotated[
     str,
     matches(
-        r"arn:aws(-cn|-us-gov)?:kms:[a-z0-9-]+:[0-9]{12}:key/[0-9a-f-]{36}",
+        # The cluster's key takes the same forms (one pattern): a multi-Region `mrk-` key is as good here.
+        KMS_KEY_ARN.pattern,
         "an AWS KMS key ARN",
-        "write arn:aws:kms:<region>:<12-digit account id>:key/<key uuid> (a key ARN, not an alias)",
+        "write arn:aws:kms:<region>:<12-digit account id>:key/<key id> (a key ARN, not an alias; "
+        "a multi-Region key's id starts with mrk-)",
     ),
 ]
 CustomRoleName = Annotated[
@@ -110,10 +107,6 @@ CustomRoleName = Annotated[
 ]
 Kind = Annotated[str, member_of(KINDS, "a database user kind")]
 Auth = Annotated[str, member_of(AUTHS, "an authentication method")]
-# Atlas refuses a database user description over 100 characters (Admin API v2
-# CloudDatabaseUser.description, maxLength 100); the provider's docs/resources/database_user.md
-# does not say so, and the error would come only at `pulumi up`.
-MAX_USER_DESCRIPTION = 100
 
 
 def _check_description(text: str) -> str:

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from components.facts import ATLAS_AWS_REGIONS, atlas_region_name, aws_region_name
 from stackconfig import ConfigError, StackConfig
-from stackconfig.cluster import ATLAS_AWS_REGIONS, atlas_region_name, aws_region_name
 from tests.conftest import key, load_stack, stack_config
 
 CLUSTER = "mongodbatlas:index/advancedCluster:AdvancedCluster"

@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from components.facts import atlas_region_name as atlas_region
+from components.facts import aws_region_name
 from offline.runner import Plan
 from stackconfig import ConfigError
 from stackconfig.network import endpoint_key
@@ -26,10 +28,6 @@ SECRET_VERSION = "aws:secretsmanager/secretVersion:SecretVersion"
 READ = "mongodbatlas:index/getAdvancedCluster:getAdvancedCluster"
 NETWORK = key("network")
 STACKS_WITH_ENDPOINTS = ["prod", "staging"]
-
-
-def atlas_region(region: str) -> str:
-    return region.upper().replace("-", "_")
 
 
 def vpcs_by_region(config: Any) -> dict[str, list[Any]]:
@@ -65,7 +63,7 @@ def test_every_vpc_has_an_endpoint_to_every_region(plans, stack):
                 if region == atlas_region(home):
                     assert "serviceRegion" not in endpoint.inputs
                 else:
-                    assert endpoint.inputs["serviceRegion"] == region.lower().replace("_", "-")
+                    assert endpoint.inputs["serviceRegion"] == aws_region_name(region)
                 assert any(link.inputs["endpointServiceId"] == endpoint.id for link in plan.of_type(LINK)), endpoint.name
 
 
