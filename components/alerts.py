@@ -9,9 +9,11 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_mongodbatlas as atlas
 
-from .naming import slug
+from .naming import renamed_from, slug
 
-TOKEN = "atlas:prod:AlertBaseline"
+TOKEN = "atlas-platform:index:AlertBaseline"
+# The token before issue 12: aliased, so existing stacks keep every URN.
+PREVIOUS_TOKEN = "atlas:prod:AlertBaseline"
 
 # With no channel for a category, Atlas still tells the people who can act: the project's
 # owners and cluster managers, by email (a GROUP notification).
@@ -139,7 +141,7 @@ class AlertBaseline(pulumi.ComponentResource):
     integration_ids: pulumi.Output[Mapping[str, str]]
 
     def __init__(self, name: str, args: AlertBaselineArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(TOKEN, name, None, opts)
+        super().__init__(TOKEN, name, None, renamed_from(PREVIOUS_TOKEN, opts))
         child = pulumi.ResourceOptions(parent=self)
 
         self.integrations = {

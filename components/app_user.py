@@ -20,7 +20,11 @@ import pulumi_aws as aws
 import pulumi_mongodbatlas as atlas
 import pulumi_random as random
 
-TOKEN = "atlas:prod:AppUser"
+from .naming import renamed_from
+
+TOKEN = "atlas-platform:index:AppUser"
+# The token before issue 12: aliased, so existing stacks keep every URN.
+PREVIOUS_TOKEN = "atlas:prod:AppUser"
 
 AUTH_METHODS = ("password", "awsIam", "x509")
 # RFC 3986 unreserved characters: a password made of these needs no escaping in a connection string.
@@ -109,7 +113,7 @@ class AppUser(pulumi.ComponentResource):
     """ARN of the Secrets Manager secret holding the password or the certificate, if any."""
 
     def __init__(self, name: str, args: AppUserArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(TOKEN, name, None, opts)
+        super().__init__(TOKEN, name, None, renamed_from(PREVIOUS_TOKEN, opts))
         child = pulumi.ResourceOptions(parent=self)
         external = args.auth != "password"
 

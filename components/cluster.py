@@ -10,8 +10,11 @@ import pulumi
 import pulumi_mongodbatlas as atlas
 
 from .encryption import AtlasKmsEncryption
+from .naming import renamed_from
 
-TOKEN = "atlas:prod:ProdCluster"
+TOKEN = "atlas-platform:index:ProdCluster"
+# The token before issue 12: aliased, so existing stacks keep every URN.
+PREVIOUS_TOKEN = "atlas:prod:ProdCluster"
 
 FREQUENCIES = ("hourly", "daily", "weekly", "monthly")
 
@@ -186,7 +189,7 @@ class ProdCluster(pulumi.ComponentResource):
     """Raw `connection_strings` (incl. `private_endpoints` once PrivateLink endpoints exist)."""
 
     def __init__(self, name: str, args: ProdClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(TOKEN, name, None, opts)
+        super().__init__(TOKEN, name, None, renamed_from(PREVIOUS_TOKEN, opts))
         child = pulumi.ResourceOptions(parent=self)
         kms = args.kms_encryption
         # EncryptionAtRest must be configured before a cluster asks for it; its project_id output

@@ -8,7 +8,11 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_mongodbatlas as atlas
 
-TOKEN = "atlas:prod:CustomRoles"
+from .naming import renamed_from
+
+TOKEN = "atlas-platform:index:CustomRoles"
+# The token before issue 12: aliased, so existing stacks keep every URN.
+PREVIOUS_TOKEN = "atlas:prod:CustomRoles"
 
 
 @dataclass(frozen=True)
@@ -90,7 +94,7 @@ class CustomRoles(pulumi.ComponentResource):
     """Role name -> the created role; a user granted a role waits for it (AppUserArgs.waits_for)."""
 
     def __init__(self, name: str, args: CustomRolesArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(TOKEN, name, None, opts)
+        super().__init__(TOKEN, name, None, renamed_from(PREVIOUS_TOKEN, opts))
         self.roles: dict[str, atlas.CustomDbRole] = {}
         previous: atlas.CustomDbRole | None = None
         for spec in _creation_order(args.roles):

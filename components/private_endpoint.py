@@ -27,9 +27,11 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_mongodbatlas as atlas
 
-from .naming import slug
+from .naming import renamed_from, slug
 
-TOKEN = "atlas:prod:PrivateEndpoint"
+TOKEN = "atlas-platform:index:PrivateEndpoint"
+# The token before issue 12: aliased, so existing stacks keep every URN.
+PREVIOUS_TOKEN = "atlas:prod:PrivateEndpoint"
 
 # The official Atlas PrivateLink modules open this range: the endpoint forwards each cluster
 # node on its own port above 1024, and the ports are Atlas's to choose.
@@ -150,7 +152,7 @@ class PrivateEndpoint(pulumi.ComponentResource):
     private_srv: pulumi.Output[dict[str, str | None]] | None
 
     def __init__(self, name: str, args: PrivateEndpointArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(TOKEN, name, None, opts)
+        super().__init__(TOKEN, name, None, renamed_from(PREVIOUS_TOKEN, opts))
         if not args.vpcs:
             raise ValueError(f"{name}: a private endpoint needs at least one VPC")
         keys = [slug(v.key) for v in args.vpcs]

@@ -8,9 +8,11 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_mongodbatlas as atlas
 
-from .naming import slug
+from .naming import renamed_from, slug
 
-TOKEN = "atlas:prod:ProdProject"
+TOKEN = "atlas-platform:index:ProdProject"
+# The token before issue 12: aliased, so existing stacks keep every URN.
+PREVIOUS_TOKEN = "atlas:prod:ProdProject"
 
 # Least privilege at the organization level: members see the org, their project roles do the rest.
 ORG_MEMBER_ROLE = "ORG_MEMBER"
@@ -69,7 +71,7 @@ class ProdProject(pulumi.ComponentResource):
     project_name: pulumi.Output[str]
 
     def __init__(self, name: str, args: ProdProjectArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(TOKEN, name, None, opts)
+        super().__init__(TOKEN, name, None, renamed_from(PREVIOUS_TOKEN, opts))
         child = pulumi.ResourceOptions(parent=self)
         features = args.features
 

@@ -12,7 +12,11 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_mongodbatlas as atlas
 
-TOKEN = "atlas:prod:AtlasResourcePolicies"
+from .naming import renamed_from
+
+TOKEN = "atlas-platform:index:AtlasResourcePolicies"
+# The token before issue 12: aliased, so existing stacks keep every URN.
+PREVIOUS_TOKEN = "atlas:prod:AtlasResourcePolicies"
 
 # Cedar bodies in the form of Atlas's resource-policy documentation.
 FORBID_OPEN_ACCESS_LIST = """forbid (
@@ -72,7 +76,7 @@ class AtlasResourcePolicies(pulumi.ComponentResource):
     policy_ids: pulumi.Output[Mapping[str, str]]
 
     def __init__(self, name: str, args: AtlasResourcePoliciesArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(TOKEN, name, None, opts)
+        super().__init__(TOKEN, name, None, renamed_from(PREVIOUS_TOKEN, opts))
         self.policies = {
             policy.key: atlas.ResourcePolicy(
                 f"{name}-{policy.key}",

@@ -29,7 +29,7 @@ SG = "aws:ec2/securityGroup:SecurityGroup"
 RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 PROJECT = "mongodbatlas:index/project:Project"
 CLUSTER = "mongodbatlas:index/advancedCluster:AdvancedCluster"
-COMPONENT = "atlas:prod:PrivateEndpoint"
+COMPONENT = "atlas-platform:index:PrivateEndpoint"
 CHAIN = (SERVICE, SG, RULE, VPCE, LINK)
 NETWORK = key("network")
 

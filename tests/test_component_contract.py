@@ -1,0 +1,103 @@
+"""The component contract other programs rely on: type tokens, declared outputs, ids between
+components, and production defaults decided in one place (issue 12)."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+import re
+
+import pulumi
+import pytest
+from conftest import STACKS, load_stack
+
+import components
+from offline.mocks import Registration
+from offline.runner import Plan
+
+PACKAGE = "atlas-platform"
+ENVIRONMENT_WORDS = {"prod", "production", "staging", "dev", "development"}
+STACK_TYPE = "pulumi:pulumi:Stack"
+
+
+def component_classes() -> list[tuple[type[pulumi.ComponentResource], object]]:
+    """Every ComponentResource defined in components/, with its module."""
+    found = []
+    for info in pkgutil.iter_modules(components.__path__):
+        module = importlib.import_module(f"components.{info.name}")
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            if issubclass(cls, pulumi.ComponentResource) and cls.__module__ == module.__name__:
+                found.append((cls, module))
+    return found
+
+
+def test_every_component_token_is_package_index_classname():
+    classes = component_classes()
+    assert len(classes) >= 11
+    for cls, module in classes:
+        assert f"{PACKAGE}:index:{cls.__name__}" == module.TOKEN, module.__name__
+        # The alias that keeps URNs of stacks deployed before the rename.
+        assert f"atlas:prod:{cls.__name__}" == module.PREVIOUS_TOKEN, module.__name__
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_no_type_token_names_an_environment(plans, stack):
+    plan = plans(stack)
+    words = ENVIRONMENT_WORDS | {load_stack(stack).environment.lower()}
+    tokens = {r.type for r in plan.resources}
+    assert tokens
+    for token in tokens:
+        parts = {p.lower() for p in re.split(r"[^A-Za-z0-9]+", token)}
+        assert not parts & words, f"{token} names an environment"
+    known = {module.TOKEN for _, module in component_classes()}
+    for component in (r for r in plan.resources if not r.custom):
+        assert component.type in known, component.type
+
+
+def _segments(urn: str) -> tuple[str, str, list[str], str]:
+    """stack, project, type chain (parents' types, then its own) and name of a URN."""
+    stack, project, chain, name = urn.removeprefix("urn:pulumi:").split("::", 3)
+    return stack, project, [t for t in chain.split("$") if t != STACK_TYPE], name
+
+
+def _urn(stack: str, project: str, chain: list[str], name: str) -> str:
+    return f"urn:pulumi:{stack}::{project}::{'$'.join(chain)}::{name}"
+
+
+def old_urn(plan: Plan, resource: Registration) -> str:
+    """The URN the engine matches `resource`'s old state by, derived as the engine derives it from
+    what the program sent: a component's own alias spec replaces its type, and a child's alias is
+    inherited from its parent's (the same rule as the SDK's `inherited_child_alias`: the parent's
+    alias URN as the type chain prefix; names are unchanged, so the child's name stays)."""
+    stack, project, chain, name = _segments(resource.urn)
+    own_type = chain[-1]
+    for alias in resource.aliases:
+        if alias.get("type") and not alias.get("parentUrn") and not alias.get("noParent") and not alias.get("name"):
+            own_type = alias["type"]
+    parents = [r for r in plan.resources if r.urn == resource.parent]
+    prefix = _segments(old_urn(plan, parents[0]))[2] if parents else []
+    return _urn(stack, project, [*prefix, own_type], name)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_component_carries_its_old_token_and_its_children_resolve_to_their_old_urns(plans, stack):
+    plan = plans(stack)
+    components_in_plan = [r for r in plan.resources if not r.custom]
+    assert components_in_plan
+    for component in components_in_plan:
+        previous = "atlas:prod:" + component.type.rsplit(":", 1)[1]
+        # A spec, not a URN: the engine resolves it against the component's current parent and name.
+        assert {"name": "", "type": previous, "stack": "", "project": "", "noParent": False, "parentUrn": ""} in (
+            component.aliases
+        ), component.name
+    children = [r for r in plan.resources if any(r.parent == c.urn for c in components_in_plan)]
+    assert children
+    for child in children:
+        stack_name, project, chain, name = _segments(child.urn)
+        # What the program before the rename registered this child as.
+        legacy = _urn(stack_name, project, [t.replace(f"{PACKAGE}:index:", "atlas:prod:") for t in chain], name)
+        assert legacy != _urn(stack_name, project, chain, name)
+        assert old_urn(plan, child) == legacy, child.name
+        # Children send no alias of the parent's type: the engine derives theirs (see components/naming.py).
+        assert not any(a.get("type", "").startswith("atlas:prod:") for a in child.aliases), child.name
