@@ -32,6 +32,7 @@ from program_args import (
     auditing_args,
     cluster_args,
     custom_roles_args,
+    custom_roles_granted,
     encryption_args,
     private_endpoint_args,
     project_args,
@@ -141,9 +142,7 @@ private_endpoints = {
 }
 
 # --- Database users by function (docs/users.md) ---
-custom_roles: dict[str, pulumi.Resource] = {}
-if cfg.custom_roles:
-    custom_roles = dict(CustomRoles(f"{prefix}-roles", custom_roles_args(cfg, project.project_id)).roles)
+custom_roles = CustomRoles(f"{prefix}-roles", custom_roles_args(cfg, project.project_id)) if cfg.custom_roles else None
 
 secrets_kms_key_id: pulumi.Input[str] | None = cfg.secrets_kms_key_arn
 if secrets_kms_key_id is None and any(u.stores_credential for u in cfg.database_users):
@@ -161,7 +160,13 @@ connection_string = application_connection_string(cluster, private_srv_by_region
 database_users = {
     user.name: AppUser(
         f"{prefix}-user-{user.name}",
-        app_user_args(cfg, user, project.project_id, custom_roles, secrets_kms_key_id, default_cluster_name, connection_string),
+        app_user_args(cfg, user, project.project_id, secrets_kms_key_id, default_cluster_name, connection_string),
+        # Grants name custom roles as plain strings (known at preview, for the policy pack), so no data
+        # edge orders the user after them: this one does. The roles are created one after another
+        # anyway, so waiting for all of them costs seconds.
+        opts=pulumi.ResourceOptions(depends_on=[custom_roles])
+        if custom_roles is not None and custom_roles_granted(cfg, user)
+        else None,
     )
     for user in cfg.database_users
 }
@@ -204,7 +209,10 @@ if private_endpoints:
         },
     )
 pulumi.export("databaseUsers", {name: u.username for name, u in database_users.items()})
-pulumi.export("databaseUserSecretArns", {name: u.secret_arn for name, u in database_users.items() if u.secret_arn is not None})
+pulumi.export(
+    "databaseUserSecretArns",
+    {user.name: database_users[user.name].secret_arn for user in cfg.database_users if user.stores_credential},
+)
 if alerting is not None:
     pulumi.export("alertConfigurationIds", alerting.alert_configuration_ids)
 if auditing is not None:

@@ -7,8 +7,6 @@ resource: `cluster.tier` -> `ProdClusterArgs.tier` -> `electable_specs.instance_
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import pulumi
 
 from components.access_list import AccessListEntry, IpAccessListArgs
@@ -225,21 +223,17 @@ def app_user_args(
     cfg: StackConfig,
     user: DatabaseUser,
     project_id: pulumi.Input[str],
-    custom_roles: Mapping[str, pulumi.Resource],
     secrets_kms_key_id: pulumi.Input[str] | None,
     default_cluster_name: pulumi.Input[str],
     connection_string: pulumi.Input[str] | None = None,
 ) -> AppUserArgs:
     grants = []
-    waits_for = []
     # Atlas keeps roles and scopes as sets: in a fixed order (the kind's defaults, then the further
     # roles, each sorted), reordering them in the stack file is no change.
     defaults = sorted((parse_role(text) for text in user.grants[: len(user.databases)]), key=lambda g: g[1])
     further = sorted((parse_role(text) for text in user.roles), key=lambda g: (g[1], g[2] or "", g[0]))
     for role, database, collection in defaults + further:
         grants.append(Grant(role_name=role, database_name=database, collection_name=collection))
-        if role in custom_roles and custom_roles[role] not in waits_for:
-            waits_for.append(custom_roles[role])
     labels = {**user.labels, "owner": user.owner, "kind": user.kind, "environment": cfg.environment, "managed-by": "pulumi"}
     return AppUserArgs(
         project_id=project_id,
@@ -254,12 +248,18 @@ def app_user_args(
         secret_tags={**standard_tags(cfg), "owner": user.owner},
         secret_recovery_window_in_days=user.recovery_window_days(cfg.is_prod),
         connection_string=connection_string,
-        waits_for=waits_for,
         password_version=user.password_generation,
         aws_iam_type=user.aws_iam_type,
         certificate_months=user.certificate_months,
         protect=cfg.is_prod,
     )
+
+
+def custom_roles_granted(cfg: StackConfig, user: DatabaseUser) -> list[str]:
+    """The stack's custom roles `user` is granted: the user must wait for them (see `app_user_args`)."""
+    custom = {role.name for role in cfg.custom_roles}
+    granted = {parse_role(text)[0] for text in [*user.grants[: len(user.databases)], *user.roles]}
+    return sorted(granted & custom)
 
 
 def secrets_key_args(cfg: StackConfig) -> SecretsKeyArgs:

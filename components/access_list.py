@@ -138,6 +138,5 @@ class IpAccessList(pulumi.ComponentResource):
                     ),
                 )
             )
-        self.entries = entries
         self.entry_ids = pulumi.Output.all(*[e.id for e in entries]).apply(list)
         self.register_outputs({"entry_ids": self.entry_ids})

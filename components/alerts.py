@@ -144,7 +144,7 @@ class AlertBaseline(pulumi.ComponentResource):
         super().__init__(TOKEN, name, None, renamed_from(PREVIOUS_TOKEN, opts))
         child = pulumi.ResourceOptions(parent=self)
 
-        self.integrations = {
+        integrations = {
             spec.type: atlas.ThirdPartyIntegration(
                 f"{name}-integration-{slug(spec.type)}",
                 project_id=args.project_id,
@@ -162,7 +162,7 @@ class AlertBaseline(pulumi.ComponentResource):
             for spec in args.integrations
         }
 
-        self.alert_configurations: dict[str, atlas.AlertConfiguration] = {}
+        alert_configurations: dict[str, atlas.AlertConfiguration] = {}
         for alert in args.alerts:
             # Atlas keeps notifications as a list: in a fixed order, reordering channels in the
             # stack file changes no alert.
@@ -170,7 +170,7 @@ class AlertBaseline(pulumi.ComponentResource):
             notifications = [notification(c, alert.delay_min) for c in routed] or [fallback_notification(alert.delay_min)]
             metric = alert.metric
             threshold = alert.threshold
-            self.alert_configurations[alert.key] = atlas.AlertConfiguration(
+            alert_configurations[alert.key] = atlas.AlertConfiguration(
                 f"{name}-alert-{slug(alert.key)}",
                 project_id=args.project_id,
                 event_type=alert.event_type,
@@ -193,6 +193,6 @@ class AlertBaseline(pulumi.ComponentResource):
                 opts=child,
             )
 
-        self.alert_configuration_ids = _mapping({k: a.alert_configuration_id for k, a in self.alert_configurations.items()})
-        self.integration_ids = _mapping({k: i.id for k, i in self.integrations.items()})
+        self.alert_configuration_ids = _mapping({k: a.alert_configuration_id for k, a in alert_configurations.items()})
+        self.integration_ids = _mapping({k: i.id for k, i in integrations.items()})
         self.register_outputs({"alert_configuration_ids": self.alert_configuration_ids, "integration_ids": self.integration_ids})

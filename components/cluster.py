@@ -243,7 +243,7 @@ class ProdCluster(pulumi.ComponentResource):
                 # Lists to the provider, sets to Atlas: in a fixed order, reordering the stack file is no change.
                 for copy in sorted(schedule.copies, key=lambda c: c.atlas_region)
             ]
-            self.backup_schedule = atlas.CloudBackupSchedule(
+            atlas.CloudBackupSchedule(
                 f"{name}-backup-schedule",
                 project_id=cluster.project_id,
                 cluster_name=cluster.name,
@@ -263,7 +263,7 @@ class ProdCluster(pulumi.ComponentResource):
 
         if args.compliance_contact is not None and args.backup is not None:
             contact = args.compliance_contact
-            self.compliance_policy = atlas.BackupCompliancePolicy(
+            atlas.BackupCompliancePolicy(
                 f"{name}-compliance",
                 project_id=project_id,
                 authorized_email=contact.email,
@@ -278,7 +278,7 @@ class ProdCluster(pulumi.ComponentResource):
             )
 
         if args.maintenance is not None:
-            self.maintenance_window = atlas.MaintenanceWindow(
+            atlas.MaintenanceWindow(
                 f"{name}-maintenance",
                 project_id=args.project_id,
                 day_of_week=args.maintenance.day_of_week,
@@ -287,7 +287,6 @@ class ProdCluster(pulumi.ComponentResource):
                 opts=child,
             )
 
-        self.cluster = cluster
         self.cluster_name = cluster.name
         self.cluster_id = cluster.cluster_id
         self.connection_strings = cluster.connection_strings

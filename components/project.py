@@ -97,7 +97,7 @@ class ProdProject(pulumi.ComponentResource):
 
         # TeamProjectAssignment, not Project.teams: the latter is deprecated and managing both
         # flips the assignments on every update.
-        self.team_assignments = [
+        for team in args.teams:
             atlas.TeamProjectAssignment(
                 f"{name}-team-{slug(team.key)}",
                 project_id=project.id,
@@ -106,12 +106,9 @@ class ProdProject(pulumi.ComponentResource):
                 role_names=sorted(team.role_names),
                 opts=child,
             )
-            for team in args.teams
-        ]
 
-        self.idp_mappings = []
         if args.federation_settings_id is not None:
-            self.idp_mappings = [
+            for group in args.idp_groups:
                 atlas.FederatedSettingsOrgRoleMapping(
                     f"{name}-idp-{slug(group.external_group_name)}",
                     federation_settings_id=args.federation_settings_id,
@@ -125,8 +122,6 @@ class ProdProject(pulumi.ComponentResource):
                     ],
                     opts=child,
                 )
-                for group in args.idp_groups
-            ]
 
         self.project_id = project.id
         self.project_name = project.name

@@ -77,7 +77,7 @@ class AtlasResourcePolicies(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: AtlasResourcePoliciesArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TOKEN, name, None, renamed_from(PREVIOUS_TOKEN, opts))
-        self.policies = {
+        policies = {
             policy.key: atlas.ResourcePolicy(
                 f"{name}-{policy.key}",
                 org_id=args.org_id,
@@ -88,6 +88,6 @@ class AtlasResourcePolicies(pulumi.ComponentResource):
             )
             for policy in args.policies
         }
-        ids = {key: policy.id for key, policy in self.policies.items()}
+        ids = {key: policy.id for key, policy in policies.items()}
         self.policy_ids = pulumi.Output.all(**ids) if ids else pulumi.Output.from_input({})
         self.register_outputs({"policy_ids": self.policy_ids})

@@ -101,3 +101,63 @@ def test_every_component_carries_its_old_token_and_its_children_resolve_to_their
         assert old_urn(plan, child) == legacy, child.name
         # Children send no alias of the parent's type: the engine derives theirs (see components/naming.py).
         assert not any(a.get("type", "").startswith("atlas:prod:") for a in child.aliases), child.name
+
+
+# ---- outputs: declared, typed, always set; child resources stay private ----
+
+# Set by pulumi.Resource itself on every resource, not part of any component's own interface.
+RESOURCE_ATTRIBUTES = {"urn", "id"}
+
+
+@pytest.fixture(scope="module")
+def constructed() -> dict[str, list[tuple[pulumi.ComponentResource, dict[str, object]]]]:
+    """Per stack: every component its program builds, with what it passed to `register_outputs`
+    (the program's last word on each component, called once construction is done)."""
+    from offline.runner import run_stack
+
+    seen: dict[str, list[tuple[pulumi.ComponentResource, dict[str, object]]]] = {}
+    original = pulumi.ComponentResource.register_outputs
+    current: list[str] = []
+
+    def record(self: pulumi.ComponentResource, outputs: dict[str, object]) -> None:
+        if isinstance(self, tuple(cls for cls, _ in component_classes())):
+            seen.setdefault(current[-1], []).append((self, dict(outputs)))
+        original(self, outputs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pulumi.ComponentResource, "register_outputs", record)
+        for stack in STACKS:
+            current.append(stack)
+            run_stack(stack)
+    return seen
+
+
+def _is_output_value(value: object, annotation: str) -> bool:
+    if annotation.startswith("pulumi.Output["):
+        return isinstance(value, pulumi.Output)
+    if annotation.startswith("dict[str, pulumi.Output["):
+        return isinstance(value, dict) and all(isinstance(v, pulumi.Output) for v in value.values())
+    return False
+
+
+def test_every_component_class_is_built_by_some_stack(constructed):
+    built = {type(component) for found in constructed.values() for component, _ in found}
+    assert built == {cls for cls, _ in component_classes()}
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_public_attributes_are_exactly_the_declared_outputs_always_set_and_registered(constructed, stack):
+    found = constructed[stack]
+    assert found
+    for component, registered in found:
+        cls = type(component)
+        declared = inspect.get_annotations(cls)
+        assert declared, f"{cls.__name__} declares no outputs"
+        public = {k for k in vars(component) if not k.startswith("_")} - RESOURCE_ATTRIBUTES
+        assert public == set(declared), f"{cls.__name__}: public {sorted(public)} vs declared {sorted(declared)}"
+        assert set(registered) == set(declared), f"{cls.__name__} registers {sorted(registered)}"
+        for name, annotation in declared.items():
+            value = getattr(component, name)
+            assert value is not None, f"{cls.__name__}.{name} is None"
+            assert _is_output_value(value, str(annotation)), f"{cls.__name__}.{name}: {annotation} holds {value!r}"
+            assert registered[name] is value, f"{cls.__name__}.{name} is not what it registers"
