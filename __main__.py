@@ -126,7 +126,9 @@ cluster: ProdCluster | None = None
 if cfg.cluster is not None:
     kms_args = encryption_args(cfg, project.project_id)
     kms = AtlasKmsEncryption(f"{prefix}-kms", kms_args) if kms_args else None
-    cluster = ProdCluster(f"{prefix}-cluster{cfg.cluster.number}", cluster_args(cfg, project.project_id, kms))
+    cluster = ProdCluster(
+        f"{prefix}-cluster{cfg.cluster.number}", cluster_args(cfg, project.project_id, kms.project_id if kms else None)
+    )
 
 # --- Network access: IP access list and AWS PrivateLink (docs/network.md) ---
 # The PrivateLink chains take no input from the cluster, so they build in parallel with it; only

@@ -23,7 +23,7 @@ from components.cluster import (
     SnapshotCopy,
 )
 from components.custom_roles import CustomRolesArgs, CustomRoleSpec, Privilege
-from components.encryption import AtlasKmsEncryption, AtlasKmsEncryptionArgs
+from components.encryption import AtlasKmsEncryptionArgs
 from components.private_endpoint import AllowedSource, EndpointVpc, PrivateEndpointArgs
 from components.project import IdpGroupRoles, ProdProjectArgs, ProjectFeatures, TeamRoles
 from components.resource_policy import AtlasResourcePoliciesArgs, CedarPolicy, standard_policies
@@ -85,7 +85,9 @@ def encryption_args(cfg: StackConfig, project_id: pulumi.Input[str]) -> AtlasKms
     )
 
 
-def cluster_args(cfg: StackConfig, project_id: pulumi.Input[str], kms: AtlasKmsEncryption | None) -> ProdClusterArgs:
+def cluster_args(
+    cfg: StackConfig, project_id: pulumi.Input[str], encryption_at_rest_project_id: pulumi.Input[str] | None
+) -> ProdClusterArgs:
     cluster = cfg.cluster
     assert cluster is not None
     backup, compute = cluster.backup, cluster.auto_scaling.compute
@@ -126,7 +128,7 @@ def cluster_args(cfg: StackConfig, project_id: pulumi.Input[str], kms: AtlasKmsE
         )
         if compliance
         else None,
-        kms_encryption=kms,
+        encryption_at_rest_project_id=encryption_at_rest_project_id,
         maintenance=Maintenance(
             cluster.maintenance_window.atlas_day_of_week, cluster.maintenance_window.hour, cluster.maintenance_window.auto_defer
         ),

@@ -9,7 +9,6 @@ from typing import Any
 import pulumi
 import pulumi_mongodbatlas as atlas
 
-from .encryption import AtlasKmsEncryption
 from .naming import renamed_from
 
 TOKEN = "atlas-platform:index:ProdCluster"
@@ -102,8 +101,11 @@ class ProdClusterArgs:
     backup: BackupSchedule | None = BackupSchedule()
     compliance_contact: ComplianceContact | None = None
     """Opt-in Backup Compliance Policy with the same schedule; it blocks deleting backups."""
-    kms_encryption: AtlasKmsEncryption | None = None
-    """Encrypt with the customer's KMS key; the cluster then waits for its EncryptionAtRest."""
+    encryption_at_rest_project_id: pulumi.Input[str] | None = None
+    """Set: encrypt with the customer's KMS key. The project id as an output of the project's
+    EncryptionAtRest (`AtlasKmsEncryption.project_id`): Atlas refuses a cluster that asks for the key
+    before encryption is configured, and taking this as its project id makes the cluster wait for it
+    through data, with no depends_on."""
     maintenance: Maintenance | None = None
     termination_protection: bool = True
     minimum_tls: str = "TLS1_2"
@@ -191,10 +193,11 @@ class ProdCluster(pulumi.ComponentResource):
     def __init__(self, name: str, args: ProdClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TOKEN, name, None, renamed_from(PREVIOUS_TOKEN, opts))
         child = pulumi.ResourceOptions(parent=self)
-        kms = args.kms_encryption
         # EncryptionAtRest must be configured before a cluster asks for it; its project_id output
         # carries that wait as a data dependency (no depends_on needed).
-        project_id = kms.project_id if kms is not None else args.project_id
+        encrypted_project_id = args.encryption_at_rest_project_id
+        encrypted = encrypted_project_id is not None
+        project_id = encrypted_project_id if encrypted_project_id is not None else args.project_id
 
         region_configs = _region_configs(args)
         replication_specs = [
@@ -211,7 +214,7 @@ class ProdCluster(pulumi.ComponentResource):
             pit_enabled=args.pit_enabled,
             # Snapshots outlive the cluster if it is ever deleted (prod).
             retain_backups_enabled=args.protect or None,
-            encryption_at_rest_provider="AWS" if kms is not None else None,
+            encryption_at_rest_provider="AWS" if encrypted else None,
             termination_protection_enabled=args.termination_protection,
             redact_client_log_data=args.redact_client_log_data,
             advanced_configuration=atlas.AdvancedClusterAdvancedConfigurationArgs(minimum_enabled_tls_protocol=args.minimum_tls),
@@ -271,7 +274,7 @@ class ProdCluster(pulumi.ComponentResource):
                 authorized_user_last_name=contact.last_name,
                 pit_enabled=args.pit_enabled,
                 restore_window_days=args.backup.restore_window_days if args.pit_enabled else None,
-                encryption_at_rest_enabled=kms is not None,
+                encryption_at_rest_enabled=encrypted,
                 copy_protection_enabled=bool(args.backup.copies),
                 **_policy_items(args.backup),
                 opts=child,

@@ -161,3 +161,38 @@ def test_public_attributes_are_exactly_the_declared_outputs_always_set_and_regis
             assert value is not None, f"{cls.__name__}.{name} is None"
             assert _is_output_value(value, str(annotation)), f"{cls.__name__}.{name}: {annotation} holds {value!r}"
             assert registered[name] is value, f"{cls.__name__}.{name} is not what it registers"
+
+
+# ---- components take ids and names from each other, never each other's objects ----
+
+
+def test_component_args_take_ids_and_names_not_components_or_resources():
+    import dataclasses
+
+    names = {cls.__name__ for cls, _ in component_classes()}
+    args_classes = [
+        cls
+        for _, module in component_classes()
+        for _, cls in inspect.getmembers(module, dataclasses.is_dataclass)
+        if isinstance(cls, type) and cls.__module__ == module.__name__
+    ]
+    assert len(args_classes) >= 11
+    for cls in args_classes:
+        for field in dataclasses.fields(cls):
+            words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_.]*", str(field.type)))
+            assert not words & names, f"{cls.__name__}.{field.name}: {field.type} is a component"
+            assert not {w for w in words if w.endswith("Resource")}, f"{cls.__name__}.{field.name}: {field.type}"
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_an_encrypted_cluster_waits_for_encryption_through_its_project_id_alone(plans, stack):
+    plan = plans(stack)
+    encryptions = plan.of_type("mongodbatlas:index/encryptionAtRest:EncryptionAtRest")
+    if not encryptions:
+        pytest.skip(f"{stack} does not encrypt with its own key")
+    cluster = plan.one("mongodbatlas:index/advancedCluster:AdvancedCluster")
+    (encryption,) = encryptions
+    assert cluster.inputs["encryptionAtRestProvider"] == "AWS"
+    # The wait is data: the project id comes from EncryptionAtRest, and no explicit edge was added.
+    assert cluster.property_dependencies["projectId"] == [encryption.urn]
+    assert set(cluster.dependencies) == {u for deps in cluster.property_dependencies.values() for u in deps}
