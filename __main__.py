@@ -177,9 +177,7 @@ database_users = {
 operations_args = alert_args(cfg, project.project_id)
 alerting = AlertBaseline(f"{prefix}-alerts", operations_args) if operations_args.alerts or operations_args.integrations else None
 auditing = (
-    ProjectAuditing(f"{prefix}-audit", auditing_args(cfg, project.project_id))
-    if cfg.auditing.resolved_enabled(cfg.environment)
-    else None
+    ProjectAuditing(f"{prefix}-audit", auditing_args(cfg, project.project_id)) if cfg.production_defaults.auditing else None
 )
 # Org-level: named after the app, not the environment, and enabled in exactly one stack file.
 org_policies = (

@@ -41,20 +41,19 @@ def standard_tags(cfg: StackConfig) -> dict[str, str]:
 
 
 def project_args(cfg: StackConfig) -> ProdProjectArgs:
-    settings = cfg.project_settings
-    data_explorer = settings.data_explorer if settings.data_explorer is not None else not cfg.is_prod
+    settings, defaults = cfg.project_settings, cfg.production_defaults
     return ProdProjectArgs(
         org_id=cfg.org_id,
         name=cfg.resolved_project_name,
         tags={**standard_tags(cfg), **cfg.project_tags},
         features=ProjectFeatures(
-            data_explorer=data_explorer,
+            data_explorer=defaults.data_explorer,
             data_explorer_gen_ai=settings.data_explorer_gen_ai,
             performance_advisor=settings.performance_advisor,
             schema_advisor=settings.schema_advisor,
             realtime_performance_panel=settings.realtime_performance_panel,
             collect_database_statistics=settings.collect_database_statistics,
-            default_alerts=settings.resolved_default_alerts(cfg.alerts.baseline_on(cfg.environment)),
+            default_alerts=defaults.default_alerts,
         ),
         teams=[TeamRoles(key=t.name, team_id=t.team_id, role_names=t.roles) for t in cfg.teams],
         federation_settings_id=cfg.federation.settings_id if cfg.federation else None,
@@ -62,13 +61,13 @@ def project_args(cfg: StackConfig) -> ProdProjectArgs:
             IdpGroupRoles(external_group_name=g.external_group_name, role_names=g.roles)
             for g in (cfg.federation.groups if cfg.federation else [])
         ],
-        protect=cfg.is_prod,
+        protect=cfg.production_defaults.protect,
     )
 
 
 def encryption_args(cfg: StackConfig, project_id: pulumi.Input[str]) -> AtlasKmsEncryptionArgs | None:
     cluster = cfg.cluster
-    if cluster is None or not cluster.encrypted(cfg.is_prod):
+    if cluster is None or not cfg.production_defaults.encrypted:
         return None
     encryption = cluster.encryption
     return AtlasKmsEncryptionArgs(
@@ -80,8 +79,8 @@ def encryption_args(cfg: StackConfig, project_id: pulumi.Input[str]) -> AtlasKms
         deletion_window_days=encryption.deletion_window_days,
         rotation_period_days=encryption.rotation_period_days,
         tags=standard_tags(cfg),
-        protect=cfg.is_prod,
-        retain_key_on_delete=cfg.is_prod,
+        protect=cfg.production_defaults.protect,
+        retain_key_on_delete=cfg.production_defaults.retain_encryption_key,
     )
 
 
@@ -90,8 +89,8 @@ def cluster_args(
 ) -> ProdClusterArgs:
     cluster = cfg.cluster
     assert cluster is not None
-    backup, compute = cluster.backup, cluster.auto_scaling.compute
-    pit = cluster.point_in_time(cfg.is_prod)
+    backup, compute, defaults = cluster.backup, cluster.auto_scaling.compute, cfg.production_defaults
+    pit = defaults.point_in_time
     compliance = backup.compliance_policy
     return ProdClusterArgs(
         project_id=project_id,
@@ -110,7 +109,7 @@ def cluster_args(
         backup=BackupSchedule(
             reference_hour_of_day=backup.reference_hour_of_day,
             reference_minute_of_hour=backup.reference_minute_of_hour,
-            restore_window_days=cluster.restore_window_days(cfg.is_prod),
+            restore_window_days=defaults.restore_window_days,
             hourly_every_hours=backup.hourly.every_hours,
             hourly_retain_days=backup.hourly.retain_days,
             daily_retain_days=backup.daily.retain_days,
@@ -132,11 +131,11 @@ def cluster_args(
         maintenance=Maintenance(
             cluster.maintenance_window.atlas_day_of_week, cluster.maintenance_window.hour, cluster.maintenance_window.auto_defer
         ),
-        termination_protection=cluster.termination_protected(cfg.is_prod),
+        termination_protection=defaults.termination_protection,
         minimum_tls=cluster.minimum_tls,
         redact_client_log_data=cluster.redact_client_log_data,
         tags=standard_tags(cfg),
-        protect=cfg.is_prod,
+        protect=cfg.production_defaults.protect,
     )
 
 
@@ -202,7 +201,7 @@ def private_endpoint_args(cfg: StackConfig, region: PrivateEndpointRegion, proje
         region=region.region,
         vpcs=[endpoint_vpc(vpc, region.region) for vpc in region.vpcs] + sorted(remote, key=lambda v: v.key),
         tags=standard_tags(cfg),
-        protect=cfg.is_prod,
+        protect=cfg.production_defaults.protect,
     )
 
 
@@ -248,12 +247,12 @@ def app_user_args(
         secret_name=f"{cfg.app}/{cfg.environment}/mongodb/{user.name}" if user.stores_credential else None,
         secrets_kms_key_id=secrets_kms_key_id if user.stores_credential else None,
         secret_tags={**standard_tags(cfg), "owner": user.owner},
-        secret_recovery_window_in_days=user.recovery_window_days(cfg.is_prod),
+        secret_recovery_window_in_days=cfg.production_defaults.secret_recovery_window_days[user.name],
         connection_string=connection_string,
         password_version=user.password_generation,
         aws_iam_type=user.aws_iam_type,
         certificate_months=user.certificate_months,
-        protect=cfg.is_prod,
+        protect=cfg.production_defaults.protect,
     )
 
 
@@ -269,7 +268,7 @@ def secrets_key_args(cfg: StackConfig) -> SecretsKeyArgs:
         alias=f"{cfg.app}/{cfg.environment}/mongodb-secrets",
         description=f"Encrypts the MongoDB Atlas credentials of {cfg.resource_prefix} in Secrets Manager",
         tags=standard_tags(cfg),
-        protect=cfg.is_prod,
+        protect=cfg.production_defaults.protect,
     )
 
 
@@ -341,7 +340,7 @@ def alert_args(cfg: StackConfig, project_id: pulumi.Input[str]) -> AlertBaseline
         )
         for i in cfg.integrations
     ]
-    alerts = alert_specs(cfg) if cfg.alerts.resolved_enabled(cfg.environment) else []
+    alerts = alert_specs(cfg) if cfg.production_defaults.alerts else []
     return AlertBaselineArgs(project_id=project_id, alerts=alerts, channels=channels, integrations=integrations)
 
 

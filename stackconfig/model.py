@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import ValidationInfo, field_validator
+from pydantic import PrivateAttr, ValidationInfo, field_validator, model_validator
 
 from .base import StackModel, invalid, matches, unique
 from .cluster import ClusterSettings
+from .defaults import ProductionDefaults, resolve
 from .network import Network
 from .operations import Alerts, Auditing, IntegrationList, NotificationList, ResourcePolicies
 from .project import AtlasId, Federation, ProjectSettings, TeamAccess
@@ -99,6 +100,18 @@ class StackConfig(StackModel):
     resource_policies: ResourcePolicies = ResourcePolicies()
     """Org-level Atlas resource policies (Cedar rules Atlas enforces); opt-in, in exactly one stack."""
 
+    _production_defaults: ProductionDefaults = PrivateAttr()
+
+    @model_validator(mode="after")
+    def _resolve_production_defaults(self) -> StackConfig:
+        self._production_defaults = resolve(self)
+        return self
+
+    @property
+    def production_defaults(self) -> ProductionDefaults:
+        """Every default decided by whether this stack is production, resolved once (stackconfig/defaults.py)."""
+        return self._production_defaults
+
     @property
     def is_prod(self) -> bool:
         return self.environment == "prod"
@@ -168,8 +181,8 @@ class StackConfig(StackModel):
     @classmethod
     def _one_set_of_alerts(cls, alerts: Alerts, info: ValidationInfo) -> Alerts:
         settings = info.data.get("project_settings")
-        environment = info.data.get("environment", "")
-        if settings is not None and settings.default_alerts and alerts.baseline_on(environment):
+        prod = info.data.get("environment") == "prod"
+        if settings is not None and settings.default_alerts and alerts.baseline_on(prod):
             raise invalid(
                 "duplicate_alerts",
                 "projectSettings.defaultAlerts is true while the alert baseline is on: Atlas would create its "

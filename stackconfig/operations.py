@@ -299,12 +299,12 @@ class Alerts(StackModel):
                 raise invalid("duplicate", f"custom alert name {alert.name!r} is taken by the baseline; pick another name")
         return custom
 
-    def resolved_enabled(self, environment: str) -> bool:
-        return self.enabled if self.enabled is not None else environment == "prod"
+    def resolved_enabled(self, prod: bool) -> bool:
+        return self.enabled if self.enabled is not None else prod
 
-    def baseline_on(self, environment: str) -> bool:
+    def baseline_on(self, prod: bool) -> bool:
         """Whether any alert of the baseline is created (what Atlas's default alerts would duplicate)."""
-        return self.resolved_enabled(environment) and any(self.baseline.for_key(k).enabled for k in BASELINE_KEYS)
+        return self.resolved_enabled(prod) and any(self.baseline.for_key(k).enabled for k in BASELINE_KEYS)
 
 
 CHANNEL_TYPES: tuple[str, ...] = ("EMAIL", "SLACK", "PAGER_DUTY", "DATADOG", "WEBHOOK")
@@ -541,8 +541,8 @@ class Auditing(StackModel):
             raise invalid("empty_audit_filter", "with `includeDefaultFilter: false`, add at least one clause to `extraFilters`")
         return self
 
-    def resolved_enabled(self, environment: str) -> bool:
-        return self.enabled if self.enabled is not None else environment == "prod"
+    def resolved_enabled(self, prod: bool) -> bool:
+        return self.enabled if self.enabled is not None else prod
 
     def filter_document(self) -> dict[str, Any]:
         clauses: list[dict[str, Any]] = []

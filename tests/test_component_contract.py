@@ -196,3 +196,90 @@ def test_an_encrypted_cluster_waits_for_encryption_through_its_project_id_alone(
     # The wait is data: the project id comes from EncryptionAtRest, and no explicit edge was added.
     assert cluster.property_dependencies["projectId"] == [encryption.urn]
     assert set(cluster.dependencies) == {u for deps in cluster.property_dependencies.values() for u in deps}
+
+
+# ---- production defaults: decided once, in the config model ----
+
+
+def test_program_args_decides_no_default_from_the_environment():
+    """program_args copies resolved values: no `is_prod`, no comparison with an environment."""
+    import ast
+    from pathlib import Path
+
+    source = (Path(__file__).resolve().parent.parent / "program_args.py").read_text()
+    tree = ast.parse(source)
+    assert "is_prod" not in source
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Compare):
+            text = ast.unparse(node)
+            assert "environment" not in text and not ENVIRONMENT_WORDS & set(re.findall(r"\w+", text)), text
+        if isinstance(node, ast.Call):
+            # The sections' resolvers take whether the stack is production: only the model calls them.
+            called = ast.unparse(node.func)
+            assert not re.search(
+                r"\.(resolved_enabled|baseline_on|point_in_time|restore_window_days|"
+                r"termination_protected|encrypted|recovery_window_days|resolved_default_alerts)$",
+                called,
+            ), called
+
+
+def _without_explicit_defaults(config: dict) -> None:
+    """Leave every production-dependent key to its default."""
+    from conftest import key
+
+    config.get(key("projectSettings"), {}).pop("dataExplorer", None)
+    config.get(key("projectSettings"), {}).pop("defaultAlerts", None)
+    config.get(key("alerts"), {}).pop("enabled", None)
+    config.get(key("auditing"), {}).pop("enabled", None)
+    cluster = config.get(key("cluster"))
+    if cluster is not None:
+        cluster.pop("terminationProtection", None)
+        cluster.get("encryption", {}).pop("enabled", None)
+        cluster.get("backup", {}).pop("pointInTime", None)
+        cluster.get("backup", {}).pop("restoreWindowDays", None)
+    for user in config.get(key("databaseUsers"), []):
+        user.pop("secretRecoveryWindowDays", None)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_unset_defaults_resolve_to_what_the_environment_documents(stack):
+    from conftest import stack_config
+
+    config = stack_config(stack)
+    _without_explicit_defaults(config)
+    try:
+        cfg = load_stack(stack, config)
+    except Exception as error:  # a non-prod stack may need its explicit values (e.g. no key admins)
+        pytest.skip(f"{stack} is not valid with its defaults alone: {error}")
+    defaults = cfg.production_defaults
+    prod = cfg.is_prod
+    assert defaults.production is prod
+    assert defaults.protect is prod and defaults.retain_encryption_key is prod
+    assert defaults.data_explorer is (not prod)
+    assert defaults.alerts is prod and defaults.auditing is prod
+    # Atlas's own default alerts only where the baseline does not replace them.
+    assert defaults.default_alerts is (not cfg.alerts.baseline_on(prod))
+    assert set(defaults.secret_recovery_window_days.values()) <= ({30} if prod else {0})
+    if cfg.cluster is not None:
+        assert defaults.encrypted is prod and defaults.termination_protection is prod
+        assert defaults.point_in_time is (prod and cfg.cluster.backup.enabled)
+        assert defaults.restore_window_days == ((7 if prod else None) if cfg.cluster.backup.enabled else None)
+
+
+def test_prod_and_non_prod_resolve_the_documented_defaults():
+    resolved = {}
+    for stack in STACKS:
+        from conftest import stack_config
+
+        config = stack_config(stack)
+        _without_explicit_defaults(config)
+        try:
+            resolved[load_stack(stack, config).is_prod] = load_stack(stack, config).production_defaults
+        except Exception:
+            continue
+    assert set(resolved) == {True, False}, "needs a prod and a non-prod stack valid with the defaults alone"
+    prod, other = resolved[True], resolved[False]
+    assert (prod.protect, prod.alerts, prod.auditing, prod.encrypted, prod.termination_protection) == (True,) * 5
+    assert prod.point_in_time and prod.restore_window_days == 7 and not prod.data_explorer
+    assert (other.protect, other.alerts, other.auditing, other.encrypted, other.termination_protection) == (False,) * 5
+    assert not other.point_in_time and other.restore_window_days is None and other.data_explorer
