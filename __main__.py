@@ -30,6 +30,7 @@ from program_args import (
     auditing_args,
     cluster_args,
     custom_roles_args,
+    custom_roles_granted,
     encryption_args,
     private_endpoint_args,
     project_args,
@@ -120,7 +121,9 @@ cluster: ProdCluster | None = None
 if cfg.cluster is not None:
     kms_args = encryption_args(cfg, project.project_id)
     kms = AtlasKmsEncryption(f"{prefix}-kms", kms_args) if kms_args else None
-    cluster = ProdCluster(f"{prefix}-cluster{cfg.cluster.number}", cluster_args(cfg, project.project_id, kms))
+    cluster = ProdCluster(
+        f"{prefix}-cluster{cfg.cluster.number}", cluster_args(cfg, project.project_id, kms.project_id if kms else None)
+    )
 
 # --- Network access: IP access list and AWS PrivateLink (docs/network.md) ---
 # The PrivateLink chains take no input from the cluster, so they build in parallel with it; only
@@ -136,9 +139,7 @@ private_endpoints = {
 }
 
 # --- Database users by function (docs/users.md) ---
-custom_roles: dict[str, pulumi.Resource] = {}
-if cfg.custom_roles:
-    custom_roles = dict(CustomRoles(f"{prefix}-roles", custom_roles_args(cfg, project.project_id)).roles)
+custom_roles = CustomRoles(f"{prefix}-roles", custom_roles_args(cfg, project.project_id)) if cfg.custom_roles else None
 
 secrets_kms_key_id: pulumi.Input[str] | None = cfg.secrets_kms_key_arn
 if secrets_kms_key_id is None and any(u.stores_credential for u in cfg.database_users):
@@ -156,7 +157,13 @@ connection_string = application_connection_string(cluster, private_srv_by_region
 database_users = {
     user.name: AppUser(
         f"{prefix}-user-{user.name}",
-        app_user_args(cfg, user, project.project_id, custom_roles, secrets_kms_key_id, default_cluster_name, connection_string),
+        app_user_args(cfg, user, project.project_id, secrets_kms_key_id, default_cluster_name, connection_string),
+        # Grants name custom roles as plain strings (known at preview, for the policy pack), so no data
+        # edge orders the user after them: this one does. The roles are created one after another
+        # anyway, so waiting for all of them costs seconds.
+        opts=pulumi.ResourceOptions(depends_on=[custom_roles])
+        if custom_roles is not None and custom_roles_granted(cfg, user)
+        else None,
     )
     for user in cfg.database_users
 }
@@ -165,9 +172,7 @@ database_users = {
 operations_args = alert_args(cfg, project.project_id)
 alerting = AlertBaseline(f"{prefix}-alerts", operations_args) if operations_args.alerts or operations_args.integrations else None
 auditing = (
-    ProjectAuditing(f"{prefix}-audit", auditing_args(cfg, project.project_id))
-    if cfg.auditing.resolved_enabled(cfg.is_prod)
-    else None
+    ProjectAuditing(f"{prefix}-audit", auditing_args(cfg, project.project_id)) if cfg.production_defaults.auditing else None
 )
 # Org-level: named after the app, not the environment, and enabled in exactly one stack file.
 org_policies = (
@@ -199,7 +204,10 @@ if private_endpoints:
         },
     )
 pulumi.export("databaseUsers", {name: u.username for name, u in database_users.items()})
-pulumi.export("databaseUserSecretArns", {name: u.secret_arn for name, u in database_users.items() if u.secret_arn is not None})
+pulumi.export(
+    "databaseUserSecretArns",
+    {user.name: database_users[user.name].secret_arn for user in cfg.database_users if user.stores_credential},
+)
 if alerting is not None:
     pulumi.export("alertConfigurationIds", alerting.alert_configuration_ids)
 if auditing is not None:

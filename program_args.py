@@ -7,8 +7,6 @@ resource: `cluster.tier` -> `ProdClusterArgs.tier` -> `electable_specs.instance_
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import pulumi
 
 from components.access_list import AccessListEntry, IpAccessListArgs
@@ -25,7 +23,7 @@ from components.cluster import (
     SnapshotCopy,
 )
 from components.custom_roles import CustomRolesArgs, CustomRoleSpec, Privilege
-from components.encryption import AtlasKmsEncryption, AtlasKmsEncryptionArgs
+from components.encryption import AtlasKmsEncryptionArgs
 from components.private_endpoint import AllowedSource, EndpointVpc, PrivateEndpointArgs
 from components.project import IdpGroupRoles, ProdProjectArgs, ProjectFeatures, TeamRoles
 from components.resource_policy import AtlasResourcePoliciesArgs, CedarPolicy, standard_policies
@@ -43,20 +41,19 @@ def standard_tags(cfg: StackConfig) -> dict[str, str]:
 
 
 def project_args(cfg: StackConfig) -> ProdProjectArgs:
-    settings = cfg.project_settings
-    data_explorer = settings.data_explorer if settings.data_explorer is not None else not cfg.is_prod
+    settings, defaults = cfg.project_settings, cfg.production_defaults
     return ProdProjectArgs(
         org_id=cfg.org_id,
         name=cfg.resolved_project_name,
         tags={**standard_tags(cfg), **cfg.project_tags},
         features=ProjectFeatures(
-            data_explorer=data_explorer,
+            data_explorer=defaults.data_explorer,
             data_explorer_gen_ai=settings.data_explorer_gen_ai,
             performance_advisor=settings.performance_advisor,
             schema_advisor=settings.schema_advisor,
             realtime_performance_panel=settings.realtime_performance_panel,
             collect_database_statistics=settings.collect_database_statistics,
-            default_alerts=settings.resolved_default_alerts(cfg.alerts.baseline_on(cfg.is_prod)),
+            default_alerts=defaults.default_alerts,
         ),
         teams=[TeamRoles(key=t.name, team_id=t.team_id, role_names=t.roles) for t in cfg.teams],
         federation_settings_id=cfg.federation.settings_id if cfg.federation else None,
@@ -64,13 +61,13 @@ def project_args(cfg: StackConfig) -> ProdProjectArgs:
             IdpGroupRoles(external_group_name=g.external_group_name, role_names=g.roles)
             for g in (cfg.federation.groups if cfg.federation else [])
         ],
-        protect=cfg.is_prod,
+        protect=cfg.production_defaults.protect,
     )
 
 
 def encryption_args(cfg: StackConfig, project_id: pulumi.Input[str]) -> AtlasKmsEncryptionArgs | None:
     cluster = cfg.cluster
-    if cluster is None or not cluster.encrypted(cfg.is_prod):
+    if cluster is None or not cfg.production_defaults.encrypted:
         return None
     encryption = cluster.encryption
     return AtlasKmsEncryptionArgs(
@@ -82,16 +79,18 @@ def encryption_args(cfg: StackConfig, project_id: pulumi.Input[str]) -> AtlasKms
         deletion_window_days=encryption.deletion_window_days,
         rotation_period_days=encryption.rotation_period_days,
         tags=standard_tags(cfg),
-        protect=cfg.is_prod,
-        retain_key_on_delete=cfg.is_prod,
+        protect=cfg.production_defaults.protect,
+        retain_key_on_delete=cfg.production_defaults.retain_encryption_key,
     )
 
 
-def cluster_args(cfg: StackConfig, project_id: pulumi.Input[str], kms: AtlasKmsEncryption | None) -> ProdClusterArgs:
+def cluster_args(
+    cfg: StackConfig, project_id: pulumi.Input[str], encryption_at_rest_project_id: pulumi.Input[str] | None
+) -> ProdClusterArgs:
     cluster = cfg.cluster
     assert cluster is not None
-    backup, compute = cluster.backup, cluster.auto_scaling.compute
-    pit = cluster.point_in_time(cfg.is_prod)
+    backup, compute, defaults = cluster.backup, cluster.auto_scaling.compute, cfg.production_defaults
+    pit = defaults.point_in_time
     compliance = backup.compliance_policy
     return ProdClusterArgs(
         project_id=project_id,
@@ -110,7 +109,7 @@ def cluster_args(cfg: StackConfig, project_id: pulumi.Input[str], kms: AtlasKmsE
         backup=BackupSchedule(
             reference_hour_of_day=backup.reference_hour_of_day,
             reference_minute_of_hour=backup.reference_minute_of_hour,
-            restore_window_days=cluster.restore_window_days(cfg.is_prod),
+            restore_window_days=defaults.restore_window_days,
             hourly_every_hours=backup.hourly.every_hours,
             hourly_retain_days=backup.hourly.retain_days,
             daily_retain_days=backup.daily.retain_days,
@@ -128,15 +127,15 @@ def cluster_args(cfg: StackConfig, project_id: pulumi.Input[str], kms: AtlasKmsE
         )
         if compliance
         else None,
-        kms_encryption=kms,
+        encryption_at_rest_project_id=encryption_at_rest_project_id,
         maintenance=Maintenance(
             cluster.maintenance_window.atlas_day_of_week, cluster.maintenance_window.hour, cluster.maintenance_window.auto_defer
         ),
-        termination_protection=cluster.termination_protected(cfg.is_prod),
+        termination_protection=defaults.termination_protection,
         minimum_tls=cluster.minimum_tls,
         redact_client_log_data=cluster.redact_client_log_data,
         tags=standard_tags(cfg),
-        protect=cfg.is_prod,
+        protect=cfg.production_defaults.protect,
     )
 
 
@@ -202,7 +201,7 @@ def private_endpoint_args(cfg: StackConfig, region: PrivateEndpointRegion, proje
         region=region.region,
         vpcs=[endpoint_vpc(vpc, region.region) for vpc in region.vpcs] + sorted(remote, key=lambda v: v.key),
         tags=standard_tags(cfg),
-        protect=cfg.is_prod,
+        protect=cfg.production_defaults.protect,
     )
 
 
@@ -225,21 +224,17 @@ def app_user_args(
     cfg: StackConfig,
     user: DatabaseUser,
     project_id: pulumi.Input[str],
-    custom_roles: Mapping[str, pulumi.Resource],
     secrets_kms_key_id: pulumi.Input[str] | None,
     default_cluster_name: pulumi.Input[str],
     connection_string: pulumi.Input[str] | None = None,
 ) -> AppUserArgs:
     grants = []
-    waits_for = []
     # Atlas keeps roles and scopes as sets: in a fixed order (the kind's defaults, then the further
     # roles, each sorted), reordering them in the stack file is no change.
     defaults = sorted((parse_role(text) for text in user.grants[: len(user.databases)]), key=lambda g: g[1])
     further = sorted((parse_role(text) for text in user.roles), key=lambda g: (g[1], g[2] or "", g[0]))
     for role, database, collection in defaults + further:
         grants.append(Grant(role_name=role, database_name=database, collection_name=collection))
-        if role in custom_roles and custom_roles[role] not in waits_for:
-            waits_for.append(custom_roles[role])
     labels = {**user.labels, "owner": user.owner, "kind": user.kind, "environment": cfg.environment, "managed-by": "pulumi"}
     return AppUserArgs(
         project_id=project_id,
@@ -252,14 +247,20 @@ def app_user_args(
         secret_name=f"{cfg.app}/{cfg.environment}/mongodb/{user.name}" if user.stores_credential else None,
         secrets_kms_key_id=secrets_kms_key_id if user.stores_credential else None,
         secret_tags={**standard_tags(cfg), "owner": user.owner},
-        secret_recovery_window_in_days=user.recovery_window_days(cfg.is_prod),
+        secret_recovery_window_in_days=cfg.production_defaults.secret_recovery_window_days[user.name],
         connection_string=connection_string,
-        waits_for=waits_for,
         password_version=user.password_generation,
         aws_iam_type=user.aws_iam_type,
         certificate_months=user.certificate_months,
-        protect=cfg.is_prod,
+        protect=cfg.production_defaults.protect,
     )
+
+
+def custom_roles_granted(cfg: StackConfig, user: DatabaseUser) -> list[str]:
+    """The stack's custom roles `user` is granted: the user must wait for them (see `app_user_args`)."""
+    custom = {role.name for role in cfg.custom_roles}
+    granted = {parse_role(text)[0] for text in [*user.grants[: len(user.databases)], *user.roles]}
+    return sorted(granted & custom)
 
 
 def secrets_key_args(cfg: StackConfig) -> SecretsKeyArgs:
@@ -267,7 +268,7 @@ def secrets_key_args(cfg: StackConfig) -> SecretsKeyArgs:
         alias=f"{cfg.app}/{cfg.environment}/mongodb-secrets",
         description=f"Encrypts the MongoDB Atlas credentials of {cfg.resource_prefix} in Secrets Manager",
         tags=standard_tags(cfg),
-        protect=cfg.is_prod,
+        protect=cfg.production_defaults.protect,
     )
 
 
@@ -339,7 +340,7 @@ def alert_args(cfg: StackConfig, project_id: pulumi.Input[str]) -> AlertBaseline
         )
         for i in cfg.integrations
     ]
-    alerts = alert_specs(cfg) if cfg.alerts.resolved_enabled(cfg.is_prod) else []
+    alerts = alert_specs(cfg) if cfg.production_defaults.alerts else []
     return AlertBaselineArgs(project_id=project_id, alerts=alerts, channels=channels, integrations=integrations)
 
 

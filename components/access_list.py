@@ -9,9 +9,11 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_mongodbatlas as atlas
 
-from .naming import slug
+from .naming import renamed_from, slug
 
-TOKEN = "atlas:prod:IpAccessList"
+TOKEN = "atlas-platform:index:IpAccessList"
+# The token before issue 12: aliased, so existing stacks keep every URN.
+PREVIOUS_TOKEN = "atlas:prod:IpAccessList"
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -89,7 +91,7 @@ class IpAccessList(pulumi.ComponentResource):
     entry_ids: pulumi.Output[list[str]]
 
     def __init__(self, name: str, args: IpAccessListArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(TOKEN, name, None, opts)
+        super().__init__(TOKEN, name, None, renamed_from(PREVIOUS_TOKEN, opts))
         entries = []
         names: dict[str, str] = {}
         for entry in args.entries:
@@ -136,6 +138,5 @@ class IpAccessList(pulumi.ComponentResource):
                     ),
                 )
             )
-        self.entries = entries
         self.entry_ids = pulumi.Output.all(*[e.id for e in entries]).apply(list)
         self.register_outputs({"entry_ids": self.entry_ids})

@@ -9,9 +9,11 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_mongodbatlas as atlas
 
-from .naming import slug
+from .naming import renamed_from, slug
 
-TOKEN = "atlas:prod:AlertBaseline"
+TOKEN = "atlas-platform:index:AlertBaseline"
+# The token before issue 12: aliased, so existing stacks keep every URN.
+PREVIOUS_TOKEN = "atlas:prod:AlertBaseline"
 
 # With no channel for a category, Atlas still tells the people who can act: the project's
 # owners and cluster managers, by email (a GROUP notification).
@@ -139,10 +141,10 @@ class AlertBaseline(pulumi.ComponentResource):
     integration_ids: pulumi.Output[Mapping[str, str]]
 
     def __init__(self, name: str, args: AlertBaselineArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(TOKEN, name, None, opts)
+        super().__init__(TOKEN, name, None, renamed_from(PREVIOUS_TOKEN, opts))
         child = pulumi.ResourceOptions(parent=self)
 
-        self.integrations = {
+        integrations = {
             spec.type: atlas.ThirdPartyIntegration(
                 f"{name}-integration-{slug(spec.type)}",
                 project_id=args.project_id,
@@ -160,7 +162,7 @@ class AlertBaseline(pulumi.ComponentResource):
             for spec in args.integrations
         }
 
-        self.alert_configurations: dict[str, atlas.AlertConfiguration] = {}
+        alert_configurations: dict[str, atlas.AlertConfiguration] = {}
         for alert in args.alerts:
             # Atlas keeps notifications as a list: in a fixed order, reordering channels in the
             # stack file changes no alert.
@@ -168,7 +170,7 @@ class AlertBaseline(pulumi.ComponentResource):
             notifications = [notification(c, alert.delay_min) for c in routed] or [fallback_notification(alert.delay_min)]
             metric = alert.metric
             threshold = alert.threshold
-            self.alert_configurations[alert.key] = atlas.AlertConfiguration(
+            alert_configurations[alert.key] = atlas.AlertConfiguration(
                 f"{name}-alert-{slug(alert.key)}",
                 project_id=args.project_id,
                 event_type=alert.event_type,
@@ -191,6 +193,6 @@ class AlertBaseline(pulumi.ComponentResource):
                 opts=child,
             )
 
-        self.alert_configuration_ids = _mapping({k: a.alert_configuration_id for k, a in self.alert_configurations.items()})
-        self.integration_ids = _mapping({k: i.id for k, i in self.integrations.items()})
+        self.alert_configuration_ids = _mapping({k: a.alert_configuration_id for k, a in alert_configurations.items()})
+        self.integration_ids = _mapping({k: i.id for k, i in integrations.items()})
         self.register_outputs({"alert_configuration_ids": self.alert_configuration_ids, "integration_ids": self.integration_ids})

@@ -20,7 +20,11 @@ import pulumi_aws as aws
 import pulumi_mongodbatlas as atlas
 import pulumi_random as random
 
-TOKEN = "atlas:prod:AppUser"
+from .naming import renamed_from
+
+TOKEN = "atlas-platform:index:AppUser"
+# The token before issue 12: aliased, so existing stacks keep every URN.
+PREVIOUS_TOKEN = "atlas:prod:AppUser"
 
 AUTH_METHODS = ("password", "awsIam", "x509")
 # RFC 3986 unreserved characters: a password made of these needs no escaping in a connection string.
@@ -33,7 +37,8 @@ class Grant:
     """One role on one database (or collection)."""
 
     role_name: pulumi.Input[str]
-    """A built-in role name, or a custom role's `role_name` output (so the user waits for the role)."""
+    """A built-in or custom role name. A plain string is known at preview, so the policy pack can read
+    it; a user granted a custom role then waits for it through the caller's `depends_on`."""
     database_name: str
     collection_name: str | None = None
 
@@ -61,9 +66,6 @@ class AppUserArgs:
     for a new secret right away (never in prod)."""
     connection_string: pulumi.Input[str] | None = None
     """The cluster's connection string (the private-endpoint one where there is one), stored in the secret."""
-    waits_for: Sequence[pulumi.Resource] = ()
-    """Custom roles the grants name. Role names are passed as plain strings, known at preview time so
-    the policy pack can read them; this explicit wait is what keeps the user after its roles."""
     # password
     password_version: int = 1
     """Bump to generate a new password."""
@@ -105,11 +107,12 @@ class AppUser(pulumi.ComponentResource):
 
     username: pulumi.Output[str]
     auth_database_name: pulumi.Output[str]
-    secret_arn: pulumi.Output[str] | None
-    """ARN of the Secrets Manager secret holding the password or the certificate, if any."""
+    secret_arn: pulumi.Output[str | None]
+    """ARN of the Secrets Manager secret holding the password or the certificate; None for a user
+    with no stored credential (awsIam, or x509 without an issued certificate)."""
 
     def __init__(self, name: str, args: AppUserArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(TOKEN, name, None, opts)
+        super().__init__(TOKEN, name, None, renamed_from(PREVIOUS_TOKEN, opts))
         child = pulumi.ResourceOptions(parent=self)
         external = args.auth != "password"
 
@@ -150,16 +153,18 @@ class AppUser(pulumi.ComponentResource):
             scopes=[atlas.DatabaseUserScopeArgs(name=cluster, type="CLUSTER") for cluster in args.cluster_names],
             labels=labels,
             description=args.description,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.waits_for) or None, protect=args.protect),
+            # Pulumi does not hand a component's `depends_on` to its children: the user is what must
+            # wait (for the custom roles its grants name, say), so it takes the caller's edges itself.
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect, depends_on=opts.depends_on if opts else None),
         )
 
-        self.secret_arn = None
+        secret_arn: pulumi.Output[str | None] = pulumi.Output.from_input(None)
         if password is not None:
             # Built from the user's outputs: the secret changes only after Atlas accepted the password.
             document = pulumi.Output.all(user.username, password, user.auth_database_name, args.connection_string).apply(
                 lambda values: secret_document(*values)
             )
-            self.secret_arn = self._store(f"{name}-secret", args, "MongoDB Atlas credentials of " + args.username, document)
+            secret_arn = self._store(f"{name}-secret", args, "MongoDB Atlas credentials of " + args.username, document)
 
         if args.auth == "x509" and args.certificate_months is not None:
             certificate = atlas.X509AuthenticationDatabaseUser(
@@ -170,13 +175,14 @@ class AppUser(pulumi.ComponentResource):
                 opts=child,
             )
             # `current_certificate` holds the private key too.
-            self.secret_arn = self._store(
+            secret_arn = self._store(
                 f"{name}-certificate-secret",
                 args,
                 "Atlas-issued X.509 certificate and key of " + args.username,
                 certificate.current_certificate,
             )
 
+        self.secret_arn = secret_arn
         self.username = user.username
         self.auth_database_name = user.auth_database_name
         self.register_outputs(

@@ -7,7 +7,11 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_mongodbatlas as atlas
 
-TOKEN = "atlas:prod:ProjectAuditing"
+from .naming import renamed_from
+
+TOKEN = "atlas-platform:index:ProjectAuditing"
+# The token before issue 12: aliased, so existing stacks keep every URN.
+PREVIOUS_TOKEN = "atlas:prod:ProjectAuditing"
 
 
 @dataclass(frozen=True)
@@ -27,7 +31,7 @@ class ProjectAuditing(pulumi.ComponentResource):
     audit_filter: pulumi.Output[str]
 
     def __init__(self, name: str, args: ProjectAuditingArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(TOKEN, name, None, opts)
+        super().__init__(TOKEN, name, None, renamed_from(PREVIOUS_TOKEN, opts))
         auditing = atlas.Auditing(
             f"{name}-auditing",
             project_id=args.project_id,

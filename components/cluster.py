@@ -9,10 +9,12 @@ from typing import Any
 import pulumi
 import pulumi_mongodbatlas as atlas
 
-from .encryption import AtlasKmsEncryption
 from .facts import DEFAULT_MINIMUM_TLS
+from .naming import renamed_from
 
-TOKEN = "atlas:prod:ProdCluster"
+TOKEN = "atlas-platform:index:ProdCluster"
+# The token before issue 12: aliased, so existing stacks keep every URN.
+PREVIOUS_TOKEN = "atlas:prod:ProdCluster"
 
 FREQUENCIES = ("hourly", "daily", "weekly", "monthly")
 
@@ -100,8 +102,11 @@ class ProdClusterArgs:
     backup: BackupSchedule | None = BackupSchedule()
     compliance_contact: ComplianceContact | None = None
     """Opt-in Backup Compliance Policy with the same schedule; it blocks deleting backups."""
-    kms_encryption: AtlasKmsEncryption | None = None
-    """Encrypt with the customer's KMS key; the cluster then waits for its EncryptionAtRest."""
+    encryption_at_rest_project_id: pulumi.Input[str] | None = None
+    """Set: encrypt with the customer's KMS key. The project id as an output of the project's
+    EncryptionAtRest (`AtlasKmsEncryption.project_id`): Atlas refuses a cluster that asks for the key
+    before encryption is configured, and taking this as its project id makes the cluster wait for it
+    through data, with no depends_on."""
     maintenance: Maintenance | None = None
     termination_protection: bool = True
     minimum_tls: str = DEFAULT_MINIMUM_TLS
@@ -187,12 +192,13 @@ class ProdCluster(pulumi.ComponentResource):
     """Raw `connection_strings` (incl. `private_endpoints` once PrivateLink endpoints exist)."""
 
     def __init__(self, name: str, args: ProdClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(TOKEN, name, None, opts)
+        super().__init__(TOKEN, name, None, renamed_from(PREVIOUS_TOKEN, opts))
         child = pulumi.ResourceOptions(parent=self)
-        kms = args.kms_encryption
         # EncryptionAtRest must be configured before a cluster asks for it; its project_id output
         # carries that wait as a data dependency (no depends_on needed).
-        project_id = kms.project_id if kms is not None else args.project_id
+        encrypted_project_id = args.encryption_at_rest_project_id
+        encrypted = encrypted_project_id is not None
+        project_id = encrypted_project_id if encrypted_project_id is not None else args.project_id
 
         region_configs = _region_configs(args)
         replication_specs = [
@@ -209,7 +215,7 @@ class ProdCluster(pulumi.ComponentResource):
             pit_enabled=args.pit_enabled,
             # Snapshots outlive the cluster if it is ever deleted (prod).
             retain_backups_enabled=args.protect or None,
-            encryption_at_rest_provider="AWS" if kms is not None else None,
+            encryption_at_rest_provider="AWS" if encrypted else None,
             termination_protection_enabled=args.termination_protection,
             redact_client_log_data=args.redact_client_log_data,
             advanced_configuration=atlas.AdvancedClusterAdvancedConfigurationArgs(minimum_enabled_tls_protocol=args.minimum_tls),
@@ -241,7 +247,7 @@ class ProdCluster(pulumi.ComponentResource):
                 # Lists to the provider, sets to Atlas: in a fixed order, reordering the stack file is no change.
                 for copy in sorted(schedule.copies, key=lambda c: c.atlas_region)
             ]
-            self.backup_schedule = atlas.CloudBackupSchedule(
+            atlas.CloudBackupSchedule(
                 f"{name}-backup-schedule",
                 project_id=cluster.project_id,
                 cluster_name=cluster.name,
@@ -261,7 +267,7 @@ class ProdCluster(pulumi.ComponentResource):
 
         if args.compliance_contact is not None and args.backup is not None:
             contact = args.compliance_contact
-            self.compliance_policy = atlas.BackupCompliancePolicy(
+            atlas.BackupCompliancePolicy(
                 f"{name}-compliance",
                 project_id=project_id,
                 authorized_email=contact.email,
@@ -269,14 +275,14 @@ class ProdCluster(pulumi.ComponentResource):
                 authorized_user_last_name=contact.last_name,
                 pit_enabled=args.pit_enabled,
                 restore_window_days=args.backup.restore_window_days if args.pit_enabled else None,
-                encryption_at_rest_enabled=kms is not None,
+                encryption_at_rest_enabled=encrypted,
                 copy_protection_enabled=bool(args.backup.copies),
                 **_policy_items(args.backup),
                 opts=child,
             )
 
         if args.maintenance is not None:
-            self.maintenance_window = atlas.MaintenanceWindow(
+            atlas.MaintenanceWindow(
                 f"{name}-maintenance",
                 project_id=args.project_id,
                 day_of_week=args.maintenance.day_of_week,
@@ -285,7 +291,6 @@ class ProdCluster(pulumi.ComponentResource):
                 opts=child,
             )
 
-        self.cluster = cluster
         self.cluster_name = cluster.name
         self.cluster_id = cluster.cluster_id
         self.connection_strings = cluster.connection_strings

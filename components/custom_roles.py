@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_mongodbatlas as atlas
 
-TOKEN = "atlas:prod:CustomRoles"
+from .naming import renamed_from
+
+TOKEN = "atlas-platform:index:CustomRoles"
+# The token before issue 12: aliased, so existing stacks keep every URN.
+PREVIOUS_TOKEN = "atlas:prod:CustomRoles"
 
 
 @dataclass(frozen=True)
@@ -86,12 +90,13 @@ def _creation_order(roles: Sequence[CustomRoleSpec]) -> list[CustomRoleSpec]:
 class CustomRoles(pulumi.ComponentResource):
     """Every custom role of one project, created one after another."""
 
-    roles: dict[str, atlas.CustomDbRole]
-    """Role name -> the created role; a user granted a role waits for it (AppUserArgs.waits_for)."""
+    role_names: pulumi.Output[Mapping[str, str]]
+    """Role name -> the created role's name. A user granted a role waits for the roles through its
+    options (`depends_on=[custom_roles]`), since the grant itself names the role as a plain string."""
 
     def __init__(self, name: str, args: CustomRolesArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(TOKEN, name, None, opts)
-        self.roles: dict[str, atlas.CustomDbRole] = {}
+        super().__init__(TOKEN, name, None, renamed_from(PREVIOUS_TOKEN, opts))
+        roles: dict[str, atlas.CustomDbRole] = {}
         previous: atlas.CustomDbRole | None = None
         for spec in _creation_order(args.roles):
             inherited = [
@@ -110,7 +115,9 @@ class CustomRoles(pulumi.ComponentResource):
                 inherited_roles=inherited or None,
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[previous] if previous is not None else None),
             )
-            self.roles[spec.name] = role
+            roles[spec.name] = role
             previous = role
 
-        self.register_outputs({"role_names": {role_name: role.role_name for role_name, role in self.roles.items()}})
+        names = {role_name: role.role_name for role_name, role in roles.items()}
+        self.role_names = pulumi.Output.all(**names) if names else pulumi.Output.from_input({})
+        self.register_outputs({"role_names": self.role_names})

@@ -23,8 +23,11 @@ import pulumi_aws as aws
 import pulumi_mongodbatlas as atlas
 
 from .facts import atlas_region_name
+from .naming import renamed_from
 
-TOKEN = "atlas:prod:AtlasKmsEncryption"
+TOKEN = "atlas-platform:index:AtlasKmsEncryption"
+# The token before issue 12: aliased, so existing stacks keep every URN.
+PREVIOUS_TOKEN = "atlas:prod:AtlasKmsEncryption"
 
 # What Atlas calls on the key: the Atlas provider's own example grants the role exactly these
 # (terraform-provider-mongodbatlas examples/mongodbatlas_encryption_at_rest/aws/atlas-cluster/aws-roles.tf).
@@ -154,7 +157,7 @@ class AtlasKmsEncryption(pulumi.ComponentResource):
     encryption_at_rest_id: pulumi.Output[str]
 
     def __init__(self, name: str, args: AtlasKmsEncryptionArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(TOKEN, name, None, opts)
+        super().__init__(TOKEN, name, None, renamed_from(PREVIOUS_TOKEN, opts))
         child = pulumi.ResourceOptions(parent=self)
 
         access = atlas.CloudProviderAccessSetup(

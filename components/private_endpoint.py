@@ -11,10 +11,9 @@ the VPC's own region, names the service's region in `service_region` (provider v
 group lives in the VPC's region too, so security-group sources work there as they do locally.
 
 Nothing here waits for the cluster: the chain and the cluster take minutes each and build in
-parallel. Only the private SRV strings need both. A caller that has the cluster's strings may pass
-them (`cluster_connection_strings`), but `AdvancedCluster.connection_strings` is Atlas's answer at
-create time, before any endpoint is linked; the program instead reads the cluster data source after
-every region's links (`__main__.py`) and matches it with `private_srv_by_vpc`.
+parallel. Only the private SRV strings need both: `AdvancedCluster.connection_strings` is Atlas's
+answer at create time, before any endpoint is linked, so the program reads the cluster data source
+after every region's links (`__main__.py`) and matches it with `private_srv_by_vpc`.
 """
 
 from __future__ import annotations
@@ -28,9 +27,11 @@ import pulumi_aws as aws
 import pulumi_mongodbatlas as atlas
 
 from .facts import atlas_region_name
-from .naming import slug
+from .naming import renamed_from, slug
 
-TOKEN = "atlas:prod:PrivateEndpoint"
+TOKEN = "atlas-platform:index:PrivateEndpoint"
+# The token before issue 12: aliased, so existing stacks keep every URN.
+PREVIOUS_TOKEN = "atlas:prod:PrivateEndpoint"
 
 # The official Atlas PrivateLink modules open this range: the endpoint forwards each cluster
 # node on its own port above 1024, and the ports are Atlas's to choose.
@@ -80,9 +81,6 @@ class PrivateEndpointArgs:
     vpcs: Sequence[EndpointVpc]
     """Every VPC with an interface endpoint to this region's service, in this region or (with
     `EndpointVpc.region`) in another one."""
-    cluster_connection_strings: pulumi.Input[Any] | None = None
-    """The cluster's `connection_strings` (AdvancedCluster). When given, `private_srv` maps each VPC
-    to its private `mongodb+srv://` string; the chain itself never waits for the cluster."""
     tags: Mapping[str, str] = field(default_factory=dict)
     protect: bool = False
     """Refuse deleting the endpoint service, endpoints and links (prod: a deletion cuts the app off)."""
@@ -96,26 +94,6 @@ def _get(value: Any, name: str) -> Any:
         camel = name.split("_")[0] + "".join(p.title() for p in name.split("_")[1:])
         return value.get(name, value.get(camel))
     return getattr(value, name, None)
-
-
-def private_srv_by_endpoint(connection_strings: Any, endpoint_ids: Mapping[str, str]) -> dict[str, str | None]:
-    """For each key of `endpoint_ids` (key -> vpce id), the private SRV string of that endpoint.
-
-    `connection_strings` is `AdvancedCluster.connection_strings`: one object (provider 4.x) or a
-    list of them (older providers), each with `private_endpoints[].srv_connection_string` and
-    `private_endpoints[].endpoints[].endpoint_id`. An endpoint Atlas has not listed yet maps to
-    None: Atlas adds it only once the link is up in every region the cluster has nodes in.
-    """
-    objects = connection_strings if isinstance(connection_strings, (list, tuple)) else [connection_strings]
-    by_endpoint: dict[str, str] = {}
-    for strings in objects:
-        for private in _get(strings, "private_endpoints") or []:
-            srv = _get(private, "srv_connection_string")
-            for endpoint in _get(private, "endpoints") or []:
-                endpoint_id = _get(endpoint, "endpoint_id")
-                if endpoint_id and srv:
-                    by_endpoint.setdefault(endpoint_id, srv)
-    return {key: by_endpoint.get(endpoint_id) for key, endpoint_id in endpoint_ids.items()}
 
 
 def private_srv_by_vpc(connection_strings: Any, paths: Mapping[str, Sequence[str]]) -> dict[str, str | None]:
@@ -144,10 +122,9 @@ class PrivateEndpoint(pulumi.ComponentResource):
     endpoint_service_id: pulumi.Output[str]
     vpc_endpoint_ids: dict[str, pulumi.Output[str]]
     security_group_ids: dict[str, pulumi.Output[str]]
-    private_srv: pulumi.Output[dict[str, str | None]] | None
 
     def __init__(self, name: str, args: PrivateEndpointArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(TOKEN, name, None, opts)
+        super().__init__(TOKEN, name, None, renamed_from(PREVIOUS_TOKEN, opts))
         if not args.vpcs:
             raise ValueError(f"{name}: a private endpoint needs at least one VPC")
         keys = [slug(v.key) for v in args.vpcs]
@@ -174,10 +151,7 @@ class PrivateEndpoint(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions.merge(chain, pulumi.ResourceOptions(custom_timeouts=ATLAS_TIMEOUTS)),
         )
 
-        self.security_groups: dict[str, aws.ec2.SecurityGroup] = {}
-        self.ingress_rules: dict[str, list[aws.vpc.SecurityGroupIngressRule]] = {}
-        self.vpc_endpoints: dict[str, aws.ec2.VpcEndpoint] = {}
-        self.links: dict[str, atlas.PrivateLinkEndpointService] = {}
+        vpc_endpoints: dict[str, aws.ec2.VpcEndpoint] = {}
         security_group_ids: dict[str, pulumi.Output[str]] = {}
 
         for vpc in args.vpcs:
@@ -199,8 +173,8 @@ class PrivateEndpoint(pulumi.ComponentResource):
                 tags={**tags, "Name": f"{prefix}-vpce"},
                 opts=pulumi.ResourceOptions.merge(chain, pulumi.ResourceOptions(custom_timeouts=VPC_ENDPOINT_TIMEOUTS)),
             )
-            self.vpc_endpoints[vpc.key] = endpoint
-            self.links[vpc.key] = atlas.PrivateLinkEndpointService(
+            vpc_endpoints[vpc.key] = endpoint
+            atlas.PrivateLinkEndpointService(
                 f"{prefix}-link",
                 project_id=service.project_id,
                 private_link_id=service.private_link_id,
@@ -212,22 +186,14 @@ class PrivateEndpoint(pulumi.ComponentResource):
 
         self.endpoint_service_name = service.endpoint_service_name
         self.endpoint_service_id = service.private_link_id
-        self.vpc_endpoint_ids = {key: endpoint.id for key, endpoint in self.vpc_endpoints.items()}
+        self.vpc_endpoint_ids = {key: endpoint.id for key, endpoint in vpc_endpoints.items()}
         self.security_group_ids = security_group_ids
-        self.private_srv = None
-        if args.cluster_connection_strings is not None:
-            # The link's endpoint id (not the VPC endpoint's) so the strings wait for the approval too.
-            linked = {key: link.endpoint_service_id for key, link in self.links.items()}
-            self.private_srv = pulumi.Output.all(
-                pulumi.Output.from_input(args.cluster_connection_strings), pulumi.Output.from_input(linked)
-            ).apply(lambda pair: private_srv_by_endpoint(pair[0], pair[1]))
         self.register_outputs(
             {
                 "endpoint_service_name": self.endpoint_service_name,
                 "endpoint_service_id": self.endpoint_service_id,
                 "vpc_endpoint_ids": self.vpc_endpoint_ids,
                 "security_group_ids": self.security_group_ids,
-                "private_srv": self.private_srv,
             }
         )
 
@@ -245,29 +211,24 @@ class PrivateEndpoint(pulumi.ComponentResource):
             tags={**tags, "Name": f"{prefix}-sg"},
             opts=child,
         )
-        rules = []
         for source in vpc.allowed_sources:
             if (source.security_group_id is None) == (source.cidr_block is None):
                 raise ValueError(f"{prefix}: source {source.key!r} needs exactly one of security_group_id, cidr_block")
             if not source.description.strip():
                 raise ValueError(f"{prefix}: source {source.key!r} needs a description")
             ipv6 = source.cidr_block is not None and ":" in source.cidr_block
-            rules.append(
-                aws.vpc.SecurityGroupIngressRule(
-                    f"{prefix}-sg-from-{slug(source.key)}",
-                    security_group_id=group.id,
-                    ip_protocol="tcp",
-                    from_port=ATLAS_PORTS[0],
-                    to_port=ATLAS_PORTS[1],
-                    referenced_security_group_id=source.security_group_id,
-                    cidr_ipv4=source.cidr_block if source.cidr_block is not None and not ipv6 else None,
-                    cidr_ipv6=source.cidr_block if ipv6 else None,
-                    description=source.description,
-                    region=region,
-                    tags={**tags, "Name": f"{prefix}-sg-from-{slug(source.key)}"},
-                    opts=child,
-                )
+            aws.vpc.SecurityGroupIngressRule(
+                f"{prefix}-sg-from-{slug(source.key)}",
+                security_group_id=group.id,
+                ip_protocol="tcp",
+                from_port=ATLAS_PORTS[0],
+                to_port=ATLAS_PORTS[1],
+                referenced_security_group_id=source.security_group_id,
+                cidr_ipv4=source.cidr_block if source.cidr_block is not None and not ipv6 else None,
+                cidr_ipv6=source.cidr_block if ipv6 else None,
+                description=source.description,
+                region=region,
+                tags={**tags, "Name": f"{prefix}-sg-from-{slug(source.key)}"},
+                opts=child,
             )
-        self.security_groups[vpc.key] = group
-        self.ingress_rules[vpc.key] = rules
         return group.id

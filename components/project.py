@@ -8,9 +8,11 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_mongodbatlas as atlas
 
-from .naming import slug
+from .naming import renamed_from, slug
 
-TOKEN = "atlas:prod:ProdProject"
+TOKEN = "atlas-platform:index:ProdProject"
+# The token before issue 12: aliased, so existing stacks keep every URN.
+PREVIOUS_TOKEN = "atlas:prod:ProdProject"
 
 # Least privilege at the organization level: members see the org, their project roles do the rest.
 ORG_MEMBER_ROLE = "ORG_MEMBER"
@@ -69,7 +71,7 @@ class ProdProject(pulumi.ComponentResource):
     project_name: pulumi.Output[str]
 
     def __init__(self, name: str, args: ProdProjectArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(TOKEN, name, None, opts)
+        super().__init__(TOKEN, name, None, renamed_from(PREVIOUS_TOKEN, opts))
         child = pulumi.ResourceOptions(parent=self)
         features = args.features
 
@@ -95,7 +97,7 @@ class ProdProject(pulumi.ComponentResource):
 
         # TeamProjectAssignment, not Project.teams: the latter is deprecated and managing both
         # flips the assignments on every update.
-        self.team_assignments = [
+        for team in args.teams:
             atlas.TeamProjectAssignment(
                 f"{name}-team-{slug(team.key)}",
                 project_id=project.id,
@@ -104,12 +106,9 @@ class ProdProject(pulumi.ComponentResource):
                 role_names=sorted(team.role_names),
                 opts=child,
             )
-            for team in args.teams
-        ]
 
-        self.idp_mappings = []
         if args.federation_settings_id is not None:
-            self.idp_mappings = [
+            for group in args.idp_groups:
                 atlas.FederatedSettingsOrgRoleMapping(
                     f"{name}-idp-{slug(group.external_group_name)}",
                     federation_settings_id=args.federation_settings_id,
@@ -123,8 +122,6 @@ class ProdProject(pulumi.ComponentResource):
                     ],
                     opts=child,
                 )
-                for group in args.idp_groups
-            ]
 
         self.project_id = project.id
         self.project_name = project.name

@@ -12,7 +12,11 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_mongodbatlas as atlas
 
-TOKEN = "atlas:prod:AtlasResourcePolicies"
+from .naming import renamed_from
+
+TOKEN = "atlas-platform:index:AtlasResourcePolicies"
+# The token before issue 12: aliased, so existing stacks keep every URN.
+PREVIOUS_TOKEN = "atlas:prod:AtlasResourcePolicies"
 
 # Cedar bodies in the form of Atlas's resource-policy documentation.
 FORBID_OPEN_ACCESS_LIST = """forbid (
@@ -72,8 +76,8 @@ class AtlasResourcePolicies(pulumi.ComponentResource):
     policy_ids: pulumi.Output[Mapping[str, str]]
 
     def __init__(self, name: str, args: AtlasResourcePoliciesArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(TOKEN, name, None, opts)
-        self.policies = {
+        super().__init__(TOKEN, name, None, renamed_from(PREVIOUS_TOKEN, opts))
+        policies = {
             policy.key: atlas.ResourcePolicy(
                 f"{name}-{policy.key}",
                 org_id=args.org_id,
@@ -84,6 +88,6 @@ class AtlasResourcePolicies(pulumi.ComponentResource):
             )
             for policy in args.policies
         }
-        ids = {key: policy.id for key, policy in self.policies.items()}
+        ids = {key: policy.id for key, policy in policies.items()}
         self.policy_ids = pulumi.Output.all(**ids) if ids else pulumi.Output.from_input({})
         self.register_outputs({"policy_ids": self.policy_ids})

@@ -8,7 +8,11 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-TOKEN = "atlas:prod:SecretsKey"
+from .naming import renamed_from
+
+TOKEN = "atlas-platform:index:SecretsKey"
+# The token before issue 12: aliased, so existing stacks keep every URN.
+PREVIOUS_TOKEN = "atlas:prod:SecretsKey"
 
 
 @dataclass(frozen=True)
@@ -31,7 +35,7 @@ class SecretsKey(pulumi.ComponentResource):
     alias_name: pulumi.Output[str]
 
     def __init__(self, name: str, args: SecretsKeyArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(TOKEN, name, None, opts)
+        super().__init__(TOKEN, name, None, renamed_from(PREVIOUS_TOKEN, opts))
 
         # No explicit key policy: the account's default policy delegates to IAM, so access to the
         # secrets stays governed by the IAM policies of the roles that read them.

@@ -338,6 +338,9 @@ class Registration:
     id: str = ""
     aliases: list[str] = field(default_factory=list)
     """URNs this resource was known by before (its own aliases and those inherited from its parent)."""
+    alias_specs: list[dict[str, Any]] = field(default_factory=list)
+    """What the engine would match this resource's old state by: `{"urn": ...}` for a full URN, or the
+    alias spec's fields (`name`, `type`, `stack`, `project`, `parentUrn`, `noParent`) as the SDK sent them."""
 
 
 @dataclass
@@ -349,6 +352,16 @@ class Invocation:
     depends_on: list[str]
     """URNs the engine holds the read back for (InvokeOutputOptions.depends_on, components expanded)."""
     result: dict[str, Any]
+
+
+def _alias(alias: Any) -> dict[str, Any]:
+    if alias.WhichOneof("alias") == "urn":
+        return {"urn": alias.urn}
+    spec = alias.spec
+    fields = {"name": spec.name, "type": spec.type, "stack": spec.stack, "project": spec.project, "noParent": spec.noParent}
+    if spec.WhichOneof("parent") == "parentUrn":
+        fields["parentUrn"] = spec.parentUrn
+    return fields
 
 
 class RecordingMonitor(MockMonitor):
@@ -431,6 +444,7 @@ class RecordingMonitor(MockMonitor):
             },
             id=response.id,
             aliases=aliases,
+            alias_specs=[_alias(a) for a in request.aliases] + [{"urn": u} for u in request.aliasURNs],
         )
         registration.outputs, _ = unwrap_secrets(rpc.deserialize_properties(response.object)) if request.custom else ({}, set())
         self.registrations.append(registration)

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import PrivateAttr, ValidationInfo, field_validator
+from pydantic import PrivateAttr, ValidationInfo, field_validator, model_validator
 
 from components.facts import RESERVED_TAGS
 
 from .base import Secret, SecretName, StackModel, invalid, matches, unique
 from .cluster import ClusterSettings
+from .defaults import ProductionDefaults, resolve
 from .environment import (
     PROD,
     EnvironmentName,
@@ -107,6 +108,18 @@ class StackConfig(StackModel):
     """Database auditing and its audit filter (on by default in prod)."""
     resource_policies: ResourcePolicies = ResourcePolicies()
     """Org-level Atlas resource policies (Cedar rules Atlas enforces); opt-in, in exactly one stack."""
+
+    _production_defaults: ProductionDefaults = PrivateAttr()
+
+    @model_validator(mode="after")
+    def _resolve_production_defaults(self) -> StackConfig:
+        self._production_defaults = resolve(self)
+        return self
+
+    @property
+    def production_defaults(self) -> ProductionDefaults:
+        """Every default decided by whether this stack is production, resolved once (stackconfig/defaults.py)."""
+        return self._production_defaults
 
     @property
     def is_prod(self) -> bool:

@@ -11,7 +11,7 @@ from offline.policy import PolicyPackServer, Report, Resource, urn_for
 from policies.rules import types as t
 
 PROJECT_NAME = "atlas-platform"
-COMPONENT = "atlas:prod:ProdProject"
+COMPONENT = "atlas-platform:index:ProdProject"
 
 
 def resource(

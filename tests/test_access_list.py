@@ -16,7 +16,7 @@ from tests.conftest import STACKS, key
 
 ENTRY = "mongodbatlas:index/projectIpAccessList:ProjectIpAccessList"
 PROJECT = "mongodbatlas:index/project:Project"
-COMPONENT = "atlas:prod:IpAccessList"
+COMPONENT = "atlas-platform:index:IpAccessList"
 SOURCES = ("ipAddress", "cidrBlock", "awsSecurityGroup")
 NETWORK = key("network")
 

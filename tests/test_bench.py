@@ -49,7 +49,7 @@ def test_limit_stack_loads_with_atlas_limits() -> None:
     assert len(cfg.network.private_endpoints) == 3
     assert endpoint_regions == {r.region for r in cfg.cluster.regions}
     assert sum(r.electable_nodes for r in cfg.cluster.regions) % 2 == 1
-    assert cfg.alerts.resolved_enabled(cfg.is_prod)
+    assert cfg.production_defaults.alerts
 
 
 def test_limit_stack_plans_the_full_alert_baseline(limit_plan: Plan) -> None:

@@ -11,7 +11,7 @@ SCHEDULE = "mongodbatlas:index/cloudBackupSchedule:CloudBackupSchedule"
 COMPLIANCE = "mongodbatlas:index/backupCompliancePolicy:BackupCompliancePolicy"
 MAINTENANCE = "mongodbatlas:index/maintenanceWindow:MaintenanceWindow"
 PROJECT = "mongodbatlas:index/project:Project"
-COMPONENT = "atlas:prod:ProdCluster"
+COMPONENT = "atlas-platform:index:ProdCluster"
 
 COMPLIANCE_CONTACT = {"authorizedEmail": "security@example.com", "authorizedFirstName": "Dana", "authorizedLastName": "Reyes"}
 

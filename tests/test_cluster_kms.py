@@ -11,12 +11,12 @@ from tests.conftest import key
 SETUP = "mongodbatlas:index/cloudProviderAccessSetup:CloudProviderAccessSetup"
 ROLE = "aws:iam/role:Role"
 KEY = "aws:kms/key:Key"
-KMS_COMPONENT = "atlas:prod:AtlasKmsEncryption"
+KMS_COMPONENT = "atlas-platform:index:AtlasKmsEncryption"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 AUTHORIZATION = "mongodbatlas:index/cloudProviderAccessAuthorization:CloudProviderAccessAuthorization"
 ENCRYPTION = "mongodbatlas:index/encryptionAtRest:EncryptionAtRest"
 CLUSTER = "mongodbatlas:index/advancedCluster:AdvancedCluster"
-COMPONENT = "atlas:prod:AtlasKmsEncryption"
+COMPONENT = "atlas-platform:index:AtlasKmsEncryption"
 CHAIN = (SETUP, ROLE, KEY, ROLE_POLICY, AUTHORIZATION, ENCRYPTION, CLUSTER)
 
 EXISTING_KEY = "arn:aws:kms:us-west-2:444455556666:key/1234abcd-12ab-34cd-56ef-1234567890ab"

@@ -13,9 +13,9 @@ INTEGRATION = "mongodbatlas:index/thirdPartyIntegration:ThirdPartyIntegration"
 AUDITING = "mongodbatlas:index/auditing:Auditing"
 POLICY = "mongodbatlas:index/resourcePolicy:ResourcePolicy"
 PROJECT = "mongodbatlas:index/project:Project"
-BASELINE_COMPONENT = "atlas:prod:AlertBaseline"
-AUDIT_COMPONENT = "atlas:prod:ProjectAuditing"
-POLICY_COMPONENT = "atlas:prod:AtlasResourcePolicies"
+BASELINE_COMPONENT = "atlas-platform:index:AlertBaseline"
+AUDIT_COMPONENT = "atlas-platform:index:ProjectAuditing"
+POLICY_COMPONENT = "atlas-platform:index:AtlasResourcePolicies"
 
 
 def alerts_by_key(plan):

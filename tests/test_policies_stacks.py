@@ -132,7 +132,7 @@ def added_to(plan, type_: str, name: str, inputs: dict) -> Registration:
     project = plan.one(t.PROJECT)
     inputs = {"projectId": project.id, **inputs}
     return Registration(
-        urn=urn_for(plan.stack, plan.project, type_, name, ("atlas:prod:ProdProject",)),
+        urn=urn_for(plan.stack, plan.project, type_, name, ("atlas-platform:index:ProdProject",)),
         type=type_,
         name=name,
         custom=True,

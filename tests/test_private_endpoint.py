@@ -16,7 +16,7 @@ from components.private_endpoint import (
     EndpointVpc,
     PrivateEndpoint,
     PrivateEndpointArgs,
-    private_srv_by_endpoint,
+    private_srv_by_vpc,
 )
 from offline.mocks import ID_FORMATS, AtlasMocks, RecordingMonitor, Registration
 from offline.runner import Plan
@@ -29,7 +29,7 @@ SG = "aws:ec2/securityGroup:SecurityGroup"
 RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 PROJECT = "mongodbatlas:index/project:Project"
 CLUSTER = "mongodbatlas:index/advancedCluster:AdvancedCluster"
-COMPONENT = "atlas:prod:PrivateEndpoint"
+COMPONENT = "atlas-platform:index:PrivateEndpoint"
 CHAIN = (SERVICE, SG, RULE, VPCE, LINK)
 NETWORK = key("network")
 
@@ -334,25 +334,6 @@ VPCE_ID = ID_FORMATS[VPCE]("pe-app-vpce")
 PRIVATE_SRV = "mongodb+srv://main-pl-0.abcde.mongodb.net"
 
 
-class ClusterMocks(AtlasMocks):
-    """A cluster whose connection strings list the private endpoint, as Atlas does once it is up."""
-
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
-        resource_id, outputs = super().new_resource(args)
-        if args.typ == CLUSTER:
-            outputs["connectionStrings"] = {
-                "standardSrv": "mongodb+srv://main.abcde.mongodb.net",
-                "privateEndpoints": [
-                    {
-                        "srvConnectionString": PRIVATE_SRV,
-                        "type": "MONGOD",
-                        "endpoints": [{"endpointId": VPCE_ID, "providerName": "AWS", "region": "US_EAST_1"}],
-                    }
-                ],
-            }
-        return resource_id, outputs
-
-
 def run_program(build: Callable[[], dict[str, Any]], mocks: pulumi.runtime.Mocks) -> tuple[Plan, dict[str, Any]]:
     monitor = RecordingMonitor(mocks)
     pulumi_settings.ROOT.set(None)
@@ -368,36 +349,7 @@ def run_program(build: Callable[[], dict[str, Any]], mocks: pulumi.runtime.Mocks
     return Plan(project="unit", stack="unit", resources=list(monitor.registrations)), captured
 
 
-def test_private_srv_comes_from_the_cluster_but_the_chain_never_waits_for_it():
-    def build() -> dict[str, Any]:
-        cluster = atlas.AdvancedCluster(
-            "main",
-            project_id="5f0000000000000000000d01",
-            name="main",
-            cluster_type="REPLICASET",
-            replication_specs=[],
-        )
-        endpoint = PrivateEndpoint(
-            "pe",
-            PrivateEndpointArgs(
-                project_id="5f0000000000000000000d01",
-                region="us-east-1",
-                vpcs=[VPC],
-                cluster_connection_strings=cluster.connection_strings,
-            ),
-        )
-        return {"srv": endpoint.private_srv, "ids": endpoint.vpc_endpoint_ids}
-
-    plan, outputs = run_program(build, ClusterMocks())
-    cluster = plan.one(CLUSTER)
-    for token in CHAIN:
-        for resource in plan.of_type(token):
-            assert not plan.depends_on(resource, cluster), f"{resource.name} waits for the cluster"
-    assert outputs["ids"] == {"app": VPCE_ID}
-    assert outputs["srv"] == {"app": PRIVATE_SRV}
-
-
-def test_private_srv_is_unset_without_a_cluster():
+def test_component_alone_gives_each_vpc_its_endpoint_id_and_builds_no_cluster():
     plan, outputs = run_program(
         lambda: {
             "ids": PrivateEndpoint("pe", PrivateEndpointArgs(project_id="p", region="us-east-1", vpcs=[VPC])).vpc_endpoint_ids
@@ -406,26 +358,6 @@ def test_private_srv_is_unset_without_a_cluster():
     )
     assert outputs == {"ids": {"app": VPCE_ID}}
     assert plan.of_type(CLUSTER) == []
-
-
-def test_private_srv_from_a_fake_connection_strings_output():
-    fake = pulumi.Output.from_input(
-        {
-            "private_endpoints": [
-                {"srv_connection_string": "mongodb+srv://other", "endpoints": [{"endpoint_id": "vpce-00000000000000000"}]},
-                {"srv_connection_string": PRIVATE_SRV, "endpoints": [{"endpoint_id": VPCE_ID, "provider_name": "AWS"}]},
-            ]
-        }
-    )
-    _, outputs = run_program(
-        lambda: {
-            "srv": PrivateEndpoint(
-                "pe", PrivateEndpointArgs(project_id="p", region="us-east-1", vpcs=[VPC], cluster_connection_strings=fake)
-            ).private_srv
-        },
-        AtlasMocks(),
-    )
-    assert outputs == {"srv": {"app": PRIVATE_SRV}}
 
 
 @pytest.mark.parametrize(
@@ -449,13 +381,13 @@ def test_private_srv_from_a_fake_connection_strings_output():
         ],
     ],
 )
-def test_private_srv_is_matched_by_vpc_endpoint_id(strings):
-    assert private_srv_by_endpoint(strings, {"app": "vpce-1", "batch": "vpce-2"}) == {"app": PRIVATE_SRV, "batch": None}
+def test_private_srv_is_matched_by_vpc_endpoint_id_in_every_provider_shape(strings):
+    assert private_srv_by_vpc(strings, {"app": ["vpce-1"], "batch": ["vpce-2"]}) == {"app": PRIVATE_SRV, "batch": None}
 
 
 def test_private_srv_before_atlas_lists_any_endpoint():
-    assert private_srv_by_endpoint(None, {"app": "vpce-1"}) == {"app": None}
-    assert private_srv_by_endpoint({"standardSrv": "mongodb+srv://x"}, {"app": "vpce-1"}) == {"app": None}
+    assert private_srv_by_vpc(None, {"app": ["vpce-1"]}) == {"app": None}
+    assert private_srv_by_vpc({"standardSrv": "mongodb+srv://x"}, {"app": ["vpce-1"]}) == {"app": None}
 
 
 def test_component_refuses_a_vpc_without_sources_or_group():

@@ -9,7 +9,7 @@ from tests.conftest import STACKS, key, load_stack
 PROJECT = "mongodbatlas:index/project:Project"
 TEAM = "mongodbatlas:index/teamProjectAssignment:TeamProjectAssignment"
 IDP = "mongodbatlas:index/federatedSettingsOrgRoleMapping:FederatedSettingsOrgRoleMapping"
-COMPONENT = "atlas:prod:ProdProject"
+COMPONENT = "atlas-platform:index:ProdProject"
 
 
 @pytest.mark.parametrize("stack", STACKS)

@@ -16,11 +16,11 @@ PASSWORD = "random:index/randomPassword:RandomPassword"
 SECRET = "aws:secretsmanager/secret:Secret"
 VERSION = "aws:secretsmanager/secretVersion:SecretVersion"
 KMS_KEY = "aws:kms/key:Key"
-SECRETS_KEY = "atlas:prod:SecretsKey"
+SECRETS_KEY = "atlas-platform:index:SecretsKey"
 KMS_ALIAS = "aws:kms/alias:Alias"
 CERT = "mongodbatlas:index/x509AuthenticationDatabaseUser:X509AuthenticationDatabaseUser"
 ROLE = "mongodbatlas:index/customDbRole:CustomDbRole"
-APP_USER = "atlas:prod:AppUser"
+APP_USER = "atlas-platform:index:AppUser"
 PROJECT = "mongodbatlas:index/project:Project"
 BROAD = {"atlasAdmin", "readWriteAnyDatabase", "readAnyDatabase", "dbAdminAnyDatabase"}
 
