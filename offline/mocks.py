@@ -338,6 +338,8 @@ class Registration:
     id: str = ""
     aliases: list[str] = field(default_factory=list)
     """URNs this resource was known by before (its own aliases and those inherited from its parent)."""
+    replace_on_changes: list[str] = field(default_factory=list)
+    """Inputs whose change the engine turns into a replacement, whatever the provider says."""
 
 
 @dataclass
@@ -431,6 +433,7 @@ class RecordingMonitor(MockMonitor):
             },
             id=response.id,
             aliases=aliases,
+            replace_on_changes=list(request.replaceOnChanges),
         )
         registration.outputs, _ = unwrap_secrets(rpc.deserialize_properties(response.object)) if request.custom else ({}, set())
         self.registrations.append(registration)
