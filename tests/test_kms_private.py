@@ -144,3 +144,32 @@ def test_a_non_boolean_private_networking_value_is_refused(stack):
     message = refusal(stack, lambda c: encryption_section(c).update(requirePrivateNetworking="sometimes"))
     assert "cluster.encryption.requirePrivateNetworking: " in message
     assert "'sometimes'" in message
+
+
+# ---- the access review says whether KMS traffic is private ----
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_access_report_says_whether_kms_traffic_is_private(plans, stack):
+    from offline.access_report import render_report
+
+    cfg = load_stack(stack)
+    report = render_report(plans(stack))
+    line = next(line for line in report.splitlines() if line.startswith("- KMS traffic: "))
+    if cfg.cluster is None or not cfg.cluster.encrypted(cfg.is_prod):
+        assert line.startswith("- KMS traffic: none")
+    elif cfg.cluster.kms_private(cfg.is_prod):
+        assert line.startswith("- KMS traffic: private:")
+        assert f"endpoint in {atlas_region_name(key_region(cfg))}" in line
+    else:
+        assert line.startswith("- KMS traffic: public:")
+
+
+def test_access_report_flags_public_kms_traffic_in_a_variant(plan_variant):
+    from offline.access_report import render_report
+
+    if not OTHER_STACKS:
+        pytest.skip("no non-production stack with a cluster: only there may KMS traffic be public")
+    stack = OTHER_STACKS[0]
+    plan = plan_variant(stack, lambda c: c[key("cluster")].update(encryption={"enabled": True, "keyArn": EXISTING_KEY}))
+    assert "- KMS traffic: public: Atlas reaches the key in US_WEST_2 over the public AWS KMS endpoint." in render_report(plan)
