@@ -92,14 +92,20 @@ def test_protected_hours_cover_from_start_up_to_end(start, end, inside, outside)
 @pytest.mark.parametrize(("hour", "start", "end", "fix"), [(10, 8, 20, 2), (23, 22, 6, 14), (8, 8, 20, 2)])
 def test_a_window_inside_the_protected_hours_is_refused(stack, hour, start, end, fix):
     message = refusal(stack, lambda c: window(c).update(hour=hour, protectedHours={"startHour": start, "endHour": end}))
-    assert f"Pulumi.{stack}.yaml: atlas-platform:cluster.maintenanceWindow: hour {hour} lies inside protectedHours {start}-{end}" in message
+    assert (
+        f"Pulumi.{stack}.yaml: atlas-platform:cluster.maintenanceWindow: hour {hour} lies inside protectedHours {start}-{end}"
+        in message
+    )
     assert f"e.g. hour: {fix}" in message
 
 
 @pytest.mark.parametrize("stack", CLUSTER_STACKS)
 def test_protected_hours_that_start_and_end_at_the_same_hour_are_refused(stack):
     message = refusal(stack, lambda c: window(c).update(hour=3, protectedHours={"startHour": 9, "endHour": 9}))
-    assert f"Pulumi.{stack}.yaml: atlas-platform:cluster.maintenanceWindow.protectedHours: startHour and endHour are both 9" in message
+    assert (
+        f"Pulumi.{stack}.yaml: atlas-platform:cluster.maintenanceWindow.protectedHours: startHour and endHour are both 9"
+        in message
+    )
     assert "e.g. startHour: 8, endHour: 20" in message
 
 
