@@ -30,6 +30,7 @@ from components.resource_policy import AtlasResourcePoliciesArgs, CedarPolicy, s
 from components.secrets_key import SecretsKeyArgs
 from stackconfig import StackConfig
 from stackconfig.base import Secret
+from stackconfig.cluster import MaintenanceWindow
 from stackconfig.network import EndpointVpc as EndpointVpcConfig
 from stackconfig.network import PrivateEndpointRegion, endpoint_key, parse_cidr
 from stackconfig.operations import BASELINE
@@ -78,9 +79,20 @@ def encryption_args(cfg: StackConfig, project_id: pulumi.Input[str]) -> AtlasKms
         key_user_arns=encryption.key_user_arns,
         deletion_window_days=encryption.deletion_window_days,
         rotation_period_days=encryption.rotation_period_days,
+        require_private_networking=cfg.production_defaults.kms_private_networking,
         tags=standard_tags(cfg),
         protect=cfg.production_defaults.protect,
         retain_key_on_delete=cfg.production_defaults.retain_encryption_key,
+    )
+
+
+def maintenance_args(window: MaintenanceWindow) -> Maintenance:
+    protected = window.protected_hours
+    return Maintenance(
+        window.atlas_day_of_week,
+        window.hour,
+        window.auto_defer,
+        protected_hours=(protected.start_hour, protected.end_hour) if protected else None,
     )
 
 
@@ -128,9 +140,7 @@ def cluster_args(
         if compliance
         else None,
         encryption_at_rest_project_id=encryption_at_rest_project_id,
-        maintenance=Maintenance(
-            cluster.maintenance_window.atlas_day_of_week, cluster.maintenance_window.hour, cluster.maintenance_window.auto_defer
-        ),
+        maintenance=maintenance_args(cluster.maintenance_window),
         termination_protection=defaults.termination_protection,
         minimum_tls=cluster.minimum_tls,
         redact_client_log_data=cluster.redact_client_log_data,

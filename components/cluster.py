@@ -84,6 +84,8 @@ class Maintenance:
     """Atlas numbering: 1 = Sunday ... 7 = Saturday."""
     hour_of_day: int
     auto_defer: bool = False
+    protected_hours: tuple[int, int] | None = None
+    """(start hour, end hour) of each day in which Atlas starts no standard maintenance."""
 
 
 @dataclass(frozen=True)
@@ -287,7 +289,15 @@ class ProdCluster(pulumi.ComponentResource):
                 project_id=args.project_id,
                 day_of_week=args.maintenance.day_of_week,
                 hour_of_day=args.maintenance.hour_of_day,
+                # The idempotent flag, not `auto_defer`: that one toggles on every change and drifts
+                # (provider v2.16 docs/resources/maintenance_window.md).
                 auto_defer_once_enabled=args.maintenance.auto_defer,
+                protected_hours=atlas.MaintenanceWindowProtectedHoursArgs(
+                    start_hour_of_day=args.maintenance.protected_hours[0],
+                    end_hour_of_day=args.maintenance.protected_hours[1],
+                )
+                if args.maintenance.protected_hours
+                else None,
                 opts=child,
             )
 

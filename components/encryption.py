@@ -6,9 +6,11 @@ CloudProviderAccessSetup (Atlas names its AWS account and an external id)
 -> KMS key whose policy names the role (or an existing key)
 -> least-privilege role policy on the key
 -> CloudProviderAccessAuthorization (Atlas assumes the role)
--> EncryptionAtRest (Atlas checks it can use the key).
-A cluster created with `encryption_at_rest_provider="AWS"` must wait for the last step: give it
-`AtlasKmsEncryption.project_id`, which is an output of the EncryptionAtRest resource.
+-> EncryptionAtRest (Atlas checks it can use the key)
+-> with `require_private_networking`, an EncryptionAtRestPrivateEndpoint in the key's region.
+A cluster created with `encryption_at_rest_provider="AWS"` must wait for EncryptionAtRest: give it
+`AtlasKmsEncryption.project_id`, which is an output of the EncryptionAtRest resource. It does not
+wait for the private endpoint (docs/performance.md says why, with the sources).
 """
 
 from __future__ import annotations
@@ -57,6 +59,14 @@ KEY_USER_ACTIONS = ("kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:Generat
 # key into the gate that holds the rest of the chain until IAM has caught up.
 KEY_CREATE_TIMEOUT = "10m"
 
+# The provider waits for the endpoint to leave INITIATING (default 3h); its own AWS acceptance test
+# allows 45 minutes (internal/service/encryptionatrestprivateendpoint/resource_test.go, v2.16).
+KMS_ENDPOINT_TIMEOUTS = pulumi.CustomTimeouts(create="45m", delete="45m")
+# The provider has no RequiresReplace on these and its Update only warns that updates are not
+# supported (resource_schema.go, resource.go, v2.16): without this, a new key region would be an
+# "update" that changes nothing in Atlas, leaving the endpoint in the old region.
+KMS_ENDPOINT_REPLACE_ON = ["projectId", "cloudProvider", "regionName"]
+
 
 @dataclass(frozen=True)
 class AtlasKmsEncryptionArgs:
@@ -70,6 +80,8 @@ class AtlasKmsEncryptionArgs:
     deletion_window_days: int = 30
     rotation_period_days: int = 365
     tags: Mapping[str, str] = field(default_factory=dict)
+    require_private_networking: bool = False
+    """Atlas reaches the key only over AWS PrivateLink, through an endpoint Atlas runs in the key's region."""
     protect: bool = True
     """Refuse `pulumi destroy` and replacements of the created key."""
     retain_key_on_delete: bool = True
@@ -155,6 +167,8 @@ class AtlasKmsEncryption(pulumi.ComponentResource):
     key_arn: pulumi.Output[str]
     role_arn: pulumi.Output[str]
     encryption_at_rest_id: pulumi.Output[str]
+    kms_private_endpoint_id: pulumi.Output[str | None]
+    """The EncryptionAtRestPrivateEndpoint's id; None when Atlas reaches the key over the public KMS endpoint."""
 
     def __init__(self, name: str, args: AtlasKmsEncryptionArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TOKEN, name, None, renamed_from(PREVIOUS_TOKEN, opts))
@@ -244,11 +258,32 @@ class AtlasKmsEncryption(pulumi.ComponentResource):
                 customer_master_key_id=key_id,
                 region=atlas_region_name(args.key_region),
                 role_id=authorization.role_id,
+                # Set either way, so a switch made in the Atlas UI is reverted to the stack file's value.
+                require_private_networking=args.require_private_networking,
             ),
             # Dedicated search nodes, if the project ever gets them, use the same key.
             enabled_for_search_nodes=True,
             opts=child,
         )
+
+        self.kms_private_endpoint_id = pulumi.Output.from_input(None)
+        if args.require_private_networking:
+            # After EncryptionAtRest has require_private_networking on (the provider's prerequisite,
+            # docs/resources/encryption_at_rest_private_endpoint.md; the official atlas-aws module's
+            # encryption_private_endpoint waits for its encryption module too): its project_id output
+            # carries that order. One endpoint, in the key's region (the module's default), in Atlas's
+            # region form. AWS KMS needs no approval on the AWS side, unlike Azure Key Vault: the
+            # provider's AWS acceptance test expects ACTIVE with no approval step.
+            endpoint = atlas.EncryptionAtRestPrivateEndpoint(
+                f"{name}-private-endpoint",
+                project_id=encryption.project_id,
+                cloud_provider="AWS",
+                region_name=atlas_region_name(args.key_region),
+                opts=pulumi.ResourceOptions(
+                    parent=self, custom_timeouts=KMS_ENDPOINT_TIMEOUTS, replace_on_changes=KMS_ENDPOINT_REPLACE_ON
+                ),
+            )
+            self.kms_private_endpoint_id = endpoint.id
 
         self.project_id = encryption.project_id
         self.key_arn = key_arn
@@ -260,5 +295,6 @@ class AtlasKmsEncryption(pulumi.ComponentResource):
                 "key_arn": self.key_arn,
                 "role_arn": self.role_arn,
                 "encryption_at_rest_id": self.encryption_at_rest_id,
+                "kms_private_endpoint_id": self.kms_private_endpoint_id,
             }
         )

@@ -38,6 +38,8 @@ PROJECT = "mongodbatlas:index/project:Project"
 AUDITING = "mongodbatlas:index/auditing:Auditing"
 ALERT = "mongodbatlas:index/alertConfiguration:AlertConfiguration"
 RESOURCE_POLICY = "mongodbatlas:index/resourcePolicy:ResourcePolicy"
+ENCRYPTION_AT_REST = "mongodbatlas:index/encryptionAtRest:EncryptionAtRest"
+KMS_ENDPOINT = "mongodbatlas:index/encryptionAtRestPrivateEndpoint:EncryptionAtRestPrivateEndpoint"
 
 UNKNOWN = "(known after `pulumi up`)"
 
@@ -225,6 +227,20 @@ def user_rows(plan: Plan) -> list[list[Any]]:
     return rows
 
 
+def kms_traffic_line(plan: Plan) -> str:
+    """Whether Atlas reaches the customer's KMS key only over PrivateLink, and through which endpoint."""
+    encryption = plan.of_type(ENCRYPTION_AT_REST)
+    if not encryption:
+        return "- KMS traffic: none (encryption at rest with Atlas-managed keys; no customer KMS key)."
+    kms = encryption[0].inputs.get("awsKmsConfig") or {}
+    endpoints = plan.of_type(KMS_ENDPOINT)
+    if not kms.get("requirePrivateNetworking"):
+        return f"- KMS traffic: public: Atlas reaches the key in {cell(kms.get('region'))} over the public AWS KMS endpoint."
+    regions = sorted(str(e.inputs.get("regionName")) for e in endpoints)
+    where = cell(regions) if regions else "no endpoint planned: Atlas cannot reach the key"
+    return f"- KMS traffic: private: Atlas reaches the key in {cell(kms.get('region'))} only over AWS PrivateLink (endpoint in {where})."
+
+
 def control_lines(plan: Plan) -> list[str]:
     auditing = plan.of_type(AUDITING)
     audit = "on, with a JSON audit filter" if auditing and auditing[0].inputs.get("enabled") else "off"
@@ -232,6 +248,7 @@ def control_lines(plan: Plan) -> list[str]:
     policies = sorted(str(p.inputs.get("name")) for p in plan.of_type(RESOURCE_POLICY))
     return [
         f"- Database auditing: {audit}.",
+        kms_traffic_line(plan),
         f"- Atlas alert configurations: {len(alerts)}.",
         f"- Org-level Atlas resource policies managed by this stack: {cell(policies) if policies else 'none (managed by another stack, or not at all)'}.",
     ]

@@ -156,6 +156,9 @@ def compare_resource(old: Registration, new: Registration) -> Change | None:
     verdicts: set[str] = set()
     for name in sorted({top_level(p) for p in paths}):
         verdict = replacements.input_verdict(new.type, name) if entry else "in place"
+        if verdict == "in place" and ("*" in new.replace_on_changes or name in new.replace_on_changes):
+            # The program's replace_on_changes makes the engine replace where the provider would update.
+            verdict = "delete then create" if new.delete_before_replace else "replace"
         if verdict in ("replace", "delete then create"):
             change.why.append(f"{name} forces a replacement")
         elif verdict == "update fails":

@@ -341,6 +341,8 @@ class Registration:
     alias_specs: list[dict[str, Any]] = field(default_factory=list)
     """What the engine would match this resource's old state by: `{"urn": ...}` for a full URN, or the
     alias spec's fields (`name`, `type`, `stack`, `project`, `parentUrn`, `noParent`) as the SDK sent them."""
+    replace_on_changes: list[str] = field(default_factory=list)
+    """Inputs whose change the engine turns into a replacement, whatever the provider says."""
 
 
 @dataclass
@@ -445,6 +447,7 @@ class RecordingMonitor(MockMonitor):
             id=response.id,
             aliases=aliases,
             alias_specs=[_alias(a) for a in request.aliases] + [{"urn": u} for u in request.aliasURNs],
+            replace_on_changes=list(request.replaceOnChanges),
         )
         registration.outputs, _ = unwrap_secrets(rpc.deserialize_properties(response.object)) if request.custom else ({}, set())
         self.registrations.append(registration)

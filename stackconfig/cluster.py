@@ -351,6 +351,20 @@ class Encryption(StackModel):
     """Days AWS waits before a scheduled key deletion takes effect (7-30)."""
     rotation_period_days: int = Field(365, ge=90, le=2560)
     """Days between automatic rotations of the created key (90-2560)."""
+    require_private_networking: bool | None = None
+    """Atlas reaches the key only over AWS PrivateLink, through an endpoint Atlas runs in the key's region.
+    Default: on in prod (which refuses false), off elsewhere."""
+
+    @field_validator("require_private_networking")
+    @classmethod
+    def _private_in_prod(cls, private: bool | None, info: ValidationInfo) -> bool | None:
+        if private is False and in_production(info):
+            raise invalid(
+                "not_allowed",
+                "production refuses requirePrivateNetworking: false; Atlas calls your KMS key for every cluster start "
+                "and key rotation, and production keeps that traffic off the public internet (remove the key)",
+            )
+        return private
 
     @field_validator("key_arn")
     @classmethod
@@ -386,6 +400,12 @@ class Encryption(StackModel):
     def _key_source(self) -> Encryption:
         if self.enabled is False and (self.key_arn or self.key_admin_arns or self.key_user_arns):
             raise invalid("unused_key", "key settings only apply with encryption on; remove them or drop enabled: false")
+        if self.enabled is False and self.require_private_networking:
+            raise invalid(
+                "private_without_kms",
+                "requirePrivateNetworking makes Atlas reach your KMS key over PrivateLink, but encryption with your key "
+                "is off, so there is no KMS traffic; remove requirePrivateNetworking or drop enabled: false",
+            )
         if self.key_arn:
             if self.key_admin_arns or self.key_user_arns:
                 raise invalid(
@@ -401,6 +421,38 @@ class Encryption(StackModel):
         return self
 
 
+class ProtectedHours(StackModel):
+    """Hours of every day in which Atlas starts no standard maintenance (your business hours)."""
+
+    start_hour: int = Field(ge=0, le=23)
+    """First protected hour, 0-23, in the project's time zone (e.g. 8)."""
+    end_hour: int = Field(ge=0, le=23)
+    """Hour the protection ends, 0-23 (e.g. 20: maintenance may start from 20:00). Below startHour, the
+    hours wrap past midnight (startHour: 22, endHour: 6)."""
+
+    def covers(self, hour: int) -> bool:
+        """Whether maintenance starting at `hour` would start inside the protected hours."""
+        if self.start_hour < self.end_hour:
+            return self.start_hour <= hour < self.end_hour
+        return hour >= self.start_hour or hour < self.end_hour
+
+    @property
+    def quietest_hour(self) -> int:
+        """The unprotected hour farthest from the protected ones: a start that leaves the most room to finish."""
+        free = (self.start_hour - self.end_hour) % 24
+        return (self.end_hour + free // 2) % 24
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> ProtectedHours:
+        if self.start_hour == self.end_hour:
+            raise invalid(
+                "empty_protected_hours",
+                f"startHour and endHour are both {self.start_hour}, which protects no hour or every hour; "
+                "write the hours your users need the cluster undisturbed, e.g. startHour: 8, endHour: 20",
+            )
+        return self
+
+
 class MaintenanceWindow(StackModel):
     """When Atlas may restart nodes for patches (project-wide; times in the project's time zone)."""
 
@@ -410,11 +462,26 @@ class MaintenanceWindow(StackModel):
     """Hour the window starts, 0-23."""
     auto_defer: bool = False
     """Defer every scheduled maintenance by one week automatically (Atlas still forces it eventually)."""
+    protected_hours: ProtectedHours | None = None
+    """Daily hours in which Atlas starts no standard maintenance; the window's hour must lie outside them.
+    Urgent security patches still start when Atlas needs them to."""
 
     @property
     def atlas_day_of_week(self) -> int:
         """Atlas counts days 1-based from Sunday."""
         return DAYS_OF_WEEK.index(self.day) + 1
+
+    @model_validator(mode="after")
+    def _window_outside_protected_hours(self) -> MaintenanceWindow:
+        protected = self.protected_hours
+        if protected is not None and protected.covers(self.hour):
+            raise invalid(
+                "window_in_protected_hours",
+                f"hour {self.hour} lies inside protectedHours {protected.start_hour}-{protected.end_hour}, where Atlas "
+                f"starts no maintenance, so the window would never open on time; pick an hour outside them "
+                f"(e.g. hour: {protected.quietest_hour}, the farthest from them) or change protectedHours",
+            )
+        return self
 
 
 class ClusterSettings(StackModel):
@@ -467,6 +534,11 @@ class ClusterSettings(StackModel):
 
     def encrypted(self, prod: bool) -> bool:
         return self.encryption.enabled if self.encryption.enabled is not None else prod
+
+    def kms_private(self, prod: bool) -> bool:
+        """Atlas reaches the customer key over PrivateLink: with the key in use, on by default in prod."""
+        private = self.encryption.require_private_networking
+        return self.encrypted(prod) and (private if private is not None else prod)
 
     def resolved_name(self, app: str, environment: str) -> str:
         return self.name or f"{app}-{environment}-cluster{self.number}"

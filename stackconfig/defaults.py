@@ -38,6 +38,8 @@ class ProductionDefaults:
     """Database auditing."""
     encrypted: bool
     """The cluster is encrypted with the customer's KMS key (False without a cluster)."""
+    kms_private_networking: bool
+    """Atlas reaches that key over PrivateLink only (False without customer-key encryption)."""
     point_in_time: bool
     """Continuous backup with point-in-time restore (False without a cluster)."""
     restore_window_days: int | None
@@ -61,6 +63,7 @@ def resolve(cfg: StackConfig) -> ProductionDefaults:
         default_alerts=cfg.project_settings.resolved_default_alerts(cfg.alerts.baseline_on(prod)),
         auditing=cfg.auditing.resolved_enabled(prod),
         encrypted=cluster is not None and cluster.encrypted(prod),
+        kms_private_networking=cluster is not None and cluster.kms_private(prod),
         point_in_time=cluster is not None and cluster.point_in_time(prod),
         restore_window_days=cluster.restore_window_days(prod) if cluster is not None else None,
         termination_protection=cluster is not None and cluster.termination_protected(prod),

@@ -6,7 +6,7 @@ import itertools
 import json
 
 from offline.mocks import MOCK_ATLAS_AWS_ACCOUNT_ARN, MOCK_AWS_ACCOUNT
-from tests.conftest import key
+from tests.conftest import key, load_stack
 
 SETUP = "mongodbatlas:index/cloudProviderAccessSetup:CloudProviderAccessSetup"
 ROLE = "aws:iam/role:Role"
@@ -144,6 +144,7 @@ def test_encryption_at_rest_uses_the_key_id_atlas_region_and_authorized_role(pla
         "customerMasterKeyId": kms_key.outputs["keyId"],
         "region": "US_EAST_1",
         "roleId": authorization.inputs["roleId"],
+        "requirePrivateNetworking": load_stack("prod").cluster.kms_private(True),
     }
     assert encryption.inputs["enabledForSearchNodes"] is True
     assert authorization.property_dependencies["roleId"] == [plan.one(SETUP).urn]
@@ -166,7 +167,9 @@ def test_kms_resources_live_inside_their_component(plans):
     plan = plans("prod")
     component = plan.one(COMPONENT)
     children = {c.type for c in plan.children(component)}
-    assert children == {SETUP, ROLE, KEY, "aws:kms/alias:Alias", ROLE_POLICY, AUTHORIZATION, ENCRYPTION}
+    private = {"mongodbatlas:index/encryptionAtRestPrivateEndpoint:EncryptionAtRestPrivateEndpoint"}
+    expected = {SETUP, ROLE, KEY, "aws:kms/alias:Alias", ROLE_POLICY, AUTHORIZATION, ENCRYPTION}
+    assert children == expected | (private if load_stack("prod").cluster.kms_private(True) else set())
     for child in plan.children(component):
         assert child.name.startswith(f"{component.name}-")
 

@@ -195,3 +195,15 @@ def test_the_recording_keeps_aliases_and_a_child_inherits_its_parents():
     # The child's name starts with its parent's, so its old name had the old prefix (as the engine reads it).
     assert role.parent == box.urn
     assert role.aliases == [role.urn.replace("payments-prod-box2", "payments-prod-box")]
+
+
+def test_an_input_the_program_marks_replace_on_changes_is_a_replacement():
+    """The KMS private endpoint's region: the provider would update it in place (and change nothing);
+    the component's replace_on_changes makes the engine replace it, and the diff says so."""
+    old = registration("db", {"name": "a", "tier": "M30"})
+    new = registration("db", {"name": "a", "tier": "M40"})
+    (plain,) = compare(plan_of(old), plan_of(new))
+    assert plain.action == "update"
+    new.replace_on_changes = ["tier"]
+    (forced,) = compare(plan_of(old), plan_of(new))
+    assert forced.action == "replace" and forced.why == ["tier forces a replacement"]

@@ -1,0 +1,175 @@
+"""Encryption at rest over PrivateLink: `cluster.encryption.requirePrivateNetworking` and its endpoint.
+
+Every plan assertion holds for any stack: what the plan must contain is read from the stack's own
+validated config (`ClusterSettings.kms_private`), never from the shipped example's values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from components.encryption import KMS_ENDPOINT_REPLACE_ON
+from components.facts import atlas_region_name
+from offline.bench import critical_path
+from stackconfig import ConfigError, StackConfig
+from tests.conftest import STACKS, key, load_stack, stack_config
+
+ENCRYPTION = "mongodbatlas:index/encryptionAtRest:EncryptionAtRest"
+ENDPOINT = "mongodbatlas:index/encryptionAtRestPrivateEndpoint:EncryptionAtRestPrivateEndpoint"
+CLUSTER = "mongodbatlas:index/advancedCluster:AdvancedCluster"
+KMS_COMPONENT = "atlas-platform:index:AtlasKmsEncryption"
+EXISTING_KEY = "arn:aws:kms:us-west-2:444455556666:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+CLUSTER_STACKS = [s for s in STACKS if load_stack(s).cluster is not None]
+PROD_STACKS = [s for s in CLUSTER_STACKS if load_stack(s).is_prod]
+OTHER_STACKS = [s for s in CLUSTER_STACKS if not load_stack(s).is_prod]
+
+
+def key_region(cfg: StackConfig) -> str:
+    """The region the program puts the key in (AWS form), as program_args resolves it."""
+    assert cfg.cluster is not None
+    encryption = cfg.cluster.encryption
+    return encryption.existing_key_region or encryption.key_region or cfg.cluster.preferred_region.region
+
+
+def encryption_section(config: dict[str, Any]) -> dict[str, Any]:
+    return config[key("cluster")].setdefault("encryption", {})
+
+
+def encrypt_privately(config: dict[str, Any]) -> None:
+    """Customer-key encryption over PrivateLink with an existing key in another region than any cluster's default."""
+    config[key("cluster")]["encryption"] = {"enabled": True, "keyArn": EXISTING_KEY, "requirePrivateNetworking": True}
+
+
+def load(stack: str, change: Callable[[dict[str, Any]], None]) -> StackConfig:
+    config = stack_config(stack)
+    change(config)
+    return load_stack(stack, config)
+
+
+def refusal(stack: str, change: Callable[[dict[str, Any]], None]) -> str:
+    with pytest.raises(ConfigError) as error:
+        load(stack, change)
+    message = str(error.value)
+    assert f"Pulumi.{stack}.yaml has 1 problem; nothing was created:" in message, message
+    return message
+
+
+# ---- the plan has what the stack file asks for ----
+
+
+def assert_plan_matches_config(plan, cfg: StackConfig) -> None:
+    assert cfg.cluster is not None
+    endpoints = plan.of_type(ENDPOINT)
+    encrypted, private = cfg.cluster.encrypted(cfg.is_prod), cfg.cluster.kms_private(cfg.is_prod)
+    if encrypted:
+        assert plan.one(ENCRYPTION).inputs["awsKmsConfig"]["requirePrivateNetworking"] is private
+    if not private:
+        assert endpoints == []
+        return
+    endpoint, encryption = plan.one(ENDPOINT), plan.one(ENCRYPTION)
+    assert endpoint.inputs["cloudProvider"] == "AWS"
+    # In the key's region, in Atlas's form (the provider's own AWS example and the atlas-aws module).
+    assert endpoint.inputs["regionName"] == atlas_region_name(key_region(cfg))
+    assert endpoint.inputs["regionName"] == encryption.inputs["awsKmsConfig"]["region"]
+    # After EncryptionAtRest has private networking on: through its project_id, not an explicit edge.
+    assert endpoint.property_dependencies["projectId"] == [encryption.urn]
+    assert set(endpoint.dependencies) == {encryption.urn}
+    assert endpoint.parent == plan.one(KMS_COMPONENT).urn
+    assert set(endpoint.replace_on_changes) == set(KMS_ENDPOINT_REPLACE_ON) == {"projectId", "cloudProvider", "regionName"}
+    assert endpoint.custom_timeouts["create"]
+    # The cluster waits for EncryptionAtRest only; the endpoint builds beside it (docs/performance.md).
+    assert not plan.depends_on(plan.one(CLUSTER), endpoint)
+    assert ENDPOINT not in {r.type for r in critical_path(plan).chain}
+
+
+@pytest.mark.parametrize("stack", CLUSTER_STACKS)
+def test_each_stack_plans_a_kms_endpoint_exactly_when_its_config_asks(plans, stack):
+    assert_plan_matches_config(plans(stack), load_stack(stack))
+
+
+@pytest.mark.parametrize("stack", CLUSTER_STACKS)
+def test_private_networking_turned_on_plans_the_endpoint_in_the_key_region(plan_variant, stack):
+    plan = plan_variant(stack, encrypt_privately)
+    cfg = load(stack, encrypt_privately)
+    assert cfg.cluster is not None and cfg.cluster.kms_private(cfg.is_prod)
+    assert_plan_matches_config(plan, cfg)
+    assert plan.one(ENDPOINT).inputs["regionName"] == "US_WEST_2"
+
+
+@pytest.mark.parametrize("stack", OTHER_STACKS)
+def test_outside_prod_encryption_alone_keeps_the_public_kms_endpoint(plan_variant, stack):
+    def encrypt(config: dict[str, Any]) -> None:
+        config[key("cluster")]["encryption"] = {"enabled": True, "keyArn": EXISTING_KEY}
+
+    plan = plan_variant(stack, encrypt)
+    assert plan.one(ENCRYPTION).inputs["awsKmsConfig"]["requirePrivateNetworking"] is False
+    assert plan.of_type(ENDPOINT) == []
+
+
+@pytest.mark.parametrize("stack", PROD_STACKS)
+def test_production_defaults_to_private_kms_networking(stack):
+    def unset(config: dict[str, Any]) -> None:
+        encryption_section(config).pop("requirePrivateNetworking", None)
+
+    cfg = load(stack, unset)
+    assert cfg.cluster is not None and cfg.cluster.kms_private(True) == cfg.cluster.encrypted(True)
+
+
+# ---- refusals: one clean error naming the file, key path, value and fix ----
+
+
+@pytest.mark.parametrize("stack", PROD_STACKS)
+def test_production_refuses_public_kms_networking(stack):
+    message = refusal(stack, lambda c: encryption_section(c).update(requirePrivateNetworking=False))
+    assert f"Pulumi.{stack}.yaml: atlas-platform:cluster.encryption.requirePrivateNetworking: production refuses" in message
+    assert "remove the key" in message
+
+
+@pytest.mark.parametrize("stack", OTHER_STACKS)
+def test_private_networking_without_customer_key_is_refused(stack):
+    def private_but_off(config: dict[str, Any]) -> None:
+        config[key("cluster")]["encryption"] = {"enabled": False, "requirePrivateNetworking": True}
+
+    message = refusal(stack, private_but_off)
+    assert f"Pulumi.{stack}.yaml: atlas-platform:cluster.encryption: requirePrivateNetworking makes Atlas" in message
+    assert "remove requirePrivateNetworking or drop enabled: false" in message
+
+
+@pytest.mark.parametrize("stack", CLUSTER_STACKS)
+def test_a_non_boolean_private_networking_value_is_refused(stack):
+    message = refusal(stack, lambda c: encryption_section(c).update(requirePrivateNetworking="sometimes"))
+    assert "cluster.encryption.requirePrivateNetworking: " in message
+    assert "'sometimes'" in message
+
+
+# ---- the access review says whether KMS traffic is private ----
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_access_report_says_whether_kms_traffic_is_private(plans, stack):
+    from offline.access_report import render_report
+
+    cfg = load_stack(stack)
+    report = render_report(plans(stack))
+    line = next(line for line in report.splitlines() if line.startswith("- KMS traffic: "))
+    if cfg.cluster is None or not cfg.cluster.encrypted(cfg.is_prod):
+        assert line.startswith("- KMS traffic: none")
+    elif cfg.cluster.kms_private(cfg.is_prod):
+        assert line.startswith("- KMS traffic: private:")
+        assert f"endpoint in {atlas_region_name(key_region(cfg))}" in line
+    else:
+        assert line.startswith("- KMS traffic: public:")
+
+
+def test_access_report_flags_public_kms_traffic_in_a_variant(plan_variant):
+    from offline.access_report import render_report
+
+    if not OTHER_STACKS:
+        pytest.skip("no non-production stack with a cluster: only there may KMS traffic be public")
+    stack = OTHER_STACKS[0]
+    plan = plan_variant(stack, lambda c: c[key("cluster")].update(encryption={"enabled": True, "keyArn": EXISTING_KEY}))
+    assert "- KMS traffic: public: Atlas reaches the key in US_WEST_2 over the public AWS KMS endpoint." in render_report(plan)
