@@ -26,12 +26,16 @@ from components.cluster import (
 )
 from components.custom_roles import CustomRolesArgs, CustomRoleSpec, Privilege
 from components.encryption import AtlasKmsEncryption, AtlasKmsEncryptionArgs
+from components.export_bucket import SnapshotExportBucketArgs
+from components.hardened_bucket import BucketLifecycle
+from components.log_export import AtlasLogExportArgs
 from components.private_endpoint import AllowedSource, EndpointVpc, PrivateEndpointArgs
 from components.project import IdpGroupRoles, ProdProjectArgs, ProjectFeatures, TeamRoles
 from components.resource_policy import AtlasResourcePoliciesArgs, CedarPolicy, standard_policies
 from components.secrets_key import SecretsKeyArgs
 from stackconfig import StackConfig
 from stackconfig.base import Secret
+from stackconfig.log_export import Lifecycle
 from stackconfig.network import EndpointVpc as EndpointVpcConfig
 from stackconfig.network import PrivateEndpointRegion, endpoint_key, parse_cidr
 from stackconfig.operations import BASELINE
@@ -87,7 +91,12 @@ def encryption_args(cfg: StackConfig, project_id: pulumi.Input[str]) -> AtlasKms
     )
 
 
-def cluster_args(cfg: StackConfig, project_id: pulumi.Input[str], kms: AtlasKmsEncryption | None) -> ProdClusterArgs:
+def cluster_args(
+    cfg: StackConfig,
+    project_id: pulumi.Input[str],
+    kms: AtlasKmsEncryption | None,
+    export_bucket_id: pulumi.Input[str] | None = None,
+) -> ProdClusterArgs:
     cluster = cfg.cluster
     assert cluster is not None
     backup, compute = cluster.backup, cluster.auto_scaling.compute
@@ -122,6 +131,8 @@ def cluster_args(cfg: StackConfig, project_id: pulumi.Input[str], kms: AtlasKmsE
                 SnapshotCopy(c.atlas_region, c.frequencies, c.copy_oplogs if c.copy_oplogs is not None else pit)
                 for c in backup.copies
             ],
+            export_bucket_id=export_bucket_id,
+            export_frequency=cfg.snapshot_export.frequency,
         ),
         compliance_contact=ComplianceContact(
             compliance.authorized_email, compliance.authorized_first_name, compliance.authorized_last_name
@@ -358,4 +369,47 @@ def resource_policies_args(cfg: StackConfig) -> AtlasResourcePoliciesArgs:
             *standard_policies(cfg.resource_policies.forbid_open_access_list, cfg.resource_policies.require_tls12),
             *(CedarPolicy(p.name, p.description, p.body) for p in cfg.resource_policies.custom),
         ],
+    )
+
+
+def _lifecycle(lifecycle: Lifecycle) -> BucketLifecycle:
+    return BucketLifecycle(
+        transition_days=lifecycle.transition_days,
+        storage_class=lifecycle.storage_class,
+        expire_days=lifecycle.expire_days,
+        noncurrent_expire_days=lifecycle.noncurrent_expire_days,
+    )
+
+
+def log_export_args(cfg: StackConfig, project_id: pulumi.Input[str]) -> AtlasLogExportArgs | None:
+    logs = cfg.log_export
+    if not logs.resolved_enabled(cfg.is_prod):
+        return None
+    return AtlasLogExportArgs(
+        project_id=project_id,
+        log_types=logs.log_types,
+        name_prefix=cfg.resource_prefix,
+        prefix_path=logs.prefix_path,
+        bucket_name=logs.bucket_name,
+        kms_key_arn=logs.kms_key_arn,
+        key_alias=f"{cfg.app}/{cfg.environment}/atlas-logs",
+        lifecycle=_lifecycle(logs.lifecycle),
+        tags=standard_tags(cfg),
+        protect=cfg.is_prod,
+    )
+
+
+def snapshot_export_args(cfg: StackConfig, project_id: pulumi.Input[str]) -> SnapshotExportBucketArgs | None:
+    snapshots = cfg.snapshot_export
+    if not snapshots.enabled:
+        return None
+    return SnapshotExportBucketArgs(
+        project_id=project_id,
+        name_prefix=cfg.resource_prefix,
+        bucket_name=snapshots.bucket_name,
+        kms_key_arn=snapshots.kms_key_arn,
+        key_alias=f"{cfg.app}/{cfg.environment}/atlas-snapshots",
+        lifecycle=_lifecycle(snapshots.lifecycle),
+        tags=standard_tags(cfg),
+        protect=cfg.is_prod,
     )
