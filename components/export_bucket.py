@@ -29,7 +29,7 @@ class SnapshotExportBucketArgs:
     bucket_name: str | None = None
     kms_key_arn: str | None = None
     key_alias: str | None = None
-    lifecycle: BucketLifecycle = BucketLifecycle(storage_class="GLACIER_IR")
+    lifecycle: BucketLifecycle = field(default_factory=lambda: BucketLifecycle(storage_class="GLACIER_IR"))
     tags: Mapping[str, str] = field(default_factory=dict)
     protect: bool = True
 

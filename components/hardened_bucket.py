@@ -41,7 +41,7 @@ class HardenedBucketArgs:
     """Existing key; its policy must let the writer's role use it. Default: a new key for this bucket."""
     key_alias: str | None = None
     """Alias of the created key, without `alias/`."""
-    lifecycle: BucketLifecycle = BucketLifecycle()
+    lifecycle: BucketLifecycle = field(default_factory=BucketLifecycle)
     tags: Mapping[str, str] = field(default_factory=dict)
     protect: bool = True
     """Refuse `pulumi destroy` and replacements of the bucket and its key: a new bucket starts empty."""

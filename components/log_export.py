@@ -33,7 +33,7 @@ class AtlasLogExportArgs:
     bucket_name: str | None = None
     kms_key_arn: str | None = None
     key_alias: str | None = None
-    lifecycle: BucketLifecycle = BucketLifecycle()
+    lifecycle: BucketLifecycle = field(default_factory=BucketLifecycle)
     tags: Mapping[str, str] = field(default_factory=dict)
     protect: bool = True
 
@@ -67,7 +67,7 @@ class AtlasLogExport(pulumi.ComponentResource):
     kms_key_arn: pulumi.Output[str]
     role_arn: pulumi.Output[str]
     integration_id: pulumi.Output[str]
-    log_types: pulumi.Output[list[str]]
+    log_types: pulumi.Output[Sequence[str]]
 
     def __init__(self, name: str, args: AtlasLogExportArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TOKEN, name, None, opts)
