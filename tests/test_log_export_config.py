@@ -54,7 +54,12 @@ BAD_INPUT = [
         "atlas-platform:logExport.lifecycle:",
         "make transitionDays smaller than expireDays",
     ),
-    ("prod", logs(lifecycle={"storageClass": "GLACIER_FAST"}), "atlas-platform:logExport.lifecycle.storageClass:", "write one of"),
+    (
+        "prod",
+        logs(lifecycle={"storageClass": "GLACIER_FAST"}),
+        "atlas-platform:logExport.lifecycle.storageClass:",
+        "write one of",
+    ),
     ("prod", logs(bucketName="Payments_Logs"), "atlas-platform:logExport.bucketName:", "is not a valid S3 bucket name"),
     ("prod", logs(prefixPath="/atlas-logs/"), "atlas-platform:logExport.prefixPath:", "no leading or trailing slash"),
     ("prod", logs(kmsKeyArn="alias/atlas-logs"), "atlas-platform:logExport.kmsKeyArn:", "a key ARN, not an alias"),
