@@ -93,7 +93,7 @@ def test_each_log_export_writes_its_stack_files_log_types_into_a_hardened_bucket
         assert props["logTypes"] == sorted(cfg.log_export.log_types)
         assert props["prefixPath"] == cfg.log_export.prefix_path
         assert props["kmsKey"].startswith("arn:aws:kms:")
-        setup, role_policy, authorization = _role_chain(plan, component)
+        _, role_policy, authorization = _role_chain(plan, component)
         assert authorization.urn in integration.property_dependencies["iamRoleId"]
         assert plan.depends_on(integration, bucket)
         # Its own role: nothing of the encryption-at-rest chain is in its chain.
@@ -131,9 +131,9 @@ def test_nothing_of_the_exports_waits_for_the_cluster_but_the_schedule(plans, st
     for cluster in plan.of_type(CLUSTER):
         for component_type in (LOG_EXPORT, SNAPSHOT_EXPORT):
             for component in plan.of_type(component_type):
-                for resource in plan.resources:
-                    if resource.custom and _within(plan, resource, component_type) is component:
-                        assert not plan.depends_on(resource, cluster), resource.name
+                for child in plan.resources:
+                    if child.custom and _within(plan, child, component_type) is component:
+                        assert not plan.depends_on(child, cluster), child.name
     path = critical_path(plan)
     if plan.of_type(CLUSTER):
         assert critical_path_problems(plan, path) == []
@@ -204,3 +204,19 @@ def test_pack_fails_the_prod_plan_once_its_log_export_is_gone(policy_pack, plan_
 
     report = policy_pack.check_plan(plan_variant("prod", change))
     assert RULE in report.policies("mandatory")
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_access_report_names_the_log_destination_its_retention_and_the_export_bucket(plans, stack):
+    from offline.access_report import render_report
+
+    plan = plans(stack)
+    report = render_report(plan)
+    for integration in plan.of_type(LOG_INTEGRATION):
+        assert f"s3://{integration.inputs['bucketName']}/{integration.inputs['prefixPath']}" in report
+        expiry = load_stack(stack).log_export.lifecycle.expire_days
+        assert (f"deleted after {expiry} days" if expiry else "kept until deleted by hand") in report
+    for export in plan.of_type(EXPORT_BUCKET):
+        assert f"Snapshot export bucket: s3://{export.inputs['bucketName']}" in report
+    if not plan.of_type(LOG_INTEGRATION):
+        assert "Log export: none" in report
