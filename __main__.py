@@ -19,6 +19,8 @@ from components.auditing import ProjectAuditing
 from components.cluster import ProdCluster
 from components.custom_roles import CustomRoles
 from components.encryption import AtlasKmsEncryption
+from components.export_bucket import SnapshotExportBucket
+from components.log_export import AtlasLogExport
 from components.private_endpoint import PrivateEndpoint, private_srv_by_vpc
 from components.project import ProdProject
 from components.resource_policy import AtlasResourcePolicies
@@ -32,10 +34,12 @@ from program_args import (
     custom_roles_args,
     custom_roles_granted,
     encryption_args,
+    log_export_args,
     private_endpoint_args,
     project_args,
     resource_policies_args,
     secrets_key_args,
+    snapshot_export_args,
 )
 from stackconfig import StackConfig, load_stack_config
 from stackconfig.network import endpoint_key
@@ -116,13 +120,22 @@ prefix = cfg.resource_prefix
 # --- Project, teams and identity-provider groups (docs: README) ---
 project = ProdProject(prefix, project_args(cfg))
 
-# --- Cluster and its customer-key encryption (docs/cluster.md) ---
+# --- Cluster, its customer-key encryption and its snapshot export bucket (docs/cluster.md) ---
+# The export bucket is project-level and builds beside the cluster; only the backup schedule reads its id.
+snapshot_args = snapshot_export_args(cfg, project.project_id)
+snapshot_export = SnapshotExportBucket(f"{prefix}-snapshot-export", snapshot_args) if snapshot_args else None
 cluster: ProdCluster | None = None
 if cfg.cluster is not None:
     kms_args = encryption_args(cfg, project.project_id)
     kms = AtlasKmsEncryption(f"{prefix}-kms", kms_args) if kms_args else None
     cluster = ProdCluster(
-        f"{prefix}-cluster{cfg.cluster.number}", cluster_args(cfg, project.project_id, kms.project_id if kms else None)
+        f"{prefix}-cluster{cfg.cluster.number}",
+        cluster_args(
+            cfg,
+            project.project_id,
+            kms.project_id if kms else None,
+            snapshot_export.export_bucket_id if snapshot_export else None,
+        ),
     )
 
 # --- Network access: IP access list and AWS PrivateLink (docs/network.md) ---
@@ -174,6 +187,9 @@ alerting = AlertBaseline(f"{prefix}-alerts", operations_args) if operations_args
 auditing = (
     ProjectAuditing(f"{prefix}-audit", auditing_args(cfg, project.project_id)) if cfg.production_defaults.auditing else None
 )
+# Project-level, so it builds in parallel with the cluster: Atlas exports each cluster's logs once it runs.
+log_args = log_export_args(cfg, project.project_id)
+log_export = AtlasLogExport(f"{prefix}-log-export", log_args) if log_args else None
 # Org-level: named after the app, not the environment, and enabled in exactly one stack file.
 org_policies = (
     AtlasResourcePolicies(f"{cfg.app}-org-policies", resource_policies_args(cfg)) if cfg.resource_policies.enabled else None
@@ -212,5 +228,9 @@ if alerting is not None:
     pulumi.export("alertConfigurationIds", alerting.alert_configuration_ids)
 if auditing is not None:
     pulumi.export("auditingEnabled", auditing.enabled)
+if log_export is not None:
+    pulumi.export("logExport", {"bucket": log_export.bucket_name, "logTypes": log_export.log_types, "role": log_export.role_arn})
+if snapshot_export is not None:
+    pulumi.export("snapshotExport", {"bucket": snapshot_export.bucket_name, "exportBucketId": snapshot_export.export_bucket_id})
 if org_policies is not None:
     pulumi.export("resourcePolicyIds", org_policies.policy_ids)

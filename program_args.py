@@ -24,6 +24,9 @@ from components.cluster import (
 )
 from components.custom_roles import CustomRolesArgs, CustomRoleSpec, Privilege
 from components.encryption import AtlasKmsEncryptionArgs
+from components.export_bucket import SnapshotExportBucketArgs
+from components.hardened_bucket import BucketLifecycle
+from components.log_export import AtlasLogExportArgs
 from components.private_endpoint import AllowedSource, EndpointVpc, PrivateEndpointArgs
 from components.project import IdpGroupRoles, ProdProjectArgs, ProjectFeatures, TeamRoles
 from components.resource_policy import AtlasResourcePoliciesArgs, CedarPolicy, standard_policies
@@ -31,6 +34,7 @@ from components.secrets_key import SecretsKeyArgs
 from stackconfig import StackConfig
 from stackconfig.base import Secret
 from stackconfig.cluster import MaintenanceWindow
+from stackconfig.log_export import Lifecycle
 from stackconfig.network import EndpointVpc as EndpointVpcConfig
 from stackconfig.network import PrivateEndpointRegion, endpoint_key, parse_cidr
 from stackconfig.operations import BASELINE
@@ -97,7 +101,10 @@ def maintenance_args(window: MaintenanceWindow) -> Maintenance:
 
 
 def cluster_args(
-    cfg: StackConfig, project_id: pulumi.Input[str], encryption_at_rest_project_id: pulumi.Input[str] | None
+    cfg: StackConfig,
+    project_id: pulumi.Input[str],
+    encryption_at_rest_project_id: pulumi.Input[str] | None,
+    export_bucket_id: pulumi.Input[str] | None = None,
 ) -> ProdClusterArgs:
     cluster = cfg.cluster
     assert cluster is not None
@@ -133,6 +140,8 @@ def cluster_args(
                 SnapshotCopy(c.atlas_region, c.frequencies, c.copy_oplogs if c.copy_oplogs is not None else pit)
                 for c in backup.copies
             ],
+            export_bucket_id=export_bucket_id,
+            export_frequency=cfg.snapshot_export.frequency,
         ),
         compliance_contact=ComplianceContact(
             compliance.authorized_email, compliance.authorized_first_name, compliance.authorized_last_name
@@ -369,4 +378,47 @@ def resource_policies_args(cfg: StackConfig) -> AtlasResourcePoliciesArgs:
             *standard_policies(cfg.resource_policies.forbid_open_access_list, cfg.resource_policies.require_tls12),
             *(CedarPolicy(p.name, p.description, p.body) for p in cfg.resource_policies.custom),
         ],
+    )
+
+
+def _lifecycle(lifecycle: Lifecycle) -> BucketLifecycle:
+    return BucketLifecycle(
+        transition_days=lifecycle.transition_days,
+        storage_class=lifecycle.storage_class,
+        expire_days=lifecycle.expire_days,
+        noncurrent_expire_days=lifecycle.noncurrent_expire_days,
+    )
+
+
+def log_export_args(cfg: StackConfig, project_id: pulumi.Input[str]) -> AtlasLogExportArgs | None:
+    logs = cfg.log_export
+    if not cfg.production_defaults.log_export:
+        return None
+    return AtlasLogExportArgs(
+        project_id=project_id,
+        log_types=logs.log_types,
+        name_prefix=cfg.resource_prefix,
+        prefix_path=logs.prefix_path,
+        bucket_name=logs.bucket_name,
+        kms_key_arn=logs.kms_key_arn,
+        key_alias=f"{cfg.app}/{cfg.environment}/atlas-logs",
+        lifecycle=_lifecycle(logs.lifecycle),
+        tags=standard_tags(cfg),
+        protect=cfg.production_defaults.protect,
+    )
+
+
+def snapshot_export_args(cfg: StackConfig, project_id: pulumi.Input[str]) -> SnapshotExportBucketArgs | None:
+    snapshots = cfg.snapshot_export
+    if not snapshots.enabled:
+        return None
+    return SnapshotExportBucketArgs(
+        project_id=project_id,
+        name_prefix=cfg.resource_prefix,
+        bucket_name=snapshots.bucket_name,
+        kms_key_arn=snapshots.kms_key_arn,
+        key_alias=f"{cfg.app}/{cfg.environment}/atlas-snapshots",
+        lifecycle=_lifecycle(snapshots.lifecycle),
+        tags=standard_tags(cfg),
+        protect=cfg.production_defaults.protect,
     )

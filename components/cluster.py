@@ -59,6 +59,9 @@ class BackupSchedule:
     monthly_day: int = 1
     monthly_retain_months: int = 12
     copies: Sequence[SnapshotCopy] = ()
+    export_bucket_id: pulumi.Input[str] | None = None
+    """Export snapshots automatically to this CloudBackupSnapshotExportBucket (components/export_bucket.py)."""
+    export_frequency: str = "monthly"
 
     def retention(self, frequency: str) -> tuple[str, int]:
         return {
@@ -263,6 +266,12 @@ class ProdCluster(pulumi.ComponentResource):
                 # With a Backup Compliance Policy Atlas refuses to delete the schedule; letting
                 # the provider forget it instead keeps `pulumi destroy` of the cluster possible.
                 skip_destroy=True if args.compliance_contact else None,
+                auto_export_enabled=True if schedule.export_bucket_id is not None else None,
+                export=atlas.CloudBackupScheduleExportArgs(
+                    export_bucket_id=schedule.export_bucket_id, frequency_type=schedule.export_frequency
+                )
+                if schedule.export_bucket_id is not None
+                else None,
                 **_policy_items(schedule),
                 opts=child,
             )

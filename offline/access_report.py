@@ -40,6 +40,9 @@ ALERT = "mongodbatlas:index/alertConfiguration:AlertConfiguration"
 RESOURCE_POLICY = "mongodbatlas:index/resourcePolicy:ResourcePolicy"
 ENCRYPTION_AT_REST = "mongodbatlas:index/encryptionAtRest:EncryptionAtRest"
 KMS_ENDPOINT = "mongodbatlas:index/encryptionAtRestPrivateEndpoint:EncryptionAtRestPrivateEndpoint"
+LOG_INTEGRATION = "mongodbatlas:index/logIntegration:LogIntegration"
+EXPORT_BUCKET = "mongodbatlas:index/cloudBackupSnapshotExportBucket:CloudBackupSnapshotExportBucket"
+LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
 
 UNKNOWN = "(known after `pulumi up`)"
 
@@ -241,6 +244,42 @@ def kms_traffic_line(plan: Plan) -> str:
     return f"- KMS traffic: private: Atlas reaches the key in {cell(kms.get('region'))} only over AWS PrivateLink (endpoint in {where})."
 
 
+def retention(plan: Plan, bucket: Any) -> str:
+    """What the bucket's lifecycle rules keep: when objects move, when they are deleted."""
+    parts = []
+    for config in plan.of_type(LIFECYCLE):
+        if config.inputs.get("bucket") != bucket:
+            continue
+        for rule in config.inputs.get("rules") or []:
+            for move in rule.get("transitions") or []:
+                parts.append(f"to {move.get('storageClass')} after {_days(move.get('days'))}")
+            expiry = (rule.get("expiration") or {}).get("days")
+            parts.append(f"deleted after {_days(expiry)}" if expiry else "kept until deleted by hand")
+    return ", ".join(parts) if parts else "no lifecycle rule managed here"
+
+
+def _days(value: Any) -> str:
+    return f"{int(value)} days" if isinstance(value, (int, float)) else UNKNOWN
+
+
+def export_lines(plan: Plan) -> list[str]:
+    """Where the stack's logs and snapshots leave Atlas, and how long they are kept there."""
+    lines = []
+    for integration in sorted(plan.of_type(LOG_INTEGRATION), key=lambda r: r.name):
+        props = integration.inputs
+        bucket = props.get("bucketName")
+        lines.append(
+            f"- Log export ({cell(props.get('type'))}, {cell(props.get('logTypes'))}): s3://{bucket or UNKNOWN}/"
+            f"{props.get('prefixPath') or ''}; {retention(plan, bucket)}."
+        )
+    if not lines:
+        lines.append("- Log export: none; the logs stay in Atlas only.")
+    for export in sorted(plan.of_type(EXPORT_BUCKET), key=lambda r: r.name):
+        bucket = export.inputs.get("bucketName")
+        lines.append(f"- Snapshot export bucket: s3://{bucket or UNKNOWN}; {retention(plan, bucket)}.")
+    return lines
+
+
 def control_lines(plan: Plan) -> list[str]:
     auditing = plan.of_type(AUDITING)
     audit = "on, with a JSON audit filter" if auditing and auditing[0].inputs.get("enabled") else "off"
@@ -251,6 +290,7 @@ def control_lines(plan: Plan) -> list[str]:
         kms_traffic_line(plan),
         f"- Atlas alert configurations: {len(alerts)}.",
         f"- Org-level Atlas resource policies managed by this stack: {cell(policies) if policies else 'none (managed by another stack, or not at all)'}.",
+        *export_lines(plan),
     ]
 
 

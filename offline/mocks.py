@@ -213,6 +213,28 @@ ID_FORMATS.update(
 )
 
 
+# --- Log and snapshot export (AtlasLogExport, SnapshotExportBucket, HardenedBucket) ---
+def _bucket_name(name: str, inputs: dict[str, Any]) -> str:
+    return str(inputs.get("bucket") or f"{inputs.get('bucketPrefix', name + '-')}{hex_id('bucket', name, length=26)}")
+
+
+PROVIDER_OUTPUTS.update(
+    {
+        "aws:s3/bucket:Bucket": lambda name, inputs: {
+            "bucket": _bucket_name(name, inputs),
+            "arn": f"arn:aws:s3:::{_bucket_name(name, inputs)}",
+            "region": MOCK_REGION,
+        },
+        "mongodbatlas:index/logIntegration:LogIntegration": lambda name, inputs: {
+            "integrationId": hex_id("logIntegration", name),
+        },
+        "mongodbatlas:index/cloudBackupSnapshotExportBucket:CloudBackupSnapshotExportBucket": lambda name, inputs: {
+            "exportBucketId": hex_id("exportBucket", name),
+        },
+    }
+)
+
+
 GET_ADVANCED_CLUSTER = "mongodbatlas:index/getAdvancedCluster:getAdvancedCluster"
 
 

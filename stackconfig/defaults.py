@@ -36,6 +36,8 @@ class ProductionDefaults:
     """Atlas's own default alerts on the project: off where the baseline replaces them."""
     auditing: bool
     """Database auditing."""
+    log_export: bool
+    """The audit and mongod logs leave Atlas for the stack's S3 bucket (opt-out in prod only with a reason)."""
     encrypted: bool
     """The cluster is encrypted with the customer's KMS key (False without a cluster)."""
     kms_private_networking: bool
@@ -62,6 +64,7 @@ def resolve(cfg: StackConfig) -> ProductionDefaults:
         alerts=cfg.alerts.resolved_enabled(prod),
         default_alerts=cfg.project_settings.resolved_default_alerts(cfg.alerts.baseline_on(prod)),
         auditing=cfg.auditing.resolved_enabled(prod),
+        log_export=cfg.log_export.resolved_enabled(prod),
         encrypted=cluster is not None and cluster.encrypted(prod),
         kms_private_networking=cluster is not None and cluster.kms_private(prod),
         point_in_time=cluster is not None and cluster.point_in_time(prod),

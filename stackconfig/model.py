@@ -24,6 +24,7 @@ from .environment import (
     production_default,
     resolve_production,
 )
+from .log_export import LogExport, SnapshotExport
 from .network import Network
 from .operations import Alerts, Auditing, IntegrationList, NotificationList, ResourcePolicies
 from .project import AtlasId, Federation, ProjectSettings, TeamAccess
@@ -108,6 +109,10 @@ class StackConfig(StackModel):
     """Database auditing and its audit filter (on by default in prod)."""
     resource_policies: ResourcePolicies = ResourcePolicies()
     """Org-level Atlas resource policies (Cedar rules Atlas enforces); opt-in, in exactly one stack."""
+    log_export: LogExport = LogExport()
+    """Audit and mongod logs exported to an S3 bucket of their own (on by default in prod)."""
+    snapshot_export: SnapshotExport = SnapshotExport()
+    """Monthly backup snapshots exported to an S3 bucket of their own (opt-in)."""
 
     _production_defaults: ProductionDefaults = PrivateAttr()
 
@@ -218,6 +223,36 @@ class StackConfig(StackModel):
                 "or set `alerts.enabled: false` to keep only Atlas's defaults",
             )
         return alerts
+
+    @field_validator("log_export")
+    @classmethod
+    def _audit_log_needs_auditing(cls, log_export: LogExport, info: ValidationInfo) -> LogExport:
+        # Atlas writes an audit log only while database auditing is on; exporting it otherwise exports nothing.
+        auditing = info.data.get("auditing")
+        production = in_production(info)
+        if auditing is None or not log_export.resolved_enabled(production) or not log_export.exports_audit_log:
+            return log_export
+        if not auditing.resolved_enabled(production):
+            raise invalid(
+                "audit_log_without_auditing",
+                f"logTypes {log_export.log_types} exports the audit log but auditing is off, so Atlas writes none; "
+                "set `auditing.enabled: true`, or drop MONGOD_AUDIT and MONGOS_AUDIT from logTypes",
+            )
+        return log_export
+
+    @field_validator("snapshot_export")
+    @classmethod
+    def _snapshots_need_backups(cls, snapshot_export: SnapshotExport, info: ValidationInfo) -> SnapshotExport:
+        if not snapshot_export.enabled or "cluster" not in info.data:
+            return snapshot_export
+        cluster = info.data.get("cluster")
+        if cluster is None or not cluster.backup.enabled:
+            raise invalid(
+                "snapshot_export_without_backups",
+                "snapshotExport is on but the stack has no cluster with backups, so there are no snapshots to export; "
+                "add a `cluster` with `backup.enabled: true`, or remove snapshotExport",
+            )
+        return snapshot_export
 
     @field_validator("teams")
     @classmethod

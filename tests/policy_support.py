@@ -188,6 +188,19 @@ def complete_prod_stack(stack: str = "prod") -> list[Resource]:
             property_dependencies={"endpointServiceId": [vpce.urn]},
         ),
         resource(
+            t.LOG_INTEGRATION,
+            "payments-logs",
+            {
+                "projectId": PROJECT_ID,
+                "type": "S3_LOG_EXPORT",
+                "logTypes": ["MONGOD", "MONGOD_AUDIT"],
+                "bucketName": "payments-prod-atlas-logs",
+                "iamRoleId": "6a0000000000000000000002",
+                "prefixPath": "atlas-logs",
+            },
+            stack=stack,
+        ),
+        resource(
             t.KMS_KEY, "payments-atlas-key", {"description": "Atlas encryption at rest", "enableKeyRotation": True}, stack=stack
         ),
         resource(

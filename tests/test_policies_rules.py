@@ -23,6 +23,7 @@ SHAPE = "atlas-privatelink-endpoint-shape"
 USER_LIMIT = "atlas-project-user-limit"
 PRIVATE = "atlas-prod-private-endpoint"
 AUDIT = "atlas-prod-auditing"
+LOG_EXPORT = "atlas-prod-audit-log-export"
 
 
 def on_resources(report):
@@ -567,7 +568,7 @@ def test_more_than_100_users_in_one_project_fail(policy_pack):
 
 def test_prod_stack_using_atlas_needs_a_private_endpoint_and_auditing(policy_pack):
     project = resource(t.PROJECT, "p", {"name": "payments-prod", "orgId": "5f0000000000000000000a01"})
-    assert verdict(policy_pack, project).policies("mandatory") == {PRIVATE, AUDIT}
+    assert verdict(policy_pack, project).policies("mandatory") == {PRIVATE, AUDIT, LOG_EXPORT}
     assert (
         verdict(policy_pack, resource(t.PROJECT, "p", {"name": "x", "orgId": "y"}, stack="staging"), stack="staging").findings
         == []
@@ -577,10 +578,11 @@ def test_prod_stack_using_atlas_needs_a_private_endpoint_and_auditing(policy_pac
 def test_private_endpoint_opt_out_needs_a_reason_in_config(policy_pack):
     project = resource(t.PROJECT, "p", {"name": "payments-prod", "orgId": "5f0000000000000000000a01"})
     audit = resource(t.AUDITING, "a", {"projectId": PROJECT_ID, "enabled": True})
-    blank = verdict(policy_pack, [project, audit], config={PRIVATE: {"optOutReason": "  "}})
+    logs = resource(t.LOG_INTEGRATION, "l", {"projectId": PROJECT_ID, "type": "S3_LOG_EXPORT", "logTypes": ["MONGOD_AUDIT"]})
+    blank = verdict(policy_pack, [project, audit, logs], config={PRIVATE: {"optOutReason": "  "}})
     reasoned = verdict(
         policy_pack,
-        [project, audit],
+        [project, audit, logs],
         config={PRIVATE: {"optOutReason": "analytics vendor reaches Atlas over the internet until Q3"}},
     )
     assert blank.policies("mandatory") == {PRIVATE}
@@ -592,6 +594,9 @@ def test_disabled_auditing_fails_in_prod(policy_pack):
     report = verdict(
         policy_pack,
         [audit, resource(t.ADVANCED_CLUSTER, "c", GOOD_CLUSTER)],
-        config={PRIVATE: {"optOutReason": "checking auditing only here"}},
+        config={
+            PRIVATE: {"optOutReason": "checking auditing only here"},
+            LOG_EXPORT: {"optOutReason": "checking auditing only here"},
+        },
     )
     assert [(f.policy, f.resource_name) for f in report.mandatory] == [(AUDIT, "a")]

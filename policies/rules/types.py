@@ -7,6 +7,7 @@ ADVANCED_CLUSTER = "mongodbatlas:index/advancedCluster:AdvancedCluster"
 LEGACY_CLUSTER = "mongodbatlas:index/cluster:Cluster"
 PROJECT = "mongodbatlas:index/project:Project"
 AUDITING = "mongodbatlas:index/auditing:Auditing"
+LOG_INTEGRATION = "mongodbatlas:index/logIntegration:LogIntegration"
 PRIVATE_LINK_ENDPOINT = "mongodbatlas:index/privateLinkEndpoint:PrivateLinkEndpoint"
 PRIVATE_LINK_ENDPOINT_SERVICE = "mongodbatlas:index/privateLinkEndpointService:PrivateLinkEndpointService"
 

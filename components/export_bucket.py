@@ -1,0 +1,124 @@
+"""SnapshotExportBucket: an S3 bucket of its own that Atlas exports backup snapshots to.
+
+`mongodbatlas.CloudBackupSnapshotExportBucket` registers a `HardenedBucket` with Atlas, written
+through an `AtlasAccessRole` of its own. The backup schedule then exports automatically
+(`CloudBackupSchedule.auto_export_enabled` and `export`, in components/cluster.py) by the
+`export_bucket_id` this component outputs. Project-level: it needs no cluster, so it builds in
+parallel with it; only the schedule, which needs the cluster anyway, reads its id.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_mongodbatlas as atlas
+
+from .atlas_role import AtlasAccessRole, AtlasAccessRoleArgs
+from .hardened_bucket import BucketLifecycle, HardenedBucket, HardenedBucketArgs
+
+TOKEN = "atlas-platform:index:SnapshotExportBucket"
+# New with the atlas-platform tokens: no stack was ever deployed under an older one, so no alias.
+PREVIOUS_TOKEN: str | None = None
+
+
+@dataclass(frozen=True)
+class SnapshotExportBucketArgs:
+    project_id: pulumi.Input[str]
+    name_prefix: str
+    bucket_name: str | None = None
+    kms_key_arn: str | None = None
+    key_alias: str | None = None
+    lifecycle: BucketLifecycle = field(default_factory=lambda: BucketLifecycle(storage_class="GLACIER_IR"))
+    tags: Mapping[str, str] = field(default_factory=dict)
+    protect: bool = True
+
+
+def snapshot_writer_policy(bucket_arn: str, key_arn: str) -> str:
+    """What Atlas needs to export snapshots: the provider's own example grants s3:GetBucketLocation on the
+    bucket and s3:PutObject on its objects (examples/mongodbatlas_cloud_backup_snapshot_export_bucket/aws/
+    aws-roles.tf, v2.16); the key for the bucket's default encryption."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Sid": "FindTheBucket", "Effect": "Allow", "Action": "s3:GetBucketLocation", "Resource": bucket_arn},
+                {"Sid": "WriteSnapshots", "Effect": "Allow", "Action": "s3:PutObject", "Resource": f"{bucket_arn}/*"},
+                {
+                    "Sid": "EncryptWithTheBucketKey",
+                    "Effect": "Allow",
+                    "Action": ["kms:GenerateDataKey", "kms:Decrypt", "kms:DescribeKey"],
+                    "Resource": key_arn,
+                },
+            ],
+        }
+    )
+
+
+class SnapshotExportBucket(pulumi.ComponentResource):
+    """A hardened S3 bucket registered with Atlas as the project's snapshot export bucket."""
+
+    export_bucket_id: pulumi.Output[str]
+    """Atlas's id of the export bucket: `CloudBackupSchedule.export.export_bucket_id`."""
+    bucket_name: pulumi.Output[str]
+    bucket_arn: pulumi.Output[str]
+    kms_key_arn: pulumi.Output[str]
+    role_arn: pulumi.Output[str]
+
+    def __init__(self, name: str, args: SnapshotExportBucketArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(TOKEN, name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+
+        bucket = HardenedBucket(
+            f"{name}-store",
+            HardenedBucketArgs(
+                name_prefix=f"{args.name_prefix}-atlas-snapshots",
+                purpose="MongoDB Atlas snapshot exports",
+                bucket_name=args.bucket_name,
+                kms_key_arn=args.kms_key_arn,
+                key_alias=args.key_alias,
+                lifecycle=args.lifecycle,
+                tags=args.tags,
+                protect=args.protect,
+            ),
+            opts=child,
+        )
+        writer = AtlasAccessRole(
+            f"{name}-writer",
+            AtlasAccessRoleArgs(
+                project_id=args.project_id,
+                description="Assumed by MongoDB Atlas to export backup snapshots to their S3 bucket",
+                policy=pulumi.Output.all(bucket.bucket_arn, bucket.kms_key_arn).apply(
+                    lambda values: snapshot_writer_policy(values[0], values[1])
+                ),
+                tags=args.tags,
+            ),
+            opts=child,
+        )
+        # Every input forces a replacement (resource_cloud_backup_snapshot_export_bucket.go, ForceNew), and a
+        # schedule that still exports to it blocks the delete (docs/resources/cloud_backup_snapshot_export_bucket.md).
+        export = atlas.CloudBackupSnapshotExportBucket(
+            f"{name}-registration",
+            project_id=args.project_id,
+            cloud_provider="AWS",
+            bucket_name=bucket.bucket_name,
+            iam_role_id=writer.role_id,
+            opts=child,
+        )
+
+        self.export_bucket_id = export.export_bucket_id
+        self.bucket_name = bucket.bucket_name
+        self.bucket_arn = bucket.bucket_arn
+        self.kms_key_arn = bucket.kms_key_arn
+        self.role_arn = writer.role_arn
+        self.register_outputs(
+            {
+                "export_bucket_id": self.export_bucket_id,
+                "bucket_name": self.bucket_name,
+                "bucket_arn": self.bucket_arn,
+                "kms_key_arn": self.kms_key_arn,
+                "role_arn": self.role_arn,
+            }
+        )
