@@ -5,8 +5,10 @@ from __future__ import annotations
 import itertools
 import json
 
+import pytest
+
 from offline.mocks import MOCK_ATLAS_AWS_ACCOUNT_ARN, MOCK_AWS_ACCOUNT
-from tests.conftest import key, load_stack
+from tests.conftest import STACKS, key, load_stack
 
 SETUP = "mongodbatlas:index/cloudProviderAccessSetup:CloudProviderAccessSetup"
 ROLE = "aws:iam/role:Role"
@@ -35,7 +37,8 @@ def explicit_dependencies(resource):
 
 def test_the_chain_runs_in_order_up_to_the_cluster(plans):
     plan = plans("prod")
-    chain = [plan.one(token, within=KMS_COMPONENT if token == KEY else None) for token in CHAIN]
+    # The log and snapshot exports have access roles of their own: the chain is the KMS component's.
+    chain = [plan.one(token, within=KMS_COMPONENT if token != CLUSTER else None) for token in CHAIN]
     for earlier, later in itertools.pairwise(chain):
         assert plan.depends_on(later, earlier), f"{later.type} does not wait for {earlier.type}"
 
@@ -48,21 +51,47 @@ def test_the_cluster_waits_for_encryption_at_rest_through_its_project_id(plans):
     assert cluster.inputs["projectId"] == encryption.outputs["projectId"]
 
 
-def test_the_only_explicit_edges_are_the_two_without_a_data_dependency(plans):
-    """Every explicit depends_on serializes a slow `pulumi up`; prod has exactly two, each justified in code:
-    the Atlas authorization after the IAM role policy (nothing the policy outputs feeds it), and the user
-    granted a custom role after that role (the role is named as a plain string, known at preview)."""
+# The explicit depends_on edges the program may have, each justified where it is made: (waiter type,
+# awaited type) -> why no data dependency can carry the order.
+JUSTIFIED_EDGES = {
+    # components/encryption.py, components/atlas_role.py: the policy outputs nothing the authorization reads.
+    (AUTHORIZATION, ROLE_POLICY): "Atlas assumes the role only once its policy is attached",
+    # program_args/app_user: the role is named as a plain string, known at preview for the pack.
+    (
+        "mongodbatlas:index/databaseUser:DatabaseUser",
+        "mongodbatlas:index/customDbRole:CustomDbRole",
+    ): "user after its custom role",
+    # components/hardened_bucket.py: S3 refuses two concurrent settings changes on one bucket.
+    (
+        "aws:s3/bucketPolicy:BucketPolicy",
+        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+    ): "policy after the access block",
+}
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_explicit_edge_is_one_without_a_data_dependency(plans, stack):
+    """Every explicit depends_on serializes a slow `pulumi up`: each must be of a justified kind, and
+    stay within one component (an authorization waits for its own role's policy, a bucket policy
+    for its own bucket's access block)."""
+    plan = plans(stack)
+    for resource in (r for r in plan.resources if r.custom):
+        for urn in explicit_dependencies(resource):
+            awaited = plan.by_urn(urn)
+            assert (resource.type, awaited.type) in JUSTIFIED_EDGES, f"{resource.name} -> {awaited.name}"
+            if awaited.type != "mongodbatlas:index/customDbRole:CustomDbRole":
+                assert resource.parent == awaited.parent, f"{resource.name} waits for another component's {awaited.name}"
+
+
+def test_prod_has_the_kms_authorization_edge(plans):
     plan = plans("prod")
-    explicit = {r.name: explicit_dependencies(r) for r in plan.resources if r.custom and explicit_dependencies(r)}
-    assert explicit == {
-        plan.one(AUTHORIZATION).name: {plan.one(ROLE_POLICY).urn},
-        "payments-prod-user-ledger-writer-user": {plan.one("mongodbatlas:index/customDbRole:CustomDbRole").urn},
-    }
+    authorization = plan.one(AUTHORIZATION, within=KMS_COMPONENT)
+    assert explicit_dependencies(authorization) == {plan.one(ROLE_POLICY, within=KMS_COMPONENT).urn}
 
 
 def test_role_trusts_only_atlas_account_with_the_external_id(plans):
     plan = plans("prod")
-    setup, role = plan.one(SETUP), plan.one(ROLE)
+    setup, role = plan.one(SETUP, within=KMS_COMPONENT), plan.one(ROLE, within=KMS_COMPONENT)
     assert setup.inputs == {"projectId": plan.one("mongodbatlas:index/project:Project").id, "providerName": "AWS"}
     [statement] = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
     atlas_config = setup.outputs["awsConfigs"][0]
@@ -73,7 +102,11 @@ def test_role_trusts_only_atlas_account_with_the_external_id(plans):
 
 def test_role_policy_allows_only_what_atlas_needs_on_that_one_key(plans):
     plan = plans("prod")
-    policy, role, kms_key = plan.one(ROLE_POLICY), plan.one(ROLE), plan.one(KEY, within=KMS_COMPONENT)
+    policy, role, kms_key = (
+        plan.one(ROLE_POLICY, within=KMS_COMPONENT),
+        plan.one(ROLE, within=KMS_COMPONENT),
+        plan.one(KEY, within=KMS_COMPONENT),
+    )
     assert policy.inputs["role"] == role.id
     [statement] = json.loads(policy.inputs["policy"])["Statement"]
     assert statement == {
@@ -85,7 +118,7 @@ def test_role_policy_allows_only_what_atlas_needs_on_that_one_key(plans):
 
 def test_key_rotates_and_its_policy_names_admins_and_the_atlas_role(plans):
     plan = plans("prod")
-    kms_key, role = plan.one(KEY, within=KMS_COMPONENT), plan.one(ROLE)
+    kms_key, role = plan.one(KEY, within=KMS_COMPONENT), plan.one(ROLE, within=KMS_COMPONENT)
     inputs = kms_key.inputs
     assert inputs["enableKeyRotation"] is True
     assert inputs["rotationPeriodInDays"] == 365
@@ -138,7 +171,8 @@ def test_key_created_in_staging_is_neither_protected_nor_retained(plan_variant):
 
 def test_encryption_at_rest_uses_the_key_id_atlas_region_and_authorized_role(plans):
     plan = plans("prod")
-    encryption, kms_key, authorization = plan.one(ENCRYPTION), plan.one(KEY, within=KMS_COMPONENT), plan.one(AUTHORIZATION)
+    encryption, kms_key = plan.one(ENCRYPTION), plan.one(KEY, within=KMS_COMPONENT)
+    authorization = plan.one(AUTHORIZATION, within=KMS_COMPONENT)
     assert encryption.inputs["awsKmsConfig"] == {
         "enabled": True,
         "customerMasterKeyId": kms_key.outputs["keyId"],
@@ -147,20 +181,20 @@ def test_encryption_at_rest_uses_the_key_id_atlas_region_and_authorized_role(pla
         "requirePrivateNetworking": load_stack("prod").cluster.kms_private(True),
     }
     assert encryption.inputs["enabledForSearchNodes"] is True
-    assert authorization.property_dependencies["roleId"] == [plan.one(SETUP).urn]
-    assert authorization.inputs["aws"] == {"iamAssumedRoleArn": plan.one(ROLE).outputs["arn"]}
+    assert authorization.property_dependencies["roleId"] == [plan.one(SETUP, within=KMS_COMPONENT).urn]
+    assert authorization.inputs["aws"] == {"iamAssumedRoleArn": plan.one(ROLE, within=KMS_COMPONENT).outputs["arn"]}
 
 
 def test_existing_key_arn_skips_the_key_and_scopes_everything_to_it(plan_variant):
     plan = plan_variant("prod", use_existing_key)
     assert plan.of_type(KEY, within=KMS_COMPONENT) == [] and plan.of_type("aws:kms/alias:Alias", within=KMS_COMPONENT) == []
-    [statement] = json.loads(plan.one(ROLE_POLICY).inputs["policy"])["Statement"]
+    [statement] = json.loads(plan.one(ROLE_POLICY, within=KMS_COMPONENT).inputs["policy"])["Statement"]
     assert statement["Resource"] == EXISTING_KEY
     config = plan.one(ENCRYPTION).inputs["awsKmsConfig"]
     assert config["customerMasterKeyId"] == EXISTING_KEY
     assert config["region"] == "US_WEST_2"
     assert plan.depends_on(plan.one(CLUSTER), plan.one(ENCRYPTION))
-    assert plan.depends_on(plan.one(AUTHORIZATION), plan.one(ROLE_POLICY))
+    assert plan.depends_on(plan.one(AUTHORIZATION, within=KMS_COMPONENT), plan.one(ROLE_POLICY, within=KMS_COMPONENT))
 
 
 def test_kms_resources_live_inside_their_component(plans):
@@ -177,8 +211,10 @@ def test_kms_resources_live_inside_their_component(plans):
 def test_staging_has_no_kms_chain_by_default(plans):
     plan = plans("staging")
     assert plan.of_type(KMS_COMPONENT) == []
-    # The secrets key of the database users is the only KMS key in staging; no Atlas access to it.
-    assert [r for r in plan.resources if r.type in CHAIN[:-1] and r.type != KEY] == []
+    # No Atlas access to a customer key: the only access roles are the exports' (their own components).
+    assert plan.of_type(ENCRYPTION) == []
+    kms_chain = {SETUP, ROLE, ROLE_POLICY, AUTHORIZATION}
+    assert all(plan.by_urn(r.parent).type != KMS_COMPONENT for r in plan.resources if r.type in kms_chain)
 
 
 def test_an_existing_key_in_another_account_reaches_atlas_as_its_full_arn(plan_variant):
@@ -188,4 +224,4 @@ def test_an_existing_key_in_another_account_reaches_atlas_as_its_full_arn(plan_v
     master_key = plan.one(ENCRYPTION).inputs["awsKmsConfig"]["customerMasterKeyId"]
     assert master_key == EXISTING_KEY
     assert master_key.startswith("arn:aws:kms:us-west-2:444455556666:key/")
-    assert plan.one(ROLE).outputs["arn"].split(":")[4] == MOCK_AWS_ACCOUNT
+    assert plan.one(ROLE, within=KMS_COMPONENT).outputs["arn"].split(":")[4] == MOCK_AWS_ACCOUNT
