@@ -171,7 +171,9 @@ auditing = (
 )
 # Org-level: named after the app, not the environment, and enabled in exactly one stack file.
 org_policies = (
-    AtlasResourcePolicies(f"{cfg.app}-org-policies", resource_policies_args(cfg)) if cfg.resource_policies.enabled else None
+    AtlasResourcePolicies(f"{cfg.app}-org-policies", resource_policies_args(cfg, project.project_id))
+    if cfg.resource_policies.enabled
+    else None
 )
 
 # --- Exports ---
