@@ -163,9 +163,10 @@ class StackConfig(StackModel):
     @classmethod
     def _own_cluster_in_allowed_regions(cls, policies: ResourcePolicies, info: ValidationInfo) -> ResourcePolicies:
         # Atlas applies the region rule to every cluster of the org, this stack's own first.
-        if not (policies.enabled and policies.restrict_regions):
+        # No `cluster` in info.data: it was refused already, and that error says enough.
+        if not (policies.enabled and policies.restrict_regions) or "cluster" not in info.data:
             return policies
-        cluster = info.data.get("cluster")
+        cluster = info.data["cluster"]
         own = [r.region for r in cluster.regions] if cluster is not None else []
         if policies.allowed_regions is None:
             if not own:
