@@ -192,7 +192,9 @@ log_args = log_export_args(cfg, project.project_id)
 log_export = AtlasLogExport(f"{prefix}-log-export", log_args) if log_args else None
 # Org-level: named after the app, not the environment, and enabled in exactly one stack file.
 org_policies = (
-    AtlasResourcePolicies(f"{cfg.app}-org-policies", resource_policies_args(cfg)) if cfg.resource_policies.enabled else None
+    AtlasResourcePolicies(f"{cfg.app}-org-policies", resource_policies_args(cfg, project.project_id))
+    if cfg.resource_policies.enabled
+    else None
 )
 
 # --- Exports ---

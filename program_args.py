@@ -12,6 +12,7 @@ import pulumi
 from components.access_list import AccessListEntry, IpAccessListArgs
 from components.alerts import AlertBaselineArgs, AlertSpec, Channel, IntegrationSpec, MetricThreshold, Threshold
 from components.app_user import AppUserArgs, Grant
+from components.atlas_rules import region_name
 from components.auditing import ProjectAuditingArgs
 from components.cluster import (
     BackupSchedule,
@@ -29,7 +30,7 @@ from components.hardened_bucket import BucketLifecycle
 from components.log_export import AtlasLogExportArgs
 from components.private_endpoint import AllowedSource, EndpointVpc, PrivateEndpointArgs
 from components.project import IdpGroupRoles, ProdProjectArgs, ProjectFeatures, TeamRoles
-from components.resource_policy import AtlasResourcePoliciesArgs, CedarPolicy, standard_policies
+from components.resource_policy import AtlasResourcePoliciesArgs, CedarPolicy, RuleParameters, standard_policies
 from components.secrets_key import SecretsKeyArgs
 from stackconfig import StackConfig
 from stackconfig.base import Secret
@@ -371,11 +372,25 @@ def auditing_args(cfg: StackConfig, project_id: pulumi.Input[str]) -> ProjectAud
     )
 
 
-def resource_policies_args(cfg: StackConfig) -> AtlasResourcePoliciesArgs:
+def rule_parameters(cfg: StackConfig, project_id: pulumi.Input[str]) -> RuleParameters:
+    """The rule table's parameters, from this (the managing) stack: what docs/operations.md lists."""
+    policies, cluster = cfg.resource_policies, cfg.cluster
+    regions = policies.allowed_regions or ([r.region for r in cluster.regions] if cluster is not None else [])
+    defaults = cfg.production_defaults
+    return RuleParameters(
+        # This program builds on AWS only.
+        providers=["aws"],
+        regions=[region_name("aws", r) for r in sorted(regions)],
+        min_tier=defaults.production_min_tier,
+        production_project_id=project_id if defaults.production else None,
+    )
+
+
+def resource_policies_args(cfg: StackConfig, project_id: pulumi.Input[str]) -> AtlasResourcePoliciesArgs:
     return AtlasResourcePoliciesArgs(
         org_id=cfg.org_id,
         policies=[
-            *standard_policies(cfg.resource_policies.forbid_open_access_list, cfg.resource_policies.require_tls12),
+            *standard_policies(rule_parameters(cfg, project_id), cfg.resource_policies.enabled_rules()),
             *(CedarPolicy(p.name, p.description, p.body) for p in cfg.resource_policies.custom),
         ],
     )

@@ -1,42 +1,25 @@
 """AtlasResourcePolicies: org-level Cedar rules that Atlas itself enforces on every project.
 
 A server-side backstop behind the CrossGuard pack: they hold even for changes made in the Atlas
-UI, the CLI or another program. Org-level, so exactly one stack may manage them.
+UI, the CLI or another program. Org-level, so exactly one stack may manage them. The standard
+rules come from the rule table the pack checks too (`components/atlas_rules.py`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_mongodbatlas as atlas
 
+from . import atlas_rules
 from .naming import renamed_from
 
 TOKEN = "atlas-platform:index:AtlasResourcePolicies"
 # The token before issue 12: aliased, so existing stacks keep every URN.
 PREVIOUS_TOKEN = "atlas:prod:AtlasResourcePolicies"
-
-# Cedar bodies in the form of Atlas's resource-policy documentation.
-FORBID_OPEN_ACCESS_LIST = """forbid (
-  principal,
-  action == ResourcePolicy::Action::"project.ipAccessList.modify",
-  resource
-)
-when { context.project.ipAccessList.contains(ip("0.0.0.0/0")) };"""
-
-# Written as "forbid 1.0 and 1.1" rather than "unless 1.2", so a later, stronger minimum is not
-# forbidden along with the weak ones.
-FORBID_TLS_BELOW_1_2 = """forbid (
-  principal,
-  action == ResourcePolicy::Action::"cluster.modify",
-  resource
-)
-when {
-  context.cluster.minTLSVersion == ResourcePolicy::TLSVersion::"tls1_0" ||
-  context.cluster.minTLSVersion == ResourcePolicy::TLSVersion::"tls1_1"
-};"""
 
 
 @dataclass(frozen=True)
@@ -45,7 +28,21 @@ class CedarPolicy:
 
     key: str
     description: str
-    body: str
+    body: pulumi.Input[str]
+
+
+@dataclass(frozen=True)
+class RuleParameters:
+    """What the rule table's parameters are filled with: the managing stack's own values."""
+
+    providers: Sequence[str]
+    """Cloud providers clusters may use, as Atlas's policies name them (`aws`)."""
+    regions: Sequence[str]
+    """Regions clusters may have nodes in, as Atlas's policies name them (`aws:us-east-1`)."""
+    min_tier: str | None = None
+    """Smallest tier of a production cluster; None when the stack holds no production cluster."""
+    production_project_id: pulumi.Input[str] | None = None
+    """The production project the production-only rules hold in; None when the stack is not production."""
 
 
 @dataclass(frozen=True)
@@ -54,20 +51,27 @@ class AtlasResourcePoliciesArgs:
     policies: Sequence[CedarPolicy]
 
 
-def standard_policies(forbid_open_access_list: bool = True, require_tls12: bool = True) -> list[CedarPolicy]:
-    """The backstop rules this program offers, by switch."""
-    policies = []
-    if forbid_open_access_list:
-        policies.append(
-            CedarPolicy(
-                "forbid-open-access-list",
-                "No project may allow 0.0.0.0/0 in its IP access list.",
-                FORBID_OPEN_ACCESS_LIST,
-            )
-        )
-    if require_tls12:
-        policies.append(CedarPolicy("require-tls12", "No cluster may accept TLS below 1.2.", FORBID_TLS_BELOW_1_2))
-    return policies
+def _body(rule: atlas_rules.Rule, params: RuleParameters) -> pulumi.Input[str]:
+    values: dict[str, Any] = {"providers": params.providers, "regions": params.regions, "minTier": params.min_tier}
+    values = {name: value for name, value in values.items() if name in rule.parameters}
+    if "projectId" not in rule.parameters:
+        return rule.render(values)
+    # The project id is an output of the project; the body waits for it (no resource is made in here).
+    return pulumi.Output.from_input(params.production_project_id).apply(lambda pid: rule.render({**values, "projectId": pid}))
+
+
+def applies(rule: atlas_rules.Rule, params: RuleParameters) -> bool:
+    """A production-only rule needs a production project and cluster to hold; the others always apply."""
+    return not rule.production_only or (params.production_project_id is not None and params.min_tier is not None)
+
+
+def standard_policies(params: RuleParameters, enabled: Collection[str] | None = None) -> list[CedarPolicy]:
+    """The table's rules (all, or those whose ids are in `enabled`), in table order, as Atlas policies."""
+    return [
+        CedarPolicy(rule.id, rule.description, _body(rule, params))
+        for rule in atlas_rules.RULES
+        if (enabled is None or rule.id in enabled) and applies(rule, params)
+    ]
 
 
 class AtlasResourcePolicies(pulumi.ComponentResource):

@@ -48,6 +48,9 @@ class ProductionDefaults:
     """The point-in-time restore window; None without point-in-time restore."""
     termination_protection: bool
     """Atlas refuses to delete the cluster (False without a cluster)."""
+    production_min_tier: str | None
+    """The smallest tier Atlas's `production-min-tier` resource policy lets this project run (prod only):
+    the compute auto-scaling floor, else the cluster's tier."""
     secret_recovery_window_days: Mapping[str, int]
     """Per database user (by name): days its deleted credentials secret stays restorable."""
 
@@ -70,5 +73,13 @@ def resolve(cfg: StackConfig) -> ProductionDefaults:
         point_in_time=cluster is not None and cluster.point_in_time(prod),
         restore_window_days=cluster.restore_window_days(prod) if cluster is not None else None,
         termination_protection=cluster is not None and cluster.termination_protected(prod),
+        production_min_tier=_min_tier(cfg) if prod else None,
         secret_recovery_window_days={user.name: user.recovery_window_days(prod) for user in cfg.database_users},
     )
+
+
+def _min_tier(cfg: StackConfig) -> str | None:
+    if cfg.cluster is None:
+        return None
+    compute = cfg.cluster.auto_scaling.compute
+    return compute.min_tier if compute.enabled and compute.min_tier else cfg.cluster.tier

@@ -177,6 +177,31 @@ class StackConfig(StackModel):
             )
         return cluster
 
+    @field_validator("resource_policies")
+    @classmethod
+    def _own_cluster_in_allowed_regions(cls, policies: ResourcePolicies, info: ValidationInfo) -> ResourcePolicies:
+        # Atlas applies the region rule to every cluster of the org, this stack's own first.
+        # No `cluster` in info.data: it was refused already, and that error says enough.
+        if not (policies.enabled and policies.restrict_regions) or "cluster" not in info.data:
+            return policies
+        cluster = info.data["cluster"]
+        own = [r.region for r in cluster.regions] if cluster is not None else []
+        if policies.allowed_regions is None:
+            if not own:
+                raise invalid(
+                    "missing_regions",
+                    "restrictRegions needs regions: set allowedRegions (this stack has no cluster to take them from)",
+                )
+            return policies
+        outside = [r for r in own if r not in policies.allowed_regions]
+        if outside:
+            raise invalid(
+                "regions_outside",
+                f"allowedRegions {policies.allowed_regions} leaves out {', '.join(outside)}, where this stack's cluster has "
+                "nodes, so Atlas would refuse the cluster; add them to allowedRegions",
+            )
+        return policies
+
     @field_validator("network")
     @classmethod
     def _endpoints_cover_the_cluster(cls, network: Network, info: ValidationInfo) -> Network:

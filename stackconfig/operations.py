@@ -16,13 +16,16 @@ from typing import Annotated, Any
 import cedarpy
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
+from components.atlas_rules import RULE_IDS, RULES
+
 from .alert_catalog import HOST_METRIC_NAMES, PROJECT_ALERT_EVENT_TYPES
 from .base import SecretName, StackModel, invalid, matches, member_of, unique
+from .cluster import AwsRegion
 from .environment import in_production
 from .project import Label
 
-# The standard rules' keys (components/resource_policy.py names its policies with them).
-STANDARD_POLICY_KEYS = frozenset({"forbid-open-access-list", "require-tls12"})
+# The standard rules' keys: the ids of the rule table the pack checks too (components/atlas_rules.py).
+STANDARD_POLICY_KEYS = RULE_IDS
 
 # Channels subscribe to categories, so routing needs no cross-reference between sections.
 ALERT_CATEGORIES: tuple[str, ...] = ("availability", "replication", "capacity", "backup", "security")
@@ -611,8 +614,40 @@ class ResourcePolicies(StackModel):
     """Forbid 0.0.0.0/0 in any project's IP access list."""
     require_tls12: bool = True
     """Forbid clusters whose minimum TLS version is below 1.2."""
+    restrict_cloud_providers: bool = True
+    """Forbid clusters on any cloud provider but AWS."""
+    restrict_regions: bool = True
+    """Forbid clusters with nodes outside `allowedRegions`."""
+    allowed_regions: list[AwsRegion] | None = None
+    """AWS regions clusters anywhere in the org may have nodes in (e.g. [us-east-1, us-west-2]).
+    Default: this stack's cluster regions. Must include them: Atlas would refuse this stack's cluster."""
+    production_min_tier: bool = True
+    """In this stack's production project, forbid clusters provisioned or scaled below its cluster's
+    smallest tier (autoScaling.compute.minTier, else tier). Only in a production stack."""
     custom: list[CustomResourcePolicy] = []
     """More rules of your own, each checked by the Cedar parser before anything is created."""
+
+    @field_validator("allowed_regions")
+    @classmethod
+    def _some_regions(cls, regions: list[str] | None) -> list[str] | None:
+        if regions is not None:
+            unique(regions, "region")
+            if not regions:
+                raise invalid(
+                    "empty_regions", "allowedRegions is empty, which forbids every cluster; list regions or remove the key"
+                )
+        return regions
+
+    def enabled_rules(self) -> frozenset[str]:
+        """The ids of the standard rules switched on, by the table's `switch` names."""
+        switches = {
+            "forbidOpenAccessList": self.forbid_open_access_list,
+            "requireTls12": self.require_tls12,
+            "restrictCloudProviders": self.restrict_cloud_providers,
+            "restrictRegions": self.restrict_regions,
+            "productionMinTier": self.production_min_tier,
+        }
+        return frozenset(rule.id for rule in RULES if switches[rule.switch])
 
     @field_validator("custom")
     @classmethod
@@ -625,7 +660,7 @@ class ResourcePolicies(StackModel):
 
     @model_validator(mode="after")
     def _something_to_enforce(self) -> ResourcePolicies:
-        if self.enabled and not (self.forbid_open_access_list or self.require_tls12 or self.custom):
+        if self.enabled and not (self.enabled_rules() or self.custom):
             raise invalid(
                 "empty_resource_policies",
                 "resource policies are enabled but every rule is off; turn a rule on, add a `custom` one or set `enabled: false`",

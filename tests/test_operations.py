@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from components.atlas_rules import RULE_IDS
 from stackconfig.alert_catalog import HOST_METRIC_NAMES, PROJECT_ALERT_EVENT_TYPES
 from stackconfig.operations import BASELINE, BASELINE_KEYS, DDL_ATYPES, USER_AND_ROLE_ATYPES, BaselineTuning
 from tests.conftest import key
@@ -257,7 +258,8 @@ def test_prod_manages_the_org_resource_policies(plans):
     plan = plans("prod")
     component = plan.one(POLICY_COMPONENT)
     policies = {p.inputs["name"]: p for p in plan.of_type(POLICY)}
-    assert sorted(policies) == ["forbid-open-access-list", "require-tls12"]
+    # Every rule of the table (prod is production with a cluster, so the production-only rule too).
+    assert sorted(policies) == sorted(RULE_IDS)
     for policy in policies.values():
         assert policy.inputs["orgId"] == "5f0000000000000000000a01"
         assert policy.parent == component.urn
@@ -273,7 +275,8 @@ def test_a_policy_rule_can_be_switched_off(plan_variant):
     def change(config):
         config[key("resourcePolicies")]["requireTls12"] = False
 
-    assert [p.inputs["name"] for p in plan_variant("prod", change).of_type(POLICY)] == ["forbid-open-access-list"]
+    names = {p.inputs["name"] for p in plan_variant("prod", change).of_type(POLICY)}
+    assert names == RULE_IDS - {"require-tls12"}
 
 
 def test_staging_does_not_manage_org_policies(plans):

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from components.atlas_rules import RULES
 from stackconfig import ConfigError, StackConfig
 from tests.conftest import key, load_stack, stack_config
 
@@ -294,7 +295,7 @@ def test_staging_may_replace_the_default_audit_filter(tmp_path):
 
 def test_resource_policies_with_every_rule_off_are_refused(tmp_path):
     def change(config):
-        config[key("resourcePolicies")] = {"enabled": True, "forbidOpenAccessList": False, "requireTls12": False}
+        config[key("resourcePolicies")] = {"enabled": True, **{rule.switch: False for rule in RULES}}
 
     assert "resource policies are enabled but every rule is off" in problem(tmp_path, "prod", change)
 

@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
-from . import clusters, keys, logs, network, stack, users
+from . import atlas_rules, clusters, keys, logs, network, stack, users
 
-POLICIES = [*network.POLICIES, *users.POLICIES, *clusters.POLICIES, *keys.POLICIES, *stack.POLICIES, *logs.POLICIES]
+POLICIES = [
+    *network.POLICIES,
+    *users.POLICIES,
+    *clusters.POLICIES,
+    *keys.POLICIES,
+    *stack.POLICIES,
+    *logs.POLICIES,
+    *atlas_rules.POLICIES,
+]
