@@ -257,6 +257,7 @@ def app_user_args(
         waits_for=waits_for,
         password_version=user.password_generation,
         aws_iam_type=user.aws_iam_type,
+        oidc_auth_type=user.oidc_auth_type,
         certificate_months=user.certificate_months,
         protect=cfg.is_prod,
     )
