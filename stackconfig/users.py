@@ -135,18 +135,18 @@ def _check_idp_id(value: str) -> str:
     )
 
 
-def _oidc_name(what: str, example: str) -> AfterValidator:
+def _oidc_name(noun: str, example: str) -> AfterValidator:
     def check(value: str) -> str:
         if len(value) > MAX_OIDC_NAME:
             raise invalid(
                 "oidc_name_too_long",
-                f"the {what} has {len(value)} characters; at most {MAX_OIDC_NAME} are taken: write the name exactly "
+                f"the {noun} has {len(value)} characters; at most {MAX_OIDC_NAME} are taken: write the name exactly "
                 "as the identity provider puts it in the token",
             )
         if not OIDC_NAME.fullmatch(value):
             raise invalid(
                 "invalid_format",
-                f"{value!r} is not {what}; write it as the identity provider puts it in the token: letters, digits, "
+                f"{value!r} is not a valid {noun}; write it as the identity provider puts it in the token: letters, digits, "
                 f"spaces inside and . _ @ : + = ( ) & , - (no `/`, quotes or $), e.g. {example}",
             )
         return value
@@ -155,8 +155,8 @@ def _oidc_name(what: str, example: str) -> AfterValidator:
 
 
 IdpId = Annotated[str, AfterValidator(_check_idp_id)]
-IdpGroup = Annotated[str, _oidc_name("an IdP group name", "payments-prod-dba")]
-OidcUser = Annotated[str, _oidc_name("an IdP workload user name", "system:serviceaccount:payments:api")]
+IdpGroup = Annotated[str, _oidc_name("IdP group name", "payments-prod-dba")]
+OidcUser = Annotated[str, _oidc_name("IdP workload user name", "system:serviceaccount:payments:api")]
 Auth = Annotated[str, member_of(AUTHS, "an authentication method")]
 
 
