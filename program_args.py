@@ -271,6 +271,7 @@ def app_user_args(
         connection_string=connection_string,
         password_version=user.password_generation,
         aws_iam_type=user.aws_iam_type,
+        oidc_auth_type=user.oidc_auth_type,
         certificate_months=user.certificate_months,
         protect=cfg.production_defaults.protect,
     )

@@ -6,6 +6,9 @@ Authentication is one of:
   under a customer KMS key. A new `password_version` generates a new password.
 - `awsIam`: the IAM role or user ARN is the username; no secret exists at all.
 - `x509`: an Atlas-managed X.509 user; optionally Atlas issues a certificate, kept in Secrets Manager.
+- `oidc`: the username is `<IdP id>/<IdP group>` (workforce, `IDP_GROUP`, auth database `admin`) or
+  `<IdP id>/<workload user>` (workload, `USER`, auth database `$external`); the identity provider's
+  token is the credential, so no secret exists at all.
 """
 
 from __future__ import annotations
@@ -26,7 +29,12 @@ TOKEN = "atlas-platform:index:AppUser"
 # The token before issue 12: aliased, so existing stacks keep every URN.
 PREVIOUS_TOKEN = "atlas:prod:AppUser"
 
-AUTH_METHODS = ("password", "awsIam", "x509")
+AUTH_METHODS = ("password", "awsIam", "x509", "oidc")
+# Atlas's oidcAuthType and the auth database each takes: a workforce group lives on admin, a
+# workload user on $external (Admin API databaseName: "AWS IAM, x.509, LDAP, or OIDC Workload ...
+# $external ... SCRAM-SHA or OIDC Workforce ... admin"; provider v2.16 resource_database_user_test.go,
+# TestAccDatabaseUser_withOIDCAuthType, creates exactly these two).
+OIDC_AUTH_DATABASES = {"IDP_GROUP": "admin", "USER": "$external"}
 # RFC 3986 unreserved characters: a password made of these needs no escaping in a connection string.
 URI_SAFE_SPECIALS = "-_.~"
 PASSWORD_LENGTH = 40
@@ -47,9 +55,10 @@ class Grant:
 class AppUserArgs:
     project_id: pulumi.Input[str]
     username: str
-    """`<app>-<env>-<name>` for password and X.509 users; the IAM ARN for awsIam users."""
+    """`<app>-<env>-<name>` for password and X.509 users; the IAM ARN for awsIam users; `<IdP id>/<group or
+    workload user>` for oidc users."""
     auth: str
-    """password, awsIam or x509."""
+    """password, awsIam, x509 or oidc."""
     roles: Sequence[Grant]
     cluster_names: Sequence[pulumi.Input[str]]
     """Clusters the user may reach (Atlas scopes). Pass the cluster's `name` output so the user waits for it."""
@@ -72,6 +81,9 @@ class AppUserArgs:
     # awsIam
     aws_iam_type: str | None = None
     """ROLE or USER, for awsIam users."""
+    # oidc
+    oidc_auth_type: str | None = None
+    """IDP_GROUP (a workforce IdP group of people) or USER (a workload), for oidc users."""
     # x509
     certificate_months: int | None = None
     """Issue an Atlas-managed certificate valid this many months (1-24)."""
@@ -84,6 +96,12 @@ class AppUserArgs:
             raise ValueError(f"auth {self.auth!r} is not one of {', '.join(AUTH_METHODS)}")
         if self.auth == "awsIam" and self.aws_iam_type not in ("ROLE", "USER"):
             raise ValueError("awsIam users need aws_iam_type ROLE or USER")
+        if (self.auth == "oidc") != (self.oidc_auth_type is not None) or (
+            self.oidc_auth_type is not None and self.oidc_auth_type not in OIDC_AUTH_DATABASES
+        ):
+            raise ValueError(f"{self.username}: oidc users, and only they, need oidc_auth_type IDP_GROUP or USER")
+        if self.auth == "oidc" and (self.secret_name is not None or self.certificate_months is not None):
+            raise ValueError(f"{self.username}: an oidc user has no credential to store; remove secret_name")
         needs_secret = self.auth == "password" or self.certificate_months is not None
         if needs_secret and (self.secret_name is None or self.secrets_kms_key_id is None):
             raise ValueError(f"{self.username}: a stored credential needs secret_name and secrets_kms_key_id")
@@ -114,7 +132,10 @@ class AppUser(pulumi.ComponentResource):
     def __init__(self, name: str, args: AppUserArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TOKEN, name, None, renamed_from(PREVIOUS_TOKEN, opts))
         child = pulumi.ResourceOptions(parent=self)
-        external = args.auth != "password"
+        if args.oidc_auth_type is not None:
+            auth_database = OIDC_AUTH_DATABASES[args.oidc_auth_type]
+        else:
+            auth_database = "admin" if args.auth == "password" else "$external"
 
         password: pulumi.Output[str] | None = None
         if args.auth == "password":
@@ -140,10 +161,11 @@ class AppUser(pulumi.ComponentResource):
             f"{name}-user",
             project_id=args.project_id,
             username=args.username,
-            auth_database_name="$external" if external else "admin",
+            auth_database_name=auth_database,
             password=password,
             aws_iam_type=args.aws_iam_type if args.auth == "awsIam" else None,
             x509_type="MANAGED" if args.auth == "x509" else None,
+            oidc_auth_type=args.oidc_auth_type,
             roles=[
                 atlas.DatabaseUserRoleArgs(
                     role_name=grant.role_name, database_name=grant.database_name, collection_name=grant.collection_name

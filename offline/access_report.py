@@ -3,6 +3,7 @@
 Plans the stack offline (the real program under the SDK mock runtime) and prints Markdown for a
 quarterly access review: network sources (IP access-list entries, private endpoints with their
 VPCs and allowed sources), Atlas teams and identity-provider groups with their project roles,
+each identity-provider group that signs in to the databases (OIDC workforce) with what it grants,
 every database user with its kind, authentication, roles and cluster scopes, and the findings
 the policy pack reports as advisory.
 
@@ -194,8 +195,15 @@ def user_kind(props: dict[str, Any]) -> tuple[str, str]:
     if props.get("x509Type") not in (None, "", "NONE"):
         managed = "Atlas-managed" if props["x509Type"] == "MANAGED" else "customer CA"
         return "X.509 certificate", f"{managed} certificate ({props.get('authDatabaseName', '$external')})"
-    if props.get("oidcAuthType") not in (None, "", "NONE"):
-        return "OIDC " + str(props["oidcAuthType"]).lower(), "identity provider token"
+    oidc = props.get("oidcAuthType")
+    if oidc not in (None, "", "NONE"):
+        database = props.get("authDatabaseName", "admin" if oidc == "IDP_GROUP" else "$external")
+        idp, _, name = str(props.get("username", "")).partition("/")
+        if oidc == "IDP_GROUP":
+            return "OIDC workforce group", f"members of IdP group {name} of identity provider {idp} ({database})"
+        if oidc == "USER":
+            return "OIDC workload", f"workload {name} of identity provider {idp} ({database})"
+        return "OIDC " + str(oidc).lower(), f"identity provider token ({database})"
     if props.get("ldapAuthType") not in (None, "", "NONE"):
         return "LDAP " + str(props["ldapAuthType"]).lower(), "LDAP"
     return "password (SCRAM)", f"SCRAM on {props.get('authDatabaseName', 'admin')}"
@@ -280,6 +288,30 @@ def export_lines(plan: Plan) -> list[str]:
     return lines
 
 
+def oidc_group_rows(plan: Plan) -> list[list[Any]]:
+    """Each IdP group that signs in to the databases, and what its members get there."""
+    rows = []
+    for user in plan.of_type(DATABASE_USER):
+        props = user.inputs
+        if props.get("oidcAuthType") != "IDP_GROUP":
+            continue
+        # Atlas's username for a workforce group is `<IdP id>/<group name>` (Admin API, databaseUsers).
+        idp, _, group = str(props.get("username", "")).partition("/")
+        labels = {str(label.get("key")): str(label.get("value")) for label in props.get("labels") or []}
+        scopes = [str(s.get("name")) for s in props.get("scopes") or []]
+        rows.append(
+            [
+                group or UNKNOWN,
+                idp or UNKNOWN,
+                labels.get("kind", "(no kind label)"),
+                [_role(r) for r in props.get("roles") or []],
+                scopes or "all clusters in the project",
+                labels.get("owner"),
+            ]
+        )
+    return sorted(rows, key=lambda row: (str(row[0]), str(row[1])))
+
+
 def control_lines(plan: Plan) -> list[str]:
     auditing = plan.of_type(AUDITING)
     audit = "on, with a JSON audit filter" if auditing and auditing[0].inputs.get("enabled") else "off"
@@ -329,6 +361,13 @@ def render_report(plan: Plan, advisories: Sequence[Finding] | None = None) -> st
         table(["External group", "Project roles", "Organization roles"], rows)
         if rows
         else ["No identity-provider groups are mapped."]
+    )
+    out += ["", "### Identity-provider groups with database access", ""]
+    rows = oidc_group_rows(plan)
+    out += (
+        table(["IdP group", "Identity provider", "Kind", "Database roles", "Cluster scopes", "Owner"], rows)
+        if rows
+        else ["No identity-provider group signs in to the databases."]
     )
     out += ["", "## Database users", ""]
     rows = user_rows(plan)

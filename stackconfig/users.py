@@ -64,7 +64,19 @@ READ_ONLY_ACTIONS: frozenset[str] = frozenset(
 INHERITED_ON_ANY_DATABASE: tuple[str, ...] = ("read", "readWrite")
 
 KINDS: tuple[str, ...] = ("app", "analytics", "dba")
-AUTHS: tuple[str, ...] = ("password", "awsIam", "x509")
+AUTHS: tuple[str, ...] = ("password", "awsIam", "x509", "oidc")
+# OIDC per kind: people (dba, analytics) sign in through the workforce IdP as members of a group, so
+# their access ends with their membership (Atlas oidcAuthType IDP_GROUP); an application signs in as
+# its own workload identity (oidcAuthType USER), never as a group of people.
+OIDC_GROUP_KINDS: tuple[str, ...] = ("analytics", "dba")
+OIDC_WORKLOAD_KINDS: tuple[str, ...] = ("app",)
+# Longest IdP group or workload user name taken here: Okta and Microsoft Entra ID cap a group's name
+# near 255 characters; Atlas documents no limit of its own for the part after the `/`.
+MAX_OIDC_NAME = 255
+# Characters of an IdP group or workload user name: what Okta, Entra ID (names or object ids), Google
+# (numeric ids, emails) and Kubernetes (`system:serviceaccount:<ns>:<name>`) put in a token. Not `/`:
+# Atlas's username is `<IdP id>/<name>` and reads the IdP id up to the `/`.
+OIDC_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9 ._@:+=()&,-]*[A-Za-z0-9._@:+=()&,-])?")
 # The role each kind gets on each of its `databases` when no `roles` are written.
 DEFAULT_ROLE_BY_KIND: dict[str, str] = {"app": "readWrite", "analytics": "read", "dba": "dbAdmin"}
 
@@ -106,6 +118,45 @@ CustomRoleName = Annotated[
     ),
 ]
 Kind = Annotated[str, member_of(KINDS, "a database user kind")]
+
+
+def _check_idp_id(value: str) -> str:
+    # The username takes the IdP's Atlas id, the 24-hex `idp_id` of the provider's
+    # federated_settings_identity_provider (v2.16 docs/resources/federated_settings_identity_provider.md),
+    # not its 20-character `okta_idp_id`; the provider's own OIDC test builds `<idp_id>/<name>`
+    # (internal/service/databaseuser/resource_database_user_test.go, TestAccDatabaseUser_withOIDCAuthType).
+    if re.fullmatch(r"[0-9a-f]{24}", value):
+        return value
+    okta = " (that looks like the Okta IdP id, `okta_idp_id`; Atlas's usernames take the IdP ID)" if len(value) == 20 else ""
+    raise invalid(
+        "invalid_format",
+        f"{value!r} is not an Atlas identity provider id{okta}; write the 24-character lowercase hex IdP ID "
+        "Atlas shows under Organization > Federation > Identity Providers (the provider's `idp_id`)",
+    )
+
+
+def _oidc_name(noun: str, example: str) -> AfterValidator:
+    def check(value: str) -> str:
+        if len(value) > MAX_OIDC_NAME:
+            raise invalid(
+                "oidc_name_too_long",
+                f"the {noun} has {len(value)} characters; at most {MAX_OIDC_NAME} are taken: write the name exactly "
+                "as the identity provider puts it in the token",
+            )
+        if not OIDC_NAME.fullmatch(value):
+            raise invalid(
+                "invalid_format",
+                f"{value!r} is not a valid {noun}; write it as the identity provider puts it in the token: letters, digits, "
+                f"spaces inside and . _ @ : + = ( ) & , - (no `/`, quotes or $), e.g. {example}",
+            )
+        return value
+
+    return AfterValidator(check)
+
+
+IdpId = Annotated[str, AfterValidator(_check_idp_id)]
+IdpGroup = Annotated[str, _oidc_name("IdP group name", "payments-prod-dba")]
+OidcUser = Annotated[str, _oidc_name("IdP workload user name", "system:serviceaccount:payments:api")]
 Auth = Annotated[str, member_of(AUTHS, "an authentication method")]
 
 
@@ -293,7 +344,8 @@ class DatabaseUser(StackModel):
     kind: Kind
     """What the user is for: `app` (one per application or service), `analytics` (read only) or `dba` (operations, never used by apps)."""
     auth: Auth = "password"
-    """How the user proves who it is: `password` (generated, kept in AWS Secrets Manager), `awsIam` or `x509` (Atlas-managed)."""
+    """How the user proves who it is: `password` (generated, kept in AWS Secrets Manager), `awsIam`, `x509` (Atlas-managed)
+    or `oidc` (a token from the organization's OIDC identity provider: an IdP group for people, a workload for apps)."""
     owner: Label
     """Team or person answerable for this user (an Atlas label on the user)."""
     description: Description
@@ -315,6 +367,15 @@ class DatabaseUser(StackModel):
     """awsIam auth only: the IAM role (or user) ARN the application runs as; it becomes the username."""
     certificate_months: Annotated[int, Field(ge=1, le=24)] | None = None
     """x509 auth only: issue an Atlas-managed certificate valid this many months (1-24) and keep it in Secrets Manager."""
+    identity_provider_id: IdpId | None = None
+    """oidc auth only: the Atlas id (24 hex, "IdP ID") of the organization's OIDC identity provider: workforce for
+    dba and analytics users, workload for app users. The username is `<identityProviderId>/<group or oidcUser>`."""
+    group: IdpGroup | None = None
+    """oidc auth, dba and analytics users: the IdP group whose members sign in as this user (its name as the token's
+    groups claim carries it); removing a person from the group ends their access."""
+    oidc_user: OidcUser | None = None
+    """oidc auth, app users: the application's workload identity as the token's user claim carries it (e.g. the
+    Kubernetes service account subject)."""
     secret_recovery_window_days: int | None = None
     """Users with a stored credential: days Secrets Manager keeps the deleted secret restorable (7-30), or 0 to
     delete it at once so the user can be removed and created again right away. Default: 30 in prod, 0 elsewhere;
@@ -337,6 +398,7 @@ class DatabaseUser(StackModel):
             raise invalid(
                 "certificate_without_x509", f"user {self.name!r}: `certificateMonths` only applies to `auth: x509`; remove it"
             )
+        self._check_oidc()
         window = self.secret_recovery_window_days
         if window is not None:
             if not self.stores_credential:
@@ -369,6 +431,50 @@ class DatabaseUser(StackModel):
                     "duplicate", f"user {self.name!r}: {grant!r} is already granted through `databases`; remove it from roles"
                 )
         return self
+
+    def _check_oidc(self) -> None:
+        written = {"identityProviderId": self.identity_provider_id, "group": self.group, "oidcUser": self.oidc_user}
+        oidc_keys = [key for key, value in written.items() if value is not None]
+        if self.auth != "oidc":
+            if oidc_keys:
+                raise invalid(
+                    "oidc_without_oidc",
+                    f"user {self.name!r}: `{oidc_keys[0]}` only applies to `auth: oidc`; remove it or set the auth",
+                )
+            return
+        if self.identity_provider_id is None:
+            raise invalid(
+                "missing_identity_provider",
+                f"user {self.name!r} authenticates with oidc; add `identityProviderId` (the IdP ID of the organization's "
+                "OIDC identity provider, Organization > Federation > Identity Providers)",
+            )
+        if self.kind in OIDC_WORKLOAD_KINDS:
+            if self.group is not None:
+                raise invalid(
+                    "app_workforce_group",
+                    f"user {self.name!r} is an application (kind {self.kind}): an application signs in as its own "
+                    "workload identity, not as a group of people; replace `group` with `oidcUser` (the workload's "
+                    "identity in the workload IdP's token), or make it kind dba or analytics if people use it",
+                )
+            if self.oidc_user is None:
+                raise invalid(
+                    "missing_oidc_user",
+                    f"user {self.name!r} is an application on workload OIDC (Atlas oidcAuthType USER); add `oidcUser` "
+                    "(the workload's identity as the token's user claim carries it)",
+                )
+            return
+        if self.oidc_user is not None:
+            raise invalid(
+                "person_workload_user",
+                f"user {self.name!r} (kind {self.kind}) is for people, who sign in as members of an IdP group so their "
+                "access ends with their membership; replace `oidcUser` with `group`, or make a program's user kind app",
+            )
+        if self.group is None:
+            raise invalid(
+                "missing_group",
+                f"user {self.name!r} (kind {self.kind}) authenticates with oidc as an IdP group; add `group` (the "
+                "workforce IdP group whose members get this access, e.g. payments-prod-dba)",
+            )
 
     @field_validator("labels")
     @classmethod
@@ -410,8 +516,21 @@ class DatabaseUser(StackModel):
         return self._default_grants + list(self.roles)
 
     def username(self, prefix: str) -> str:
-        """The Atlas username: the IAM ARN for awsIam users, else `<app>-<env>-<name>` (prefix `<app>-<env>`)."""
-        return self.iam_arn if self.iam_arn else f"{prefix}-{self.name}"
+        """The Atlas username: the IAM ARN for awsIam users, `<IdP id>/<group or workload user>` for oidc users
+        (Admin API, Create One Database User: "Atlas OIDC IdP ID ..., followed by a '/', followed by the IdP group
+        name" or "IdP user name"), else `<app>-<env>-<name>` (prefix `<app>-<env>`)."""
+        if self.iam_arn:
+            return self.iam_arn
+        if self.auth == "oidc":
+            return f"{self.identity_provider_id}/{self.group or self.oidc_user}"
+        return f"{prefix}-{self.name}"
+
+    @property
+    def oidc_auth_type(self) -> str | None:
+        """Atlas's oidcAuthType: IDP_GROUP (workforce group) or USER (workload); None for other auth."""
+        if self.auth != "oidc":
+            return None
+        return "IDP_GROUP" if self.group is not None else "USER"
 
     @property
     def stores_credential(self) -> bool:
@@ -453,6 +572,20 @@ def _check_users(users: list[DatabaseUser], info: ValidationInfo) -> list[Databa
             )
         if user.iam_arn:
             arns[user.iam_arn] = index
+    oidc_names: dict[str, int] = {}
+    for index, user in enumerate(users):
+        if user.auth != "oidc":
+            continue
+        # One IdP group (or workload) of one identity provider is one Atlas username.
+        identity = user.username("")
+        if identity in oidc_names:
+            other = oidc_names[identity]
+            raise invalid(
+                "duplicate",
+                f"{identity!r} (identityProviderId/{'group' if user.group else 'oidcUser'}) appears at [{other}] and "
+                f"[{index}]; one IdP group is one database user: give it the roles of both entries in one",
+            )
+        oidc_names[identity] = index
     data = info.data or {}
     # When customRoles itself is invalid its error is reported; don't add "unknown role" noise here.
     custom_roles_valid = "custom_roles" in data

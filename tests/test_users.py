@@ -54,13 +54,15 @@ def under_secret(path: str, secrets: set[str]) -> bool:
 def test_prod_registers_an_app_an_analytics_an_iam_and_a_dba_user(plans):
     users = users_by_name(plans("prod"))
     assert sorted(users) == [
+        "5f0000000000000000000d01/payments-prod-analysts",
+        "5f0000000000000000000d01/payments-prod-dba",
         "arn:aws:iam::111111111111:role/payments-prod-ledger-writer",
         "payments-prod-api",
         "payments-prod-dba",
         "payments-prod-reporting",
     ]
     kinds = {u.inputs["username"]: {label["key"]: label["value"] for label in u.inputs["labels"]}["kind"] for u in users.values()}
-    assert sorted(kinds.values()) == ["analytics", "app", "app", "dba"]
+    assert sorted(kinds.values()) == ["analytics", "analytics", "app", "app", "dba", "dba"]
 
 
 def test_password_user_gets_the_generated_password_only_as_a_secret(plans):
@@ -352,7 +354,7 @@ def test_reordering_users_keeps_resource_names(plans, plan_variant):
 def test_user_resources_live_in_their_app_user_component_named_after_it(plans):
     plan = plans("prod")
     components = plan.of_type(APP_USER)
-    assert len(components) == 4
+    assert len(components) == len(load_stack("prod").database_users)
     for component in components:
         children = plan.children(component)
         assert children

@@ -164,7 +164,8 @@ def test_duplicate_user_names_are_refused(plan_variant):
     def duplicate(config):
         config[USERS].append(copy.deepcopy(config[USERS][0]))
 
-    assert "user name 'api' appears at [0] and [4]; keep one entry" in refused(plan_variant, duplicate)
+    last = len(stack_config("prod")[USERS])
+    assert f"user name 'api' appears at [0] and [{last}]; keep one entry" in refused(plan_variant, duplicate)
 
 
 def test_two_users_with_one_iam_arn_are_refused(plan_variant):
@@ -172,7 +173,8 @@ def test_two_users_with_one_iam_arn_are_refused(plan_variant):
         twin = dict(copy.deepcopy(config[USERS][1]), name="ledger-writer-2")
         config[USERS].append(twin)
 
-    assert "iamArn 'arn:aws:iam::111111111111:role/payments-prod-ledger-writer' appears at [1] and [4]" in refused(
+    last = len(stack_config("prod")[USERS])
+    assert f"iamArn 'arn:aws:iam::111111111111:role/payments-prod-ledger-writer' appears at [1] and [{last}]" in refused(
         plan_variant, same_arn
     )
 

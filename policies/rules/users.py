@@ -165,7 +165,8 @@ def check_passwordless(props: Mapping[str, Any], ctx: Context) -> list[str]:
     username = props.get("username")
     return [
         f'database user {username!r} logs in with a password. Prefer AWS IAM (aws_iam_type="ROLE", '
-        'auth_database_name="$external") or X.509 (x509_type="MANAGED"): no secret to store or rotate.'
+        'auth_database_name="$external"), X.509 (x509_type="MANAGED") or OIDC (oidc_auth_type="IDP_GROUP" for an '
+        'identity-provider group of people, "USER" for a workload): no secret to store or rotate.'
     ]
 
 
@@ -196,7 +197,7 @@ POLICIES = [
     ),
     resource_policy(
         "atlas-user-passwordless",
-        "Database users should authenticate without a password (AWS IAM or X.509).",
+        "Database users should authenticate without a password (AWS IAM, X.509 or OIDC).",
         [t.DATABASE_USER],
         check_passwordless,
         level=ADVISORY,
