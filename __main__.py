@@ -19,10 +19,12 @@ from components.auditing import ProjectAuditing
 from components.cluster import ProdCluster
 from components.custom_roles import CustomRoles
 from components.encryption import AtlasKmsEncryption
+from components.organization import OrgSecurity
 from components.private_endpoint import PrivateEndpoint, private_srv_by_vpc
 from components.project import ProdProject
 from components.resource_policy import AtlasResourcePolicies
 from components.secrets_key import SecretsKey
+from components.service_account import ScopedServiceAccount
 from program_args import (
     access_list_args,
     alert_args,
@@ -31,10 +33,12 @@ from program_args import (
     cluster_args,
     custom_roles_args,
     encryption_args,
+    org_security_args,
     private_endpoint_args,
     project_args,
     resource_policies_args,
     secrets_key_args,
+    service_account_args,
 )
 from stackconfig import StackConfig, load_stack_config
 from stackconfig.network import endpoint_key
@@ -141,7 +145,7 @@ if cfg.custom_roles:
     custom_roles = dict(CustomRoles(f"{prefix}-roles", custom_roles_args(cfg, project.project_id)).roles)
 
 secrets_kms_key_id: pulumi.Input[str] | None = cfg.secrets_kms_key_arn
-if secrets_kms_key_id is None and any(u.stores_credential for u in cfg.database_users):
+if secrets_kms_key_id is None and (cfg.service_account is not None or any(u.stores_credential for u in cfg.database_users)):
     secrets_kms_key_id = SecretsKey(f"{prefix}-secrets-key", secrets_key_args(cfg)).key_arn
 
 # Users are scoped through the cluster's name output, so they are created once the cluster exists:
@@ -173,6 +177,15 @@ auditing = (
 org_policies = (
     AtlasResourcePolicies(f"{cfg.app}-org-policies", resource_policies_args(cfg)) if cfg.resource_policies.enabled else None
 )
+
+# --- Who may touch production: the organization's settings and automation's identity (docs/access.md) ---
+# Org-level, adopted with `pulumi import`, in exactly one (production) stack file.
+org_security_config = org_security_args(cfg)
+org_security = OrgSecurity(f"{cfg.app}-org", org_security_config) if org_security_config else None
+automation: ScopedServiceAccount | None = None
+if secrets_kms_key_id is not None:
+    automation_args = service_account_args(cfg, project.project_id, secrets_kms_key_id)
+    automation = ScopedServiceAccount(f"{prefix}-sa", automation_args) if automation_args else None
 
 # --- Exports ---
 pulumi.export("environment", cfg.environment)
@@ -206,3 +219,15 @@ if auditing is not None:
     pulumi.export("auditingEnabled", auditing.enabled)
 if org_policies is not None:
     pulumi.export("resourcePolicyIds", org_policies.policy_ids)
+if org_security is not None:
+    pulumi.export("organizationId", org_security.org_id)
+if automation is not None and cfg.service_account is not None:
+    pulumi.export(
+        "serviceAccount",
+        {
+            "clientId": automation.client_id,
+            "secretArn": automation.secret_arn,
+            "secretExpiresAt": automation.secret_expires_at,
+            "accessList": {e.source: e.comment for e in cfg.service_account.access_list},
+        },
+    )
