@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from . import clusters, keys, network, stack, users
+from . import access, clusters, keys, network, stack, users
 
-POLICIES = [*network.POLICIES, *users.POLICIES, *clusters.POLICIES, *keys.POLICIES, *stack.POLICIES]
+POLICIES = [*network.POLICIES, *users.POLICIES, *clusters.POLICIES, *keys.POLICIES, *stack.POLICIES, *access.POLICIES]
