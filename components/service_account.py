@@ -157,13 +157,14 @@ class ScopedServiceAccount(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
         )
         # From the secret's outputs: the stored version changes only once Atlas issued the secret.
-        document = pulumi.Output.all(account.client_id, current.secret, current.secret_id, current.expires_at).apply(
-            lambda values: secret_document(*values)
-        )
+        document: pulumi.Output[str] = pulumi.Output.all(
+            account.client_id, current.secret, current.secret_id, current.expires_at
+        ).apply(lambda values: secret_document(*values))
+        secret_text: pulumi.Output[str] = pulumi.Output.secret(document)
         aws.secretsmanager.SecretVersion(
             f"{name}-credentials-version",
             secret_id=stored.id,
-            secret_string=pulumi.Output.secret(document),
+            secret_string=secret_text,
             opts=child,
         )
 
