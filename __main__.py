@@ -21,10 +21,12 @@ from components.custom_roles import CustomRoles
 from components.encryption import AtlasKmsEncryption
 from components.export_bucket import SnapshotExportBucket
 from components.log_export import AtlasLogExport
+from components.organization import OrgSecurity
 from components.private_endpoint import PrivateEndpoint, private_srv_by_vpc
 from components.project import ProdProject
 from components.resource_policy import AtlasResourcePolicies
 from components.secrets_key import SecretsKey
+from components.service_account import ScopedServiceAccount
 from program_args import (
     access_list_args,
     alert_args,
@@ -35,10 +37,12 @@ from program_args import (
     custom_roles_granted,
     encryption_args,
     log_export_args,
+    org_security_args,
     private_endpoint_args,
     project_args,
     resource_policies_args,
     secrets_key_args,
+    service_account_args,
     snapshot_export_args,
 )
 from stackconfig import StackConfig, load_stack_config
@@ -155,7 +159,7 @@ private_endpoints = {
 custom_roles = CustomRoles(f"{prefix}-roles", custom_roles_args(cfg, project.project_id)) if cfg.custom_roles else None
 
 secrets_kms_key_id: pulumi.Input[str] | None = cfg.secrets_kms_key_arn
-if secrets_kms_key_id is None and any(u.stores_credential for u in cfg.database_users):
+if secrets_kms_key_id is None and (cfg.service_account is not None or any(u.stores_credential for u in cfg.database_users)):
     secrets_kms_key_id = SecretsKey(f"{prefix}-secrets-key", secrets_key_args(cfg)).key_arn
 
 # Users are scoped through the cluster's name output, so they are created once the cluster exists:
@@ -197,6 +201,15 @@ org_policies = (
     else None
 )
 
+# --- Who may touch production: the organization's settings and automation's identity (docs/access.md) ---
+# Org-level, adopted with `pulumi import`, in exactly one (production) stack file.
+org_security_config = org_security_args(cfg)
+org_security = OrgSecurity(f"{cfg.app}-org", org_security_config) if org_security_config else None
+automation: ScopedServiceAccount | None = None
+if secrets_kms_key_id is not None:
+    automation_args = service_account_args(cfg, project.project_id, secrets_kms_key_id)
+    automation = ScopedServiceAccount(f"{prefix}-sa", automation_args) if automation_args else None
+
 # --- Exports ---
 pulumi.export("environment", cfg.environment)
 pulumi.export("projectId", project.project_id)
@@ -236,3 +249,15 @@ if snapshot_export is not None:
     pulumi.export("snapshotExport", {"bucket": snapshot_export.bucket_name, "exportBucketId": snapshot_export.export_bucket_id})
 if org_policies is not None:
     pulumi.export("resourcePolicyIds", org_policies.policy_ids)
+if org_security is not None:
+    pulumi.export("organizationId", org_security.org_id)
+if automation is not None and cfg.service_account is not None:
+    pulumi.export(
+        "serviceAccount",
+        {
+            "clientId": automation.client_id,
+            "secretArn": automation.secret_arn,
+            "secretExpiresAt": automation.secret_expires_at,
+            "accessList": {e.source: e.comment for e in cfg.service_account.access_list},
+        },
+    )

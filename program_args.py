@@ -28,10 +28,12 @@ from components.encryption import AtlasKmsEncryptionArgs
 from components.export_bucket import SnapshotExportBucketArgs
 from components.hardened_bucket import BucketLifecycle
 from components.log_export import AtlasLogExportArgs
+from components.organization import OrgFederationArgs, OrgSecurityArgs
 from components.private_endpoint import AllowedSource, EndpointVpc, PrivateEndpointArgs
 from components.project import IdpGroupRoles, ProdProjectArgs, ProjectFeatures, TeamRoles
 from components.resource_policy import AtlasResourcePoliciesArgs, CedarPolicy, RuleParameters, standard_policies
 from components.secrets_key import SecretsKeyArgs
+from components.service_account import ApiAccessEntry, ScopedServiceAccountArgs
 from stackconfig import StackConfig
 from stackconfig.base import Secret
 from stackconfig.cluster import MaintenanceWindow
@@ -436,5 +438,66 @@ def snapshot_export_args(cfg: StackConfig, project_id: pulumi.Input[str]) -> Sna
         key_alias=f"{cfg.app}/{cfg.environment}/atlas-snapshots",
         lifecycle=_lifecycle(snapshots.lifecycle),
         tags=standard_tags(cfg),
+        protect=cfg.production_defaults.protect,
+    )
+
+
+def org_security_args(cfg: StackConfig) -> OrgSecurityArgs | None:
+    org = cfg.organization
+    if org is None:
+        return None
+    federation = org.federation
+    return OrgSecurityArgs(
+        org_id=cfg.org_id,
+        name=org.name,
+        security_contact=org.security_contact,
+        multi_factor_auth_required=org.multi_factor_auth_required,
+        api_access_list_required=org.api_access_list_required,
+        restrict_employee_access=org.restrict_employee_access,
+        gen_ai_features_enabled=org.gen_ai_features_enabled,
+        federation=OrgFederationArgs(
+            federation_settings_id=federation.settings_id,
+            identity_provider_id=federation.identity_provider_id,
+            domain_restriction_enabled=federation.domain_restriction_enabled,
+            domain_allow_list=federation.domain_allow_list,
+        )
+        if federation
+        else None,
+    )
+
+
+def service_account_args(
+    cfg: StackConfig, project_id: pulumi.Input[str], secrets_kms_key_id: pulumi.Input[str]
+) -> ScopedServiceAccountArgs | None:
+    account = cfg.service_account
+    window = cfg.production_defaults.service_account_recovery_window_days
+    if account is None or window is None:
+        return None
+    access = []
+    for entry in account.access_list:
+        network = entry.network
+        single = network.num_addresses == 1
+        access.append(
+            ApiAccessEntry(
+                key=str(network.network_address) if single else str(network),
+                ip_address=str(network.network_address) if single else None,
+                cidr_block=None if single else str(network),
+            )
+        )
+    return ScopedServiceAccountArgs(
+        org_id=cfg.org_id,
+        project_id=project_id,
+        name=account.atlas_name(cfg.resource_prefix),
+        description=account.description,
+        project_roles=account.project_roles,
+        org_roles=account.org_roles,
+        access_list=access,
+        secret_name=f"{cfg.app}/{cfg.environment}/atlas/{account.name}",
+        secrets_kms_key_id=secrets_kms_key_id,
+        secret_expires_after_hours=account.secret_expires_after_hours,
+        secret_generation=account.secret_generation,
+        keep_previous_secret=account.keep_previous_secret,
+        secret_tags={**standard_tags(cfg), "owner": account.name},
+        secret_recovery_window_in_days=window,
         protect=cfg.production_defaults.protect,
     )

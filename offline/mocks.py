@@ -235,6 +235,36 @@ PROVIDER_OUTPUTS.update(
 )
 
 
+def mock_client_id(name: str) -> str:
+    """A service account's client id in Atlas's form (provider docs: `mdb_sa_id_` and 24 hex digits)."""
+    return f"mdb_sa_id_{hex_id('serviceAccount', name)}"
+
+
+def mock_service_account_secret(name: str) -> str:
+    """The fake secret value of ServiceAccountSecret `name` (Atlas's form: `mdb_sa_sk_` and 40 characters)."""
+    return f"mdb_sa_sk_{hex_id('serviceAccountSecret', name, length=40)}"
+
+
+# Who may touch production: the organization (adopted, its id computed) and service accounts.
+PROVIDER_OUTPUTS.update(
+    {
+        "mongodbatlas:index/organization:Organization": lambda name, inputs: {"orgId": hex_id("org", name)},
+        "mongodbatlas:index/serviceAccount:ServiceAccount": lambda name, inputs: {
+            "clientId": mock_client_id(name),
+            "createdAt": "2026-01-01T00:00:00Z",
+            "secrets": [],
+        },
+        "mongodbatlas:index/serviceAccountSecret:ServiceAccountSecret": lambda name, inputs: {
+            "secretId": hex_id("serviceAccountSecretId", name),
+            "secret": mock_secret(mock_service_account_secret(name)),
+            "createdAt": "2026-01-01T00:00:00Z",
+            "expiresAt": "2026-04-01T00:00:00Z",
+            "maskedSecretValue": "mdb_sa_sk_****",
+        },
+    }
+)
+
+
 GET_ADVANCED_CLUSTER = "mongodbatlas:index/getAdvancedCluster:getAdvancedCluster"
 
 

@@ -51,6 +51,8 @@ class ProductionDefaults:
     production_min_tier: str | None
     """The smallest tier Atlas's `production-min-tier` resource policy lets this project run (prod only):
     the compute auto-scaling floor, else the cluster's tier."""
+    service_account_recovery_window_days: int | None
+    """Days the service account's deleted credentials secret stays restorable (None without a service account)."""
     secret_recovery_window_days: Mapping[str, int]
     """Per database user (by name): days its deleted credentials secret stays restorable."""
 
@@ -74,6 +76,9 @@ def resolve(cfg: StackConfig) -> ProductionDefaults:
         restore_window_days=cluster.restore_window_days(prod) if cluster is not None else None,
         termination_protection=cluster is not None and cluster.termination_protected(prod),
         production_min_tier=_min_tier(cfg) if prod else None,
+        service_account_recovery_window_days=(
+            cfg.service_account.recovery_window_days(prod) if cfg.service_account is not None else None
+        ),
         secret_recovery_window_days={user.name: user.recovery_window_days(prod) for user in cfg.database_users},
     )
 

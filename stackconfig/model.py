@@ -27,8 +27,13 @@ from .environment import (
 from .log_export import LogExport, SnapshotExport
 from .network import Network
 from .operations import Alerts, Auditing, IntegrationList, NotificationList, ResourcePolicies
+from .organization import Organization
 from .project import AtlasId, Federation, ProjectSettings, TeamAccess
+from .service_account import ServiceAccountSettings
 from .users import CustomRoles, DatabaseUsers, KmsKeyArn
+
+# Atlas's service-account name: at most 64 characters (Admin API v2, OrgServiceAccountRequest.name).
+SERVICE_ACCOUNT_NAME_MAX = 64
 
 AppName = Annotated[
     str,
@@ -125,6 +130,12 @@ class StackConfig(StackModel):
     def production_defaults(self) -> ProductionDefaults:
         """Every default decided by whether this stack is production, resolved once (stackconfig/defaults.py)."""
         return self._production_defaults
+
+    organization: Organization | None = None
+    """The Atlas organization's security settings (MFA, API access list, support access, security contact),
+    adopted with `pulumi import`; in exactly one stack, a production one (docs/access.md)."""
+    service_account: ServiceAccountSettings | None = None
+    """The environment's Atlas service account for automation: project roles, access list, secret in Secrets Manager."""
 
     @property
     def is_prod(self) -> bool:
@@ -278,6 +289,42 @@ class StackConfig(StackModel):
                 "add a `cluster` with `backup.enabled: true`, or remove snapshotExport",
             )
         return snapshot_export
+
+    @field_validator("organization")
+    @classmethod
+    def _organization_from_production(cls, organization: Organization | None, info: ValidationInfo) -> Organization | None:
+        if organization is None:
+            return None
+        if not in_production(info):
+            raise invalid(
+                "organization_outside_production",
+                "the organization holds production's project, so only a production stack manages its settings; "
+                "remove `organization` here and set it in the production stack file",
+            )
+        federation = info.data.get("federation")
+        if organization.federation and federation and organization.federation.settings_id != federation.settings_id:
+            raise invalid(
+                "two_federations",
+                f"organization.federation.settingsId {organization.federation.settings_id!r} differs from "
+                f"federation.settingsId {federation.settings_id!r}; an organization has one federation: write the same id",
+            )
+        return organization
+
+    @field_validator("service_account")
+    @classmethod
+    def _service_account_name_fits(
+        cls, account: ServiceAccountSettings | None, info: ValidationInfo
+    ) -> ServiceAccountSettings | None:
+        app, environment = info.data.get("app"), info.data.get("environment")
+        if account is not None and app and environment:
+            full = account.atlas_name(f"{app}-{environment}")
+            if len(full) > SERVICE_ACCOUNT_NAME_MAX:
+                raise invalid(
+                    "name_too_long",
+                    f"the service account would be named {full!r} ({len(full)} characters); Atlas takes at most "
+                    f"{SERVICE_ACCOUNT_NAME_MAX}: shorten serviceAccount.name",
+                )
+        return account
 
     @field_validator("teams")
     @classmethod

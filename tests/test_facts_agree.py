@@ -45,9 +45,10 @@ INTENDED_DIFFERENCES: dict[str, tuple[frozenset[str], str]] = {
         "its schema asks only for a non-empty reason, and a minLength would refuse configs already in use",
     ),
     "type tokens the program never plans": (
-        frozenset({t.LEGACY_CLUSTER, t.SECURITY_GROUP_RULE}),
+        frozenset({t.LEGACY_CLUSTER, t.SECURITY_GROUP_RULE, t.PROJECT_SERVICE_ACCOUNT, t.PROJECT_SERVICE_ACCOUNT_ACCESS_ENTRY}),
         "the pack also guards resources another program might declare (the legacy Cluster, the older "
-        "aws.ec2.SecurityGroupRule); this program declares AdvancedCluster and vpc.SecurityGroupIngressRule",
+        "aws.ec2.SecurityGroupRule, project-scoped service accounts); this program declares AdvancedCluster, "
+        "vpc.SecurityGroupIngressRule and organization service accounts assigned to one project",
     ),
 }
 

@@ -56,6 +56,13 @@ SHARED: list[Shared] = [
     Shared("security group", _security_groups),
     Shared("CIDR", _cidrs, _overlap),
     Shared("access-list entry", lambda cfg: (e.source for e in cfg.network.access_list)),
+    # Production's automation calls Atlas from its own runners: a range shared with another
+    # environment's service account means those runners could use either secret.
+    Shared(
+        "service-account access range",
+        lambda cfg: (e.network for e in (cfg.service_account.access_list if cfg.service_account else [])),
+        _overlap,
+    ),
 ]
 
 

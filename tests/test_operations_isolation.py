@@ -16,7 +16,7 @@ import yaml
 from components.atlas_rules import RULES
 from offline.mocks import Registration
 from offline.runner import Plan
-from tests.conftest import ROOT, STACKS, key
+from tests.conftest import ROOT, STACKS, key, load_stack
 
 # Type token -> the inputs that name the one Atlas object it manages.
 ORG_LEVEL_IDENTITY: dict[str, tuple[str, ...]] = {
@@ -28,6 +28,10 @@ ORG_LEVEL_IDENTITY: dict[str, tuple[str, ...]] = {
         "externalGroupName",
     ),
     "mongodbatlas:index/team:Team": ("orgId", "name"),
+    # The organization takes no id input (it is adopted by id with `pulumi import`): a repository
+    # holds one organization, so any two stacks declaring one manage the same one.
+    "mongodbatlas:index/organization:Organization": (),
+    "mongodbatlas:index/federatedSettingsOrgConfig:FederatedSettingsOrgConfig": ("federationSettingsId", "orgId"),
 }
 
 
@@ -104,3 +108,20 @@ def test_same_project_name_in_two_stacks_is_caught(plans, plan_variant):
     staging = plan_variant("staging", lambda c: c.__setitem__(key("projectName"), "payments-prod"))
     conflicts = shared_org_resources({"prod": plans("prod"), "staging": staging})
     assert len(conflicts) == 1 and "'payments-prod'" in conflicts[0]
+
+
+def stacks_managing_the_organization(configs: dict[str, dict[str, Any]]) -> list[str]:
+    return sorted(stack for stack, config in configs.items() if config.get(key("organization")) is not None)
+
+
+def test_exactly_one_stack_file_manages_the_organization():
+    owners = stacks_managing_the_organization(stack_files())
+    assert len(owners) == 1, f"the organization's settings are managed by exactly one stack, found {owners}"
+    assert load_stack(owners[0]).is_prod, "the owning stack is a production one"
+
+
+def test_a_second_stack_declaring_the_organization_is_caught(plans, plan_variant):
+    # Another application's production stack in the same organization (`orders-prod`) copying the section.
+    orders = plan_variant("prod", lambda config: config.__setitem__(key("app"), "orders"))
+    conflicts = shared_org_resources({"prod": plans("prod"), "orders-prod": orders})
+    assert any("organization:Organization" in c and "prod:" in c and "orders-prod:" in c for c in conflicts)

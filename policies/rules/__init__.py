@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import atlas_rules, clusters, keys, logs, network, stack, users
+from . import access, atlas_rules, clusters, keys, logs, network, stack, users
 
 POLICIES = [
     *network.POLICIES,
@@ -12,4 +12,5 @@ POLICIES = [
     *stack.POLICIES,
     *logs.POLICIES,
     *atlas_rules.POLICIES,
+    *access.POLICIES,
 ]

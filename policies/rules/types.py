@@ -17,3 +17,12 @@ SECURITY_GROUP_INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIng
 VPC_ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
 KMS_KEY = "aws:kms/key:Key"
 SECRET = "aws:secretsmanager/secret:Secret"
+
+# Who may touch production (rules/access.py).
+ORGANIZATION = "mongodbatlas:index/organization:Organization"
+SERVICE_ACCOUNT = "mongodbatlas:index/serviceAccount:ServiceAccount"
+PROJECT_SERVICE_ACCOUNT = "mongodbatlas:index/projectServiceAccount:ProjectServiceAccount"
+SERVICE_ACCOUNT_ACCESS_ENTRY = "mongodbatlas:index/serviceAccountAccessListEntry:ServiceAccountAccessListEntry"
+PROJECT_SERVICE_ACCOUNT_ACCESS_ENTRY = (
+    "mongodbatlas:index/projectServiceAccountAccessListEntry:ProjectServiceAccountAccessListEntry"
+)
