@@ -17,6 +17,7 @@ import contextlib
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .mocks import Registration
@@ -305,6 +306,9 @@ def policy_findings(report: PolicyReport) -> list[Finding]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make access-report", description=__doc__.splitlines()[0])
     parser.add_argument("--stack", default="prod", help=f"stack to review (here: {', '.join(available_stacks(ROOT))})")
+    parser.add_argument(
+        "--stack-file", type=Path, help="read this stack file instead of Pulumi.<stack>.yaml, as `pulumi --config-file` does"
+    )
     parser.add_argument("--output", help="write the Markdown to this file instead of stdout")
     parser.add_argument(
         "--advisories",
@@ -327,7 +331,7 @@ def main(argv: list[str] | None = None) -> int:
     # The pack (a subprocess) starts while the stack is planned, as in `make preview`.
     with PolicyPackServer(wait=False) if run_pack else contextlib.nullcontext() as pack:
         try:
-            plan = run_stack(args.stack)
+            plan = run_stack(args.stack, stack_file=args.stack_file)
         except pulumi.RunError as error:
             print(f"error: {error}", file=sys.stderr)
             return 1

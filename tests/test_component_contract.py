@@ -10,7 +10,7 @@ import re
 
 import pulumi
 import pytest
-from conftest import STACKS, load_stack
+from conftest import STACKS, fixture_file, load_stack
 
 import components
 from offline.mocks import Registration
@@ -128,7 +128,7 @@ def constructed() -> dict[str, list[tuple[pulumi.ComponentResource, dict[str, ob
         patch.setattr(pulumi.ComponentResource, "register_outputs", record)
         for stack in STACKS:
             current.append(stack)
-            run_stack(stack)
+            run_stack(stack, stack_file=fixture_file(stack))
     return seen
 
 

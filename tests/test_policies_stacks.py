@@ -20,7 +20,7 @@ from offline.policy import (
 )
 from offline.preview import main
 from policies.rules import types as t
-from tests.conftest import STACKS, load_stack
+from tests.conftest import STACKS, fixture_file, load_stack
 from tests.policy_support import complete_prod_stack, replace, verdict
 
 PRIVATE = "atlas-prod-private-endpoint"
@@ -260,7 +260,7 @@ def test_preview_prints_each_violation_and_exits_2_on_a_mandatory_one(policy_pac
 
 
 def test_preview_of_a_passing_stack_shows_the_policy_summary_and_exits_0(capsys):
-    assert main(["--stack", "staging"]) == 0
+    assert main(["--stack", "staging", "--stack-file", str(fixture_file("staging"))]) == 0
     out = capsys.readouterr().out
     assert "Policies (CrossGuard pack policies/" in out
     assert "0 mandatory, " in out and "violation(s): passed." in out
