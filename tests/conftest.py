@@ -25,9 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from offline.runner import Plan, run_stack  # noqa: E402
-from offline.stackfile import available_stacks  # noqa: E402
 from stackconfig import StackConfig  # noqa: E402
+from tests.harness.runner import Plan, run_stack  # noqa: E402
+from tests.harness.stackfile import available_stacks  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures"
 STACKS = ["prod", "staging", "dev"]
@@ -58,8 +58,8 @@ def load_stack(stack: str, config: dict[str, Any] | None = None) -> StackConfig:
     `config` (a changed copy of the stack file's mapping) goes through the harness as the engine
     would pass it: values as strings, secret keys marked.
     """
-    from offline.stackfile import engine_config
     from stackconfig import load_stack_config
+    from tests.harness.stackfile import engine_config
 
     config = stack_config(stack) if config is None else config
     values, secret_keys = engine_config(ROOT, stack, config, stack_file=fixture_file(stack))
@@ -68,8 +68,8 @@ def load_stack(stack: str, config: dict[str, Any] | None = None) -> StackConfig:
 
 def load_your_stack(stack: str) -> StackConfig:
     """Validate the root stack file Pulumi.<stack>.yaml exactly as the program does."""
-    from offline.stackfile import engine_config
     from stackconfig import load_stack_config
+    from tests.harness.stackfile import engine_config
 
     values, secret_keys = engine_config(ROOT, stack)
     return load_stack_config(values, namespace=NAMESPACE, stack=stack, secret_keys=secret_keys)
@@ -120,7 +120,7 @@ def plan_variant() -> Callable[..., Plan]:
 @pytest.fixture(scope="session")
 def policy_pack():
     """The CrossGuard pack in policies/, started once, as the engine starts it (a subprocess), always ended."""
-    from offline.policy import PolicyPackServer
+    from tests.harness.policy import PolicyPackServer
 
     with PolicyPackServer() as pack:
         yield pack

@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from offline import access_report
-from offline.access_report import Finding, render_report
-from offline.mocks import Registration
-from offline.runner import Plan
 from tests.conftest import fixture_file
+from tests.harness.mocks import Registration
+from tests.harness.runner import Plan
+from tools import access_report
+from tools.access_report import Finding, render_report
 
 STACK_URN = "urn:pulumi:prod::atlas-platform::pulumi:pulumi:Stack::atlas-platform-prod"
 PROJECT_ID = "0f065b249ccabd09a3f2f1a2"

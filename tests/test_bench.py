@@ -7,8 +7,10 @@ from collections.abc import Callable
 
 import pytest
 
-import offline.bench as bench
-from offline.bench import (
+import tools.bench as bench
+from tests.conftest import key, load_stack, stack_config
+from tests.harness.runner import Plan, run_stack
+from tools.bench import (
     CLUSTER_TYPE,
     CREATE_SECONDS,
     DEFAULT_SECONDS,
@@ -17,8 +19,6 @@ from offline.bench import (
     limit_stack_config,
     linear_cost_problem,
 )
-from offline.runner import Plan, run_stack
-from tests.conftest import key, load_stack, stack_config
 
 KMS_CHAIN = [
     "mongodbatlas:index/project:Project",

@@ -5,8 +5,8 @@ from __future__ import annotations
 import itertools
 import json
 
-from offline.mocks import MOCK_ATLAS_AWS_ACCOUNT_ARN, MOCK_AWS_ACCOUNT
 from tests.conftest import key
+from tests.harness.mocks import MOCK_ATLAS_AWS_ACCOUNT_ARN, MOCK_AWS_ACCOUNT
 
 SETUP = "mongodbatlas:index/cloudProviderAccessSetup:CloudProviderAccessSetup"
 ROLE = "aws:iam/role:Role"

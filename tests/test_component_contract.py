@@ -13,8 +13,8 @@ import pytest
 from conftest import STACKS, fixture_file, load_stack
 
 import components
-from offline.mocks import Registration
-from offline.runner import Plan
+from tests.harness.mocks import Registration
+from tests.harness.runner import Plan
 
 PACKAGE = "atlas-platform"
 ENVIRONMENT_WORDS = {"prod", "production", "staging", "dev", "development"}
@@ -113,7 +113,7 @@ RESOURCE_ATTRIBUTES = {"urn", "id"}
 def constructed() -> dict[str, list[tuple[pulumi.ComponentResource, dict[str, object]]]]:
     """Per stack: every component its program builds, with what it passed to `register_outputs`
     (the program's last word on each component, called once construction is done)."""
-    from offline.runner import run_stack
+    from tests.harness.runner import run_stack
 
     seen: dict[str, list[tuple[pulumi.ComponentResource, dict[str, object]]]] = {}
     original = pulumi.ComponentResource.register_outputs

@@ -8,10 +8,10 @@ import sys
 
 import pytest
 
-from offline.diff import Change, compare, render_changes
-from offline.mocks import Registration
-from offline.runner import Plan, run_stack
 from tests.conftest import ROOT, YOUR_STACKS, key, stack_config
+from tests.harness.mocks import Registration
+from tests.harness.runner import Plan, run_stack
+from tools.diff import Change, compare, render_changes
 
 ACCESS_LIST = "mongodbatlas:index/projectIpAccessList:ProjectIpAccessList"
 CLUSTER = "mongodbatlas:index/advancedCluster:AdvancedCluster"
@@ -146,7 +146,7 @@ DIFF_STACK = YOUR_STACKS[0]
 
 def diff(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "offline.diff", "--stack", DIFF_STACK, *args],
+        [sys.executable, "-m", "tools.diff", "--stack", DIFF_STACK, *args],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -18,14 +18,14 @@ import pytest
 import yaml
 from pydantic import TypeAdapter, ValidationError
 
-from offline.policy import PolicyPackServer, stack_config_for
-from offline.runner import Plan, run_stack
-from offline.stackfile import available_stacks, engine_config
 from policies.rules import environment as pack_environment
 from policies.rules import types as t
 from stackconfig import ConfigError, StackConfig, load_stack_config
 from stackconfig import environment as program_environment
 from tests.conftest import NAMESPACE, ROOT, key, stack_config
+from tests.harness.policy import PolicyPackServer, stack_config_for
+from tests.harness.runner import Plan, run_stack
+from tests.harness.stackfile import available_stacks, engine_config
 from tests.policy_support import GOOD_CLUSTER, resource
 
 FIXTURES = Path(__file__).parent / "fixtures"

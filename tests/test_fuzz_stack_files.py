@@ -19,10 +19,10 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from offline.runner import run_stack
-from offline.stackfile import engine_config
 from stackconfig import ConfigError, StackConfig, load_stack_config
 from tests.conftest import NAMESPACE, ROOT, STACKS, fixture_file, load_stack, stack_config
+from tests.harness.runner import run_stack
+from tests.harness.stackfile import engine_config
 
 LOADER_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "2000"))
 PROGRAM_EXAMPLES = max(LOADER_EXAMPLES // 10, 100)

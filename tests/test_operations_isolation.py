@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from offline.mocks import Registration
-from offline.runner import Plan
 from tests.conftest import STACKS, key, stack_config
+from tests.harness.mocks import Registration
+from tests.harness.runner import Plan
 
 # Type token -> the inputs that name the one Atlas object it manages.
 ORG_LEVEL_IDENTITY: dict[str, tuple[str, ...]] = {

@@ -10,16 +10,25 @@ from pathlib import Path
 
 import pytest
 
-from offline.mocks import AtlasMocks, RecordingMonitor, Registration
-from offline.preview import flatten, render_inputs, render_value
 from tests.conftest import ROOT, STACKS, fixture_file
+from tests.harness.mocks import AtlasMocks, RecordingMonitor, Registration
+from tools.preview import flatten, render_inputs, render_value
 
-PROGRAM_FILES = ["Pulumi.yaml", "__main__.py", "program_args.py", "components", "stackconfig", "offline", "policies"]
+PROGRAM_FILES = [
+    "Pulumi.yaml",
+    "__main__.py",
+    "program_args.py",
+    "components",
+    "stackconfig",
+    "tools",
+    "tests/harness",
+    "policies",
+]
 
 
 def preview(stack: str, root: Path = ROOT) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "offline.preview", "--stack", stack],
+        [sys.executable, "-m", "tools.preview", "--stack", stack],
         cwd=root,
         capture_output=True,
         text=True,
@@ -96,7 +105,7 @@ def test_unknown_stack_names_the_stacks_there_are(example_project):
 
 def test_preview_can_print_the_plan_without_the_policy_pack(example_project):
     result = subprocess.run(
-        [sys.executable, "-m", "offline.preview", "--stack", "dev", "--no-policy-pack"],
+        [sys.executable, "-m", "tools.preview", "--stack", "dev", "--no-policy-pack"],
         cwd=example_project,
         capture_output=True,
         text=True,
@@ -164,7 +173,7 @@ def test_numbers_print_as_written():
 
 def test_preview_all_prints_every_input_of_every_resource(example_project, plans):
     result = subprocess.run(
-        [sys.executable, "-m", "offline.preview", "--stack", "prod", "--no-policy-pack", "--all"],
+        [sys.executable, "-m", "tools.preview", "--stack", "prod", "--no-policy-pack", "--all"],
         cwd=example_project,
         capture_output=True,
         text=True,

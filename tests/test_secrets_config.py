@@ -18,10 +18,10 @@ from typing import Any
 
 import pytest
 
-from offline.runner import Plan, run_stack
-from offline.stackfile import engine_config
 from stackconfig import ConfigError
 from tests.conftest import ROOT, STACKS, fixture_file, key, stack_config
+from tests.harness.runner import Plan, run_stack
+from tests.harness.stackfile import engine_config
 
 STACK_FILE_NAME = re.compile(r"Pulumi\.[^.]+\.ya?ml")
 _opened: list[str] | None = None  # stack files opened while a test watches, else None

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from offline.stackfile import engine_config, parse_stack_file
 from stackconfig import ConfigError, StackConfig, load_stack_config
 from tests.conftest import NAMESPACE, ROOT, STACKS, fixture_file, key
+from tests.harness.stackfile import engine_config, parse_stack_file
 
 
 def stack_text(stack: str = "prod") -> str:

@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 import yaml
 
-from offline.policy import config_for_stack, reconcile_config
-from offline.runner import Plan, run_stack
 from stackconfig import StackConfig
 from tests.conftest import ROOT, YOUR_STACKS, load_your_stack
+from tests.harness.policy import config_for_stack, reconcile_config
+from tests.harness.runner import Plan, run_stack
 from tests.test_isolation import isolation_problems
 from tests.test_operations_isolation import shared_org_resources, stacks_enabling_resource_policies
 from tests.test_reorder import differences, reorder

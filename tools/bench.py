@@ -2,7 +2,7 @@
 
 Three reports:
 
-1. Import ratio, per shipped stack: the wall time of `python -m offline.preview --stack S` (best of
+1. Import ratio, per shipped stack: the wall time of `python -m tools.preview --stack S` (best of
    N runs, as a newcomer runs it) against bare imports of the SDKs it uses: `python -c "import ..."`
    of exactly the SDK modules the preview process loaded, side by side with the imports of the
    policy pack's own process (the preview starts the pack while it plans, so both import at once).
@@ -12,7 +12,7 @@ Three reports:
    users, a private endpoint in each of the cluster's 3 regions, 200 access-list entries, the full
    alert baseline). Each run is its own process, so its peak memory is its own: the plan (run once
    untimed so lazy SDK imports are not counted, then timed) and the policy pack's evaluation over
-   its gRPC protocol (`offline/policy.py`, as the preview does it). The time per resource of the
+   its gRPC protocol (`tests/harness/policy.py`, as the preview does it). The time per resource of the
    large stack may be at most 1.5x the shipped one's: the cost must grow linearly.
 3. Critical path: the longest chain of the planned dependency graph, with typical create times
    (`CREATE_SECONDS`), i.e. the estimated duration of a first `pulumi up`, and its verdict
@@ -37,11 +37,9 @@ from resource import RUSAGE_CHILDREN, RUSAGE_SELF, getrusage
 from typing import Any
 
 from components.facts import MAX_ACCESS_LIST_ENTRIES, MAX_USERS_PER_PROJECT
-from offline.stackfile import read_stack_file
-
-from .mocks import Registration
-from .runner import ROOT, Plan
-from .stackfile import available_stacks
+from tests.harness.mocks import Registration
+from tests.harness.runner import ROOT, Plan
+from tests.harness.stackfile import available_stacks, read_stack_file
 
 SDK_PACKAGES = ("pulumi", "pulumi_mongodbatlas", "pulumi_aws", "pulumi_random", "pydantic", "pydantic_core", "yaml", "grpc")
 PROD_LIMIT = 1.5
@@ -67,7 +65,7 @@ def sdk_modules(stack: str, *preview_flags: str) -> list[str]:
     touched), found by running that preview once and reading `sys.modules`."""
     script = (
         "import contextlib, io, json, sys\n"
-        "from offline.preview import main\n"
+        "from tools.preview import main\n"
         f"with contextlib.redirect_stdout(io.StringIO()):\n    main(['--stack', {stack!r}, *{list(preview_flags)!r}])\n"
         f"roots = {SDK_PACKAGES!r}\n"
         "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in roots and '._' not in m)))\n"
@@ -96,7 +94,7 @@ def _best_concurrent_wall_time(commands: list[list[str]], runs: int) -> float:
 def bench_stack(stack: str, runs: int) -> dict[str, float]:
     """Two ratios: the program's preview alone (`--no-policy-pack`: plan and print, the preview issue 2
     defined and holds to PROD_LIMIT), and the full preview with the policy pack's checks."""
-    preview = [sys.executable, "-m", "offline.preview", "--stack", stack]
+    preview = [sys.executable, "-m", "tools.preview", "--stack", stack]
     plan_modules = sdk_modules(stack, "--no-policy-pack")
     plan_imports = _best_wall_time([sys.executable, "-c", "import " + ", ".join(plan_modules)], runs)
     plan_only = _best_wall_time([*preview, "--no-policy-pack"], runs)
@@ -241,8 +239,8 @@ class Measurement:
 
 def _child(stack: str, config_file: str | None) -> dict[str, Any]:
     """Runs in the measured process: plan twice, evaluate the policies, report peak memory."""
-    from .policy import PolicyPackServer
-    from .runner import run_stack
+    from tests.harness.policy import PolicyPackServer
+    from tests.harness.runner import run_stack
 
     config = json.loads(Path(config_file).read_text()) if config_file else None
     with PolicyPackServer(wait=False) as pack:
@@ -276,7 +274,7 @@ def measure(stack: str, config: dict[str, Any] | None, runs: int) -> Measurement
     """Best of `runs` fresh processes, figure by figure."""
     rows = []
     with tempfile.TemporaryDirectory(prefix="atlas-bench-") as scratch:
-        command = [sys.executable, "-m", "offline.bench", "--child", stack]
+        command = [sys.executable, "-m", "tools.bench", "--child", stack]
         if config is not None:
             config_file = Path(scratch) / "config.json"
             config_file.write_text(json.dumps(config))
@@ -482,7 +480,7 @@ def render_critical_path(label: str, plan: Plan) -> tuple[list[str], bool]:
 
 
 def _scale_rows(runs: int) -> tuple[list[str], bool, dict[str, Plan]]:
-    from .runner import run_stack
+    from tests.harness.runner import run_stack
 
     large = limit_stack_config()
     measured = {"prod (shipped)": measure("prod", None, runs), "prod at limits": measure("prod", large, runs)}
@@ -537,7 +535,7 @@ def main(argv: list[str] | None = None) -> int:
         full_cells = f"{row['preview_s']:>11.3f} {row['imports_s']:>10.3f} {row['full_ratio']:>6.2f}"
         print(f"{stack:<10} {plan_cells}   {full_cells} {int(row['modules']):>12}{flag}")
     print(
-        "  plan: `offline.preview --no-policy-pack` (plan and print) against a bare import of the SDK modules it loads;"
+        "  plan: `tools.preview --no-policy-pack` (plan and print) against a bare import of the SDK modules it loads;"
         f" limit {PROD_LIMIT} for prod.\n"
         "  with pack: the full preview against its own imports and the policy pack process's, run side by side as the"
         " preview runs them; it adds the pack's checks (Analyze for every resource, then AnalyzeStack). Reported, no limit."
@@ -549,7 +547,7 @@ def main(argv: list[str] | None = None) -> int:
     failed |= not linear
 
     print()
-    print("Critical path of a first `pulumi up` (typical create times: offline/bench.py CREATE_SECONDS; docs/performance.md)")
+    print("Critical path of a first `pulumi up` (typical create times: tools/bench.py CREATE_SECONDS; docs/performance.md)")
     for label, plan in plans.items():
         lines, ok = render_critical_path(label, plan)
         print("\n".join(lines))

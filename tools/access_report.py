@@ -20,12 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .mocks import Registration
-from .runner import ROOT, Plan, run_stack
-from .stackfile import available_stacks
+from tests.harness.mocks import Registration
+from tests.harness.runner import ROOT, Plan, run_stack
+from tests.harness.stackfile import available_stacks
 
 if TYPE_CHECKING:
-    from .policy import Report as PolicyReport
+    from tests.harness.policy import Report as PolicyReport
 
 ACCESS_LIST = "mongodbatlas:index/projectIpAccessList:ProjectIpAccessList"
 PRIVATE_LINK = "mongodbatlas:index/privateLinkEndpoint:PrivateLinkEndpoint"
@@ -325,7 +325,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import pulumi
 
-    from .policy import PolicyPackServer
+    from tests.harness.policy import PolicyPackServer
 
     run_pack = advisories is None and not args.no_policy_pack
     # The pack (a subprocess) starts while the stack is planned, as in `make preview`.

@@ -18,9 +18,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from .mocks import Registration
-from .runner import ROOT, Plan, run_stack
-from .stackfile import available_stacks
+from tests.harness.mocks import Registration
+from tests.harness.runner import ROOT, Plan, run_stack
+from tests.harness.stackfile import available_stacks
 
 MASK = "[secret]"
 MAX_INPUTS = 14
@@ -151,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import pulumi
 
-    from .policy import PolicyPackServer, print_policy_report, stack_config_for
+    from tests.harness.policy import PolicyPackServer, print_policy_report, stack_config_for
 
     # The pack (a subprocess) starts while the program is planned; the policy report waits for it.
     # Like the engine, it gets the stack's config: `environment`/`production` say whether it is production.
