@@ -23,6 +23,7 @@ from tests.harness.runner import Plan, run_stack
 from tests.test_isolation import isolation_problems
 from tests.test_operations_isolation import shared_org_resources, stacks_enabling_resource_policies
 from tests.test_reorder import differences, reorder
+from tests.test_users_isolation import iam_accounts, shared_with_prod
 
 PROJECT = "mongodbatlas:index/project:Project"
 CLUSTER = "mongodbatlas:index/advancedCluster:AdvancedCluster"
@@ -89,6 +90,15 @@ def _configs() -> dict[str, StackConfig]:
 
 def test_your_production_stacks_share_no_network_source_with_another_environment() -> None:
     assert isolation_problems(_configs()) == []
+
+
+def test_your_production_stacks_share_no_database_identity_or_aws_account_with_another_environment() -> None:
+    configs = _configs()
+    pairs = [(p, o) for p in configs for o in configs if configs[p].is_prod and not configs[o].is_prod]
+    shared = {f"{p}/{o}": shared_with_prod(configs[p], configs[o]) for p, o in pairs}
+    assert {pair: found for pair, found in shared.items() if found} == {}
+    accounts = {f"{p}/{o}": iam_accounts(configs[p]) & iam_accounts(configs[o]) for p, o in pairs}
+    assert {pair: found for pair, found in accounts.items() if found} == {}
 
 
 def test_your_stacks_have_projects_of_their_own() -> None:
