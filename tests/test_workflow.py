@@ -76,7 +76,10 @@ def oidc_subjects() -> set[str]:
 
 
 def documented_subjects() -> set[str]:
-    return set(re.findall(r"`(repo:<owner>/<repo>:environment:[a-z0-9-]+)`", DOC.read_text()))
+    """The subjects docs/policies.md documents per stack (`...:environment:preview-<stack>`), for each of your stacks."""
+    patterns = set(re.findall(r"`(repo:<owner>/<repo>:environment:[a-z0-9-]*<stack>)`", DOC.read_text()))
+    assert patterns, "docs/policies.md documents no OIDC subject"
+    return {pattern.replace("<stack>", stack) for pattern in patterns for stack in YOUR_STACKS}
 
 
 def test_documented_oidc_trust_is_exactly_the_subjects_the_jobs_produce():
