@@ -8,7 +8,7 @@ STACK ?= prod
 BASE ?= HEAD
 REQUIREMENTS := requirements.txt requirements-dev.txt policies/requirements.txt
 
-.PHONY: setup preview diff access-report test lint bench clean
+.PHONY: setup preview diff access-report org-import test lint bench clean
 
 setup: $(VENV)/.installed
 
@@ -21,16 +21,20 @@ $(VENV)/.installed: $(REQUIREMENTS)
 	@touch $@
 
 preview: setup
-	$(PY) -m offline.preview --stack $(STACK)
+	$(PY) -m tools.preview --stack $(STACK)
 
 # What a change to the code or the stack file would create, update, replace or delete:
 # `make diff STACK=prod BASE=origin/main`. Exits 0 whether or not anything changes.
 diff: setup
-	$(PY) -m offline.diff --stack $(STACK) --base $(BASE)
+	$(PY) -m tools.diff --stack $(STACK) --base $(BASE)
 
 # Markdown for a quarterly access review: `make access-report STACK=prod > review.md`.
 access-report: setup
-	@$(PY) -m offline.access_report --stack $(STACK)
+	@$(PY) -m tools.access_report --stack $(STACK)
+
+# The `pulumi import --file` document that adopts the organization: `make org-import STACK=prod > org-import.json`.
+org-import: setup
+	@$(PY) -m tools.org_import --stack $(STACK)
 
 test: lint
 	$(PY) -m pytest -q
@@ -50,7 +54,7 @@ lint: setup
 	$(VENV)/bin/zizmor --offline --no-progress .github/
 
 bench: setup
-	$(PY) -m offline.bench
+	$(PY) -m tools.bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -89,7 +89,7 @@ class AppUserArgs:
     """Issue an Atlas-managed certificate valid this many months (1-24)."""
     protect: bool = False
     """Refuse to delete or replace the user and its secret (prod): a replacement loses the login or the
-    secret's name (offline/replacements.json)."""
+    secret's name (tools/replacements.json)."""
 
     def __post_init__(self) -> None:
         if self.auth not in AUTH_METHODS:

@@ -5,7 +5,7 @@ organization (it needs `org_owner_id` plus an ORG_OWNER API key or service accou
 run without them) and its Delete deletes the organization
 (terraform-provider-mongodbatlas v2.16.0 internal/service/organization/resource_organization.go).
 So the resource is adopted with `pulumi import` (docs/access.md gives the command and
-`python -m offline.org_import` writes the import file), is `protect`ed so no change can delete or
+`make org-import STACK=<stack>` writes the import file, tools/org_import.py), is `protect`ed so no change can delete or
 replace it, and is `retain_on_delete`: removing it from the program or destroying the stack only
 forgets it. `FederatedSettingsOrgConfig` is the same: its Create refuses ("this resource must be
 imported") and its Delete disconnects the organization from the federation

@@ -1,4 +1,13 @@
-"""Fixtures: run a stack's real program under the Pulumi SDK mock runtime, and build variants."""
+"""Fixtures: run a stack's real program under the Pulumi SDK mock runtime, and build variants.
+
+Two kinds of stack, kept apart so a team that edits its own stack files never edits a test:
+- `STACKS` are the behaviour tests' own stack files in tests/fixtures/ (the payments example,
+  copied there): `plans`, `plan_variant`, `stack_config` and `load_stack` read these, and a test may
+  assert their values (`payments-prod-cluster1`).
+- `YOUR_STACKS` are the repository's root `Pulumi.<stack>.yaml` files, whatever they are; only
+  tests/test_your_stacks.py reads them (`your_plans`, `load_your_stack`), and asserts only what holds
+  for any valid stack.
+"""
 
 from __future__ import annotations
 
@@ -16,21 +25,30 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from offline.runner import Plan, run_stack  # noqa: E402
-from offline.stackfile import available_stacks  # noqa: E402
 from stackconfig import StackConfig  # noqa: E402
+from tests.harness.runner import Plan, run_stack  # noqa: E402
+from tests.harness.stackfile import available_stacks  # noqa: E402
 
-STACKS = available_stacks(ROOT)
+FIXTURES = ROOT / "tests" / "fixtures"
+STACKS = ["prod", "staging", "dev"]
+"""The payments example's three stacks, as fixtures: the behaviour tests' stacks."""
+YOUR_STACKS = available_stacks(ROOT)
+"""Every root stack file: the stacks a team adopting this repository edits."""
 NAMESPACE = "atlas-platform"
+
+
+def fixture_file(stack: str) -> Path:
+    """tests/fixtures/Pulumi.<stack>.yaml: a behaviour test's stack file, never the root one."""
+    return FIXTURES / f"Pulumi.{stack}.yaml"
 
 
 @functools.cache
 def _stack_document(stack: str) -> dict[str, Any]:
-    return dict(yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text()))
+    return dict(yaml.safe_load(fixture_file(stack).read_text()))
 
 
 def stack_config(stack: str) -> dict[str, Any]:
-    """The `config:` mapping of Pulumi.<stack>.yaml, as a fresh copy a test may change."""
+    """The `config:` mapping of the fixture tests/fixtures/Pulumi.<stack>.yaml, as a fresh copy a test may change."""
     return copy.deepcopy(_stack_document(stack)["config"])
 
 
@@ -40,11 +58,20 @@ def load_stack(stack: str, config: dict[str, Any] | None = None) -> StackConfig:
     `config` (a changed copy of the stack file's mapping) goes through the harness as the engine
     would pass it: values as strings, secret keys marked.
     """
-    from offline.stackfile import engine_config
     from stackconfig import load_stack_config
+    from tests.harness.stackfile import engine_config
 
     config = stack_config(stack) if config is None else config
-    values, secret_keys = engine_config(ROOT, stack, config)
+    values, secret_keys = engine_config(ROOT, stack, config, stack_file=fixture_file(stack))
+    return load_stack_config(values, namespace=NAMESPACE, stack=stack, secret_keys=secret_keys)
+
+
+def load_your_stack(stack: str) -> StackConfig:
+    """Validate the root stack file Pulumi.<stack>.yaml exactly as the program does."""
+    from stackconfig import load_stack_config
+    from tests.harness.stackfile import engine_config
+
+    values, secret_keys = engine_config(ROOT, stack)
     return load_stack_config(values, namespace=NAMESPACE, stack=stack, secret_keys=secret_keys)
 
 
@@ -54,7 +81,20 @@ def key(name: str) -> str:
 
 @pytest.fixture(scope="session")
 def plans() -> Callable[[str], Plan]:
-    """Plan of each shipped stack file, computed once per session (plans are read-only)."""
+    """Plan of each fixture stack file, computed once per session (plans are read-only)."""
+    cache: dict[str, Plan] = {}
+
+    def get(stack: str) -> Plan:
+        if stack not in cache:
+            cache[stack] = run_stack(stack, stack_file=fixture_file(stack))
+        return cache[stack]
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def your_plans() -> Callable[[str], Plan]:
+    """Plan of each root stack file, computed once per session."""
     cache: dict[str, Plan] = {}
 
     def get(stack: str) -> Plan:
@@ -67,7 +107,7 @@ def plans() -> Callable[[str], Plan]:
 
 @pytest.fixture
 def plan_variant() -> Callable[..., Plan]:
-    """Plan `stack` after `change(config)` edits a copy of its stack file's config."""
+    """Plan fixture `stack` after `change(config)` edits a copy of its stack file's config."""
 
     def run(stack: str, change: Callable[[dict[str, Any]], None]) -> Plan:
         config = stack_config(stack)
@@ -80,7 +120,7 @@ def plan_variant() -> Callable[..., Plan]:
 @pytest.fixture(scope="session")
 def policy_pack():
     """The CrossGuard pack in policies/, started once, as the engine starts it (a subprocess), always ended."""
-    from offline.policy import PolicyPackServer
+    from tests.harness.policy import PolicyPackServer
 
     with PolicyPackServer() as pack:
         yield pack

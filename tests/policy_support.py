@@ -7,8 +7,8 @@ import copy
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from offline.policy import PolicyPackServer, Report, Resource, urn_for
 from policies.rules import types as t
+from tests.harness.policy import PolicyPackServer, Report, Resource, urn_for
 
 PROJECT_NAME = "atlas-platform"
 COMPONENT = "atlas-platform:index:ProdProject"

@@ -11,8 +11,8 @@ import pytest
 from pulumi.runtime import settings as pulumi_settings
 
 from components.access_list import AccessListEntry, IpAccessList, IpAccessListArgs
-from offline.mocks import AtlasMocks, RecordingMonitor, Registration
 from tests.conftest import STACKS, key
+from tests.harness.mocks import AtlasMocks, RecordingMonitor, Registration
 
 ENTRY = "mongodbatlas:index/projectIpAccessList:ProjectIpAccessList"
 PROJECT = "mongodbatlas:index/project:Project"

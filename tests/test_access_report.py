@@ -8,10 +8,11 @@ from typing import Any
 import pytest
 
 from components.atlas_rules import RULE_IDS
-from offline import access_report
-from offline.access_report import Finding, render_report
-from offline.mocks import Registration
-from offline.runner import Plan
+from tests.conftest import fixture_file
+from tests.harness.mocks import Registration
+from tests.harness.runner import Plan
+from tools import access_report
+from tools.access_report import Finding, render_report
 
 STACK_URN = "urn:pulumi:prod::atlas-platform::pulumi:pulumi:Stack::atlas-platform-prod"
 PROJECT_ID = "0f065b249ccabd09a3f2f1a2"
@@ -287,9 +288,13 @@ def test_prod_report_content(plans):
     assert ", ".join(sorted(RULE_IDS)) in controls
 
 
+# The CLI reads the example prod from its fixture, as `--stack-file` (pulumi --config-file) would.
+EXAMPLE = ["--stack-file", str(fixture_file("prod"))]
+
+
 def test_cli_writes_the_report_and_fails_cleanly_on_a_bad_stack(tmp_path, capsys):
     output = tmp_path / "review.md"
-    assert access_report.main(["--stack", "prod", "--output", str(output)]) == 0
+    assert access_report.main(["--stack", "prod", *EXAMPLE, "--output", str(output)]) == 0
     assert output.read_text().startswith("# Access review: payments-prod")
     assert access_report.main(["--stack", "nosuch"]) == 1
     assert "no such stack file" in capsys.readouterr().err
@@ -300,13 +305,13 @@ def test_cli_renders_advisory_findings_from_a_file(tmp_path, capsys):
     findings.write_text(
         '[{"rule": "prod-alerts-routed", "resource": "payments-prod-alerts", "message": "no pager for capacity"}]'
     )
-    assert access_report.main(["--stack", "prod", "--advisories", str(findings)]) == 0
+    assert access_report.main(["--stack", "prod", *EXAMPLE, "--advisories", str(findings)]) == 0
     assert "| prod-alerts-routed | payments-prod-alerts | no pager for capacity |" in capsys.readouterr().out
 
 
 def test_cli_flags_what_the_real_policy_pack_reports_for_prod(capsys):
     """By default the report runs the pack (over its gRPC protocol) and lists its findings."""
-    assert access_report.main(["--stack", "prod"]) == 0
+    assert access_report.main(["--stack", "prod", *EXAMPLE]) == 0
     findings = section(capsys.readouterr().out, "## Advisory findings")
     # The prod stack's password users draw the pack's advisory "prefer passwordless" finding.
     assert "| atlas-user-passwordless | payments-prod-user-api-user |" in findings
@@ -314,5 +319,5 @@ def test_cli_flags_what_the_real_policy_pack_reports_for_prod(capsys):
 
 
 def test_cli_can_skip_the_policy_pack_and_says_so(capsys):
-    assert access_report.main(["--stack", "prod", "--no-policy-pack"]) == 0
+    assert access_report.main(["--stack", "prod", *EXAMPLE, "--no-policy-pack"]) == 0
     assert "Not checked: the policy pack was not run" in section(capsys.readouterr().out, "## Advisory findings")

@@ -7,18 +7,20 @@ from collections.abc import Callable
 
 import pytest
 
-import offline.bench as bench
-from offline.bench import (
+import tools.bench as bench
+from tests.conftest import FIXTURES, key, load_stack, stack_config
+from tests.harness.runner import Plan, run_stack
+from tools.bench import (
     CLUSTER_TYPE,
     CREATE_SECONDS,
     DEFAULT_SECONDS,
     critical_path,
     critical_path_problems,
+    interleaved,
     limit_stack_config,
+    limit_verdict,
     linear_cost_problem,
 )
-from offline.runner import Plan, run_stack
-from tests.conftest import key, load_stack, stack_config
 
 KMS_CHAIN = [
     "mongodbatlas:index/project:Project",
@@ -136,3 +138,33 @@ def test_linear_cost_check_fails_above_the_limit() -> None:
     problem = linear_cost_problem(shipped_ms=8.0, large_ms=12.1)
     assert problem is not None and "1.51x" in problem
     assert linear_cost_problem(shipped_ms=8.0, large_ms=40.0) is not None
+
+
+def test_a_limit_fails_only_when_every_round_is_over_it() -> None:
+    assert limit_verdict([1.2, 1.3, 1.4], 1.5) == "ok"
+    # One slow round out of five moves no median.
+    assert limit_verdict([1.2, 1.3, 1.9, 1.3, 1.4], 1.5) == "ok"
+    # A median over the limit with a round under it: run-to-run noise, reported, not failed.
+    assert limit_verdict([1.4, 1.6, 1.7], 1.5) == "noise"
+    assert limit_verdict([1.6, 1.7, 1.8], 1.5) == "regression"
+
+
+def test_rounds_interleave_the_compared_measurements() -> None:
+    order: list[str] = []
+    results = interleaved({"a": lambda: order.append("a") or 1.0, "b": lambda: order.append("b") or 2.0}, 3)
+    assert order == ["a", "b", "a", "b", "a", "b"]
+    assert results == {"a": [1.0, 1.0, 1.0], "b": [2.0, 2.0, 2.0]}
+
+
+def test_the_limit_stack_grows_from_the_example_fixture_not_your_prod() -> None:
+    assert bench.EXAMPLE_PROD == FIXTURES / "Pulumi.prod.yaml"
+    assert limit_stack_config() == limit_stack_config(stack_config("prod"))
+
+
+def test_the_limit_stack_follows_any_cluster_layout() -> None:
+    # A single-region cluster (what a team may run) gets one endpoint region, and still loads.
+    base = stack_config("prod")
+    base[key("cluster")]["regions"] = [{"region": "us-east-1", "electableNodes": 3}]
+    base[key("cluster")]["backup"].pop("copies", None)
+    cfg = load_stack("prod", limit_stack_config(base))
+    assert [r.region for r in cfg.network.private_endpoints] == ["us-east-1"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import STACKS, key
+from tests.conftest import STACKS, fixture_file, key
 
 CLUSTER = "mongodbatlas:index/advancedCluster:AdvancedCluster"
 SCHEDULE = "mongodbatlas:index/cloudBackupSchedule:CloudBackupSchedule"
@@ -273,7 +273,7 @@ def _typed_connection_strings(plan):
 
 
 def test_prod_plans_the_same_resources_during_preview(plans):
-    from offline.runner import run_stack
+    from tests.harness.runner import run_stack
 
-    preview = run_stack("prod", preview=True)
+    preview = run_stack("prod", preview=True, stack_file=fixture_file("prod"))
     assert sorted((r.type, r.name) for r in preview.resources) == sorted((r.type, r.name) for r in plans("prod").resources)

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from offline.mocks import MOCK_ATLAS_AWS_ACCOUNT_ARN, MOCK_AWS_ACCOUNT
 from tests.conftest import STACKS, key, load_stack
+from tests.harness.mocks import MOCK_ATLAS_AWS_ACCOUNT_ARN, MOCK_AWS_ACCOUNT
 
 SETUP = "mongodbatlas:index/cloudProviderAccessSetup:CloudProviderAccessSetup"
 ROLE = "aws:iam/role:Role"

@@ -10,11 +10,11 @@ import re
 
 import pulumi
 import pytest
-from conftest import STACKS, load_stack
+from conftest import STACKS, fixture_file, load_stack
 
 import components
-from offline.mocks import Registration
-from offline.runner import Plan
+from tests.harness.mocks import Registration
+from tests.harness.runner import Plan
 
 PACKAGE = "atlas-platform"
 ENVIRONMENT_WORDS = {"prod", "production", "staging", "dev", "development"}
@@ -137,7 +137,7 @@ RESOURCE_ATTRIBUTES = {"urn", "id"}
 def constructed() -> dict[str, list[tuple[pulumi.ComponentResource, dict[str, object]]]]:
     """Per stack: every component its program builds, with what it passed to `register_outputs`
     (the program's last word on each component, called once construction is done)."""
-    from offline.runner import run_stack
+    from tests.harness.runner import run_stack
 
     seen: dict[str, list[tuple[pulumi.ComponentResource, dict[str, object]]]] = {}
     original = pulumi.ComponentResource.register_outputs
@@ -152,7 +152,7 @@ def constructed() -> dict[str, list[tuple[pulumi.ComponentResource, dict[str, ob
         patch.setattr(pulumi.ComponentResource, "register_outputs", record)
         for stack in STACKS:
             current.append(stack)
-            run_stack(stack)
+            run_stack(stack, stack_file=fixture_file(stack))
     return seen
 
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from offline.stackfile import SECRET_PLACEHOLDER, engine_config, parse_stack_file
 from stackconfig import ConfigError, Secret, StackConfig, load_stack_config
 from tests.conftest import NAMESPACE, ROOT, STACKS, key, load_stack, stack_config
+from tests.harness.stackfile import SECRET_PLACEHOLDER, engine_config, parse_stack_file
 
 
 def load(config: dict[str, Any], stack: str = "prod") -> StackConfig:

@@ -13,10 +13,10 @@ import pytest
 
 from components.facts import atlas_region_name as atlas_region
 from components.facts import aws_region_name
-from offline.runner import Plan
 from stackconfig import ConfigError
 from stackconfig.network import endpoint_key
 from tests.conftest import key, load_stack, stack_config
+from tests.harness.runner import Plan
 
 SERVICE = "mongodbatlas:index/privateLinkEndpoint:PrivateLinkEndpoint"
 LINK = "mongodbatlas:index/privateLinkEndpointService:PrivateLinkEndpointService"

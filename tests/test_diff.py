@@ -8,10 +8,10 @@ import sys
 
 import pytest
 
-from offline.diff import Change, compare, render_changes
-from offline.mocks import Registration
-from offline.runner import Plan, run_stack
-from tests.conftest import ROOT, key, stack_config
+from tests.conftest import ROOT, YOUR_STACKS, key, stack_config
+from tests.harness.mocks import Registration
+from tests.harness.runner import Plan, run_stack
+from tools.diff import Change, compare, render_changes
 
 ACCESS_LIST = "mongodbatlas:index/projectIpAccessList:ProjectIpAccessList"
 CLUSTER = "mongodbatlas:index/advancedCluster:AdvancedCluster"
@@ -140,9 +140,17 @@ def worktrees() -> set[str]:
     return {line for line in git("worktree", "list", "--porcelain").stdout.splitlines() if line.startswith("worktree ")}
 
 
+# `make diff` compares the repository's own stack across two commits: any one of them will do.
+DIFF_STACK = YOUR_STACKS[0]
+
+
 def diff(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "offline.diff", "--stack", "prod", *args], cwd=ROOT, capture_output=True, text=True, timeout=600
+        [sys.executable, "-m", "tools.diff", "--stack", DIFF_STACK, *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
 
 
@@ -160,7 +168,7 @@ def checkout():
 def test_make_diff_against_head_plans_both_trees_and_exits_zero(checkout):
     result = diff("--base", "HEAD")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("Changes to stack 'prod' from HEAD (")
+    assert result.stdout.startswith(f"Changes to stack '{DIFF_STACK}' from HEAD (")
     # Uncommitted edits to the program would show up here; a clean checkout has none.
     if git("status", "--porcelain", "--untracked-files=no").stdout.strip() == "":
         assert "No changes" in result.stdout

@@ -18,14 +18,14 @@ import pytest
 import yaml
 from pydantic import TypeAdapter, ValidationError
 
-from offline.policy import PolicyPackServer, stack_config_for
-from offline.runner import Plan, run_stack
-from offline.stackfile import available_stacks, engine_config
 from policies.rules import environment as pack_environment
 from policies.rules import types as t
 from stackconfig import ConfigError, StackConfig, load_stack_config
 from stackconfig import environment as program_environment
-from tests.conftest import NAMESPACE, ROOT, key
+from tests.conftest import NAMESPACE, ROOT, key, stack_config
+from tests.harness.policy import PolicyPackServer, stack_config_for
+from tests.harness.runner import Plan, run_stack
+from tests.harness.stackfile import available_stacks, engine_config
 from tests.policy_support import GOOD_CLUSTER, resource
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -261,7 +261,7 @@ def test_the_stack_name_need_not_be_the_environment(fixture_plan):
 
 def test_a_stack_name_is_not_read_as_an_environment(fixture_plan, plans):
     # The same application's staging file under another stack name plans the same resources and inputs.
-    config = yaml.safe_load((ROOT / "Pulumi.staging.yaml").read_text())["config"]
+    config = stack_config("staging")
     renamed = run_stack("payments-eu-staging", config=config)
     staging = plans("staging")
     assert sorted((r.type, r.name, repr(r.inputs)) for r in renamed.resources if r.custom) == sorted(

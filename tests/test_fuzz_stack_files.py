@@ -1,4 +1,4 @@
-"""Property-based fuzzing of stack files: mutate the shipped ones the way people break them.
+"""Property-based fuzzing of stack files: mutate the fixture ones (the shipped example, in tests/fixtures/) the way people break them.
 
 Every input must either plan cleanly or end in the program's one clean `ConfigError` naming key
 paths; never another exception. CI runs a fixed (derandomized) set of examples; a long run:
@@ -19,10 +19,10 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from offline.runner import run_stack
-from offline.stackfile import engine_config
 from stackconfig import ConfigError, StackConfig, load_stack_config
-from tests.conftest import NAMESPACE, ROOT, STACKS, load_stack, stack_config
+from tests.conftest import NAMESPACE, ROOT, STACKS, fixture_file, load_stack, stack_config
+from tests.harness.runner import run_stack
+from tests.harness.stackfile import engine_config
 
 LOADER_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "2000"))
 PROGRAM_EXAMPLES = max(LOADER_EXAMPLES // 10, 100)
@@ -129,9 +129,9 @@ def test_mutated_stack_file_plans_or_fails_cleanly_under_mocks(case):
 
 @st.composite
 def stack_files_with_a_line_written_twice(draw: st.DrawFn) -> tuple[str, str, str]:
-    """A shipped stack file's text with one line copied below itself: what a merge or a paste does."""
+    """A fixture stack file's text with one line copied below itself: what a merge or a paste does."""
     stack = draw(st.sampled_from(STACKS))
-    lines = (ROOT / f"Pulumi.{stack}.yaml").read_text(encoding="utf-8").splitlines(keepends=True)
+    lines = fixture_file(stack).read_text(encoding="utf-8").splitlines(keepends=True)
     index = draw(st.integers(min_value=0, max_value=len(lines) - 1))
     return stack, "".join([*lines[: index + 1], lines[index], *lines[index + 1 :]]), lines[index]
 

@@ -13,9 +13,9 @@ import pytest
 
 from components.encryption import KMS_ENDPOINT_REPLACE_ON
 from components.facts import atlas_region_name
-from offline.bench import critical_path
 from stackconfig import ConfigError, StackConfig
 from tests.conftest import STACKS, key, load_stack, stack_config
+from tools.bench import critical_path
 
 ENCRYPTION = "mongodbatlas:index/encryptionAtRest:EncryptionAtRest"
 ENDPOINT = "mongodbatlas:index/encryptionAtRestPrivateEndpoint:EncryptionAtRestPrivateEndpoint"
@@ -151,7 +151,7 @@ def test_a_non_boolean_private_networking_value_is_refused(stack):
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_access_report_says_whether_kms_traffic_is_private(plans, stack):
-    from offline.access_report import render_report
+    from tools.access_report import render_report
 
     cfg = load_stack(stack)
     report = render_report(plans(stack))
@@ -166,7 +166,7 @@ def test_access_report_says_whether_kms_traffic_is_private(plans, stack):
 
 
 def test_access_report_flags_public_kms_traffic_in_a_variant(plan_variant):
-    from offline.access_report import render_report
+    from tools.access_report import render_report
 
     if not OTHER_STACKS:
         pytest.skip("no non-production stack with a cluster: only there may KMS traffic be public")

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from offline.bench import critical_path, critical_path_problems
 from policies.rules import types as t
 from tests.conftest import STACKS, key, load_stack
 from tests.policy_support import complete_prod_stack, resource, verdict
+from tools.bench import critical_path, critical_path_problems
 
 LOG_INTEGRATION = "mongodbatlas:index/logIntegration:LogIntegration"
 EXPORT_BUCKET = "mongodbatlas:index/cloudBackupSnapshotExportBucket:CloudBackupSnapshotExportBucket"
@@ -208,7 +208,7 @@ def test_pack_fails_the_prod_plan_once_its_log_export_is_gone(policy_pack, plan_
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_access_report_names_the_log_destination_its_retention_and_the_export_bucket(plans, stack):
-    from offline.access_report import render_report
+    from tools.access_report import render_report
 
     plan = plans(stack)
     report = render_report(plan)

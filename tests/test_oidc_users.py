@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 
-from offline import access_report
-from offline.access_report import render_report
-from offline.runner import Plan
 from stackconfig import ConfigError
 from tests.conftest import STACKS, key, load_stack, stack_config
+from tests.harness.runner import Plan
 from tests.test_access_report import resource
+from tools import access_report
+from tools.access_report import render_report
 
 USER = "mongodbatlas:index/databaseUser:DatabaseUser"
 APP_USER = "atlas-platform:index:AppUser"

@@ -11,12 +11,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import yaml
-
 from components.atlas_rules import RULES
-from offline.mocks import Registration
-from offline.runner import Plan
-from tests.conftest import ROOT, STACKS, key, load_stack
+from tests.conftest import STACKS, key, load_stack, stack_config
+from tests.harness.mocks import Registration
+from tests.harness.runner import Plan
 
 # Type token -> the inputs that name the one Atlas object it manages.
 ORG_LEVEL_IDENTITY: dict[str, tuple[str, ...]] = {
@@ -65,7 +63,7 @@ def stacks_enabling_resource_policies(configs: dict[str, dict[str, Any]]) -> lis
 
 
 def stack_files() -> dict[str, dict[str, Any]]:
-    return {stack: yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"] for stack in STACKS}
+    return {stack: stack_config(stack) for stack in STACKS}
 
 
 def test_at_most_one_stack_file_manages_resource_policies():

@@ -174,3 +174,22 @@ def test_every_stack_file_has_the_owner_config_it_needs(policy_pack, plans, stac
     """The shipped policy configs agree with the stack files: the owner says so, the others manage none."""
     report = policy_pack.check_plan(plans(stack))
     assert "atlas-organization-owner" not in report.policies("mandatory")
+
+
+def test_the_import_file_adopts_exactly_what_the_owning_stack_registers(plans):
+    """`make org-import`: each adopted resource's type, name, parent and id are those the plan registers."""
+    from tests.conftest import fixture_file
+    from tools.org_import import import_file
+
+    document = import_file("prod", stack_file=fixture_file("prod"))
+    plan = plans("prod")
+    component, *adopted = document["resources"]
+    registered = plan.one(component["type"])
+    assert component["component"] is True and component["name"] == registered.name
+    assert adopted
+    for entry in adopted:
+        resource = plan.one(entry["type"])
+        assert (entry["name"], resource.parent) == (resource.name, registered.urn)
+        assert entry["parent"] == component["name"]
+    organization = next(e for e in adopted if e["type"] == "mongodbatlas:index/organization:Organization")
+    assert organization["id"] == load_stack("prod").org_id

@@ -6,9 +6,9 @@ import copy
 
 import pytest
 
-from offline.policy import UNKNOWN, PolicyConfigError
 from policies.rules import atlas_rules as pack_rules
 from policies.rules import types as t
+from tests.harness.policy import UNKNOWN, PolicyConfigError
 from tests.policy_support import GOOD_CLUSTER, GOOD_LEGACY_CLUSTER, GOOD_USER, PROJECT_ID, messages, resource, verdict
 
 ACCESS = "atlas-access-list-no-public-entries"

@@ -7,8 +7,10 @@ import dataclasses
 
 import pytest
 
-from offline.mocks import Registration
-from offline.policy import (
+from policies.rules import types as t
+from tests.conftest import STACKS, fixture_file, load_stack
+from tests.harness.mocks import Registration
+from tests.harness.policy import (
     POLICY_VIOLATION_EXIT,
     SECRET_SIG,
     SIG_KEY,
@@ -18,10 +20,8 @@ from offline.policy import (
     reconcile_config,
     urn_for,
 )
-from offline.preview import main
-from policies.rules import types as t
-from tests.conftest import STACKS, load_stack
 from tests.policy_support import complete_prod_stack, replace, verdict
+from tools.preview import main
 
 PRIVATE = "atlas-prod-private-endpoint"
 AUDIT = "atlas-prod-auditing"
@@ -261,14 +261,14 @@ def test_preview_prints_each_violation_and_exits_2_on_a_mandatory_one(policy_pac
 
 
 def test_preview_of_a_passing_stack_shows_the_policy_summary_and_exits_0(capsys):
-    assert main(["--stack", "staging"]) == 0
+    assert main(["--stack", "staging", "--stack-file", str(fixture_file("staging"))]) == 0
     out = capsys.readouterr().out
     assert "Policies (CrossGuard pack policies/" in out
     assert "0 mandatory, " in out and "violation(s): passed." in out
 
 
 def test_pack_process_starts_on_loopback_quickly_and_always_ends():
-    from offline.policy import PolicyPackServer
+    from tests.harness.policy import PolicyPackServer
 
     with PolicyPackServer() as pack:
         process = pack.process

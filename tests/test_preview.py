@@ -10,16 +10,25 @@ from pathlib import Path
 
 import pytest
 
-from offline.mocks import AtlasMocks, RecordingMonitor, Registration
-from offline.preview import flatten, render_inputs, render_value
-from tests.conftest import ROOT, STACKS
+from tests.conftest import ROOT, STACKS, fixture_file
+from tests.harness.mocks import AtlasMocks, RecordingMonitor, Registration
+from tools.preview import flatten, render_inputs, render_value
 
-PROGRAM_FILES = ["Pulumi.yaml", "__main__.py", "program_args.py", "components", "stackconfig", "offline", "policies"]
+PROGRAM_FILES = [
+    "Pulumi.yaml",
+    "__main__.py",
+    "program_args.py",
+    "components",
+    "stackconfig",
+    "tools",
+    "tests/harness",
+    "policies",
+]
 
 
 def preview(stack: str, root: Path = ROOT) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "offline.preview", "--stack", stack],
+        [sys.executable, "-m", "tools.preview", "--stack", stack],
         cwd=root,
         capture_output=True,
         text=True,
@@ -27,21 +36,35 @@ def preview(stack: str, root: Path = ROOT) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.fixture
-def project_copy(tmp_path: Path) -> Path:
-    """The program in a scratch folder, so a test can drop a bad stack file beside it."""
+def copy_program(target: Path) -> Path:
     for name in PROGRAM_FILES:
         source = ROOT / name
         if source.is_dir():
-            shutil.copytree(source, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
+            shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("__pycache__"))
         elif source.exists():
-            shutil.copy(source, tmp_path / name)
-    return tmp_path
+            shutil.copy(source, target / name)
+    return target
+
+
+@pytest.fixture
+def project_copy(tmp_path: Path) -> Path:
+    """The program in a scratch folder, so a test can drop a bad stack file beside it."""
+    return copy_program(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def example_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The program with the fixture stack files (the payments example) as its own: the preview reads
+    a project's root stack files, and these tests assert the example's values, not yours."""
+    root = copy_program(tmp_path_factory.mktemp("example"))
+    for stack in STACKS:
+        shutil.copy(fixture_file(stack), root / f"Pulumi.{stack}.yaml")
+    return root
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_preview_prints_the_plan_and_exits_zero(stack):
-    result = preview(stack)
+def test_preview_prints_the_plan_and_exits_zero(example_project, stack):
+    result = preview(stack, example_project)
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert f"Offline plan of stack '{stack}'" in out
@@ -74,16 +97,16 @@ def test_bad_stack_file_prints_one_clean_error_naming_all_four_problems(project_
     assert "plain-text-private-key" not in err
 
 
-def test_unknown_stack_names_the_stacks_there_are():
-    result = preview("qa")
+def test_unknown_stack_names_the_stacks_there_are(example_project):
+    result = preview("no-such-stack", example_project)
     assert result.returncode == 1
-    assert "Pulumi.qa.yaml: (file): no such stack file; stacks here: " in result.stderr
+    assert "Pulumi.no-such-stack.yaml: (file): no such stack file; stacks here: dev, prod, staging" in result.stderr
 
 
-def test_preview_can_print_the_plan_without_the_policy_pack():
+def test_preview_can_print_the_plan_without_the_policy_pack(example_project):
     result = subprocess.run(
-        [sys.executable, "-m", "offline.preview", "--stack", "dev", "--no-policy-pack"],
-        cwd=ROOT,
+        [sys.executable, "-m", "tools.preview", "--stack", "dev", "--no-policy-pack"],
+        cwd=example_project,
         capture_output=True,
         text=True,
         timeout=300,
@@ -148,10 +171,10 @@ def test_numbers_print_as_written():
     assert render_value(True, "b", set()) == "true"
 
 
-def test_preview_all_prints_every_input_of_every_resource(plans):
+def test_preview_all_prints_every_input_of_every_resource(example_project, plans):
     result = subprocess.run(
-        [sys.executable, "-m", "offline.preview", "--stack", "prod", "--no-policy-pack", "--all"],
-        cwd=ROOT,
+        [sys.executable, "-m", "tools.preview", "--stack", "prod", "--no-policy-pack", "--all"],
+        cwd=example_project,
         capture_output=True,
         text=True,
         timeout=300,
@@ -166,5 +189,5 @@ def test_preview_all_prints_every_input_of_every_resource(plans):
                 continue
             shown = render_value(value, path, resource.secret_inputs)
             assert f"{path}={shown}" in lines, f"{resource.name}: {path} is missing"
-    summary = preview("prod").stdout
+    summary = preview("prod", example_project).stdout
     assert "(+" in summary and "more inputs; --all shows them)" in summary

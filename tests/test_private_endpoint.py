@@ -18,9 +18,9 @@ from components.private_endpoint import (
     PrivateEndpointArgs,
     private_srv_by_vpc,
 )
-from offline.mocks import ID_FORMATS, AtlasMocks, RecordingMonitor, Registration
-from offline.runner import Plan
 from tests.conftest import key
+from tests.harness.mocks import ID_FORMATS, AtlasMocks, RecordingMonitor, Registration
+from tests.harness.runner import Plan
 
 SERVICE = "mongodbatlas:index/privateLinkEndpoint:PrivateLinkEndpoint"
 LINK = "mongodbatlas:index/privateLinkEndpointService:PrivateLinkEndpointService"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import STACKS, key, load_stack
+from tests.conftest import STACKS, fixture_file, key, load_stack
 
 PROJECT = "mongodbatlas:index/project:Project"
 TEAM = "mongodbatlas:index/teamProjectAssignment:TeamProjectAssignment"
@@ -108,9 +108,9 @@ def test_project_name_can_be_overridden(plan_variant):
 
 def test_program_reads_config_the_way_the_language_host_passes_it(plans):
     """Under `pulumi up` config arrives as PULUMI_CONFIG, not through set_all_config."""
-    from offline.runner import run_stack
+    from tests.harness.runner import run_stack
 
-    via_env = run_stack("prod", config_via_environment=True)
+    via_env = run_stack("prod", config_via_environment=True, stack_file=fixture_file("prod"))
     assert [(r.type, r.name, r.inputs) for r in sorted(via_env.resources, key=lambda r: r.urn)] == [
         (r.type, r.name, r.inputs) for r in sorted(plans("prod").resources, key=lambda r: r.urn)
     ]

@@ -24,9 +24,9 @@ from typing import Any
 
 import pytest
 
-from offline.bench import limit_stack_config
-from offline.runner import Plan, run_stack
 from tests.conftest import STACKS, key, stack_config
+from tests.harness.runner import Plan, run_stack
+from tools.bench import limit_stack_config
 
 
 def _meaningful(path: tuple[str | int, ...]) -> bool:

@@ -1,4 +1,4 @@
-"""The replacement table (offline/replacements.json) against what the program creates and docs/changes.md.
+"""The replacement table (tools/replacements.json) against what the program creates and docs/changes.md.
 
 The table records, per resource type, the inputs whose change makes the provider replace it (from
 the providers' source at the pinned versions) and whether a replacement loses data or access.
@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from offline import replacements
 from stackconfig import StackConfig
 from tests.conftest import STACKS, load_stack
+from tools import replacements
 
 ROOT = Path(__file__).resolve().parent.parent
 CHANGES = ROOT / "docs" / "changes.md"
@@ -29,7 +29,7 @@ def _custom_types(plan) -> set[str]:
 @pytest.mark.parametrize("stack", STACKS)
 def test_table_covers_every_type_the_stack_creates(plans, stack):
     missing = _custom_types(plans(stack)) - set(replacements.types())
-    assert not missing, f"{stack} creates types with no entry in offline/replacements.json: {sorted(missing)}"
+    assert not missing, f"{stack} creates types with no entry in tools/replacements.json: {sorted(missing)}"
 
 
 def test_table_covers_the_backup_compliance_policy_variant(plan_variant):

@@ -20,11 +20,11 @@ import pytest
 
 from components import facts
 from components.atlas_rules import RULES, TABLE_FILE, Rule, region_name
-from offline.policy import CONFIG_DIR, Report
 from policies.rules import atlas_rules as pack_rules
 from policies.rules import types as t
 from stackconfig import ConfigError
 from tests.conftest import STACKS, load_stack, stack_config
+from tests.harness.policy import CONFIG_DIR, Report
 from tests.policy_support import GOOD_CLUSTER, PROJECT_ID, resource, verdict
 
 POLICY = "mongodbatlas:index/resourcePolicy:ResourcePolicy"

@@ -18,10 +18,10 @@ from typing import Any
 
 import pytest
 
-from offline.runner import Plan, run_stack
-from offline.stackfile import engine_config
 from stackconfig import ConfigError
-from tests.conftest import ROOT, STACKS, key, stack_config
+from tests.conftest import ROOT, STACKS, fixture_file, key, stack_config
+from tests.harness.runner import Plan, run_stack
+from tests.harness.stackfile import engine_config
 
 STACK_FILE_NAME = re.compile(r"Pulumi\.[^.]+\.ya?ml")
 _opened: list[str] | None = None  # stack files opened while a test watches, else None
@@ -44,7 +44,7 @@ sys.addaudithook(_audit)  # audit hooks cannot be removed; this one only records
 def esc_config(stack: str) -> tuple[dict[str, str], list[str]]:
     """What an ESC environment with the same settings would hand the program: the same strings, the
     secret keys marked, and each secret a value of its own (not the harness's shared placeholder)."""
-    values, secret_keys = engine_config(ROOT, stack)
+    values, secret_keys = engine_config(ROOT, stack, stack_file=fixture_file(stack))
     for full_key in secret_keys:
         values[full_key] = f"esc-{full_key.partition(':')[2]}-value"
     return values, secret_keys

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from offline.mocks import mock_service_account_secret
 from policies.rules import types as t
 from stackconfig import ConfigError
 from tests.conftest import STACKS, key, load_stack, stack_config
+from tests.harness.mocks import mock_service_account_secret
 from tests.policy_support import messages, resource, verdict
 
 SA = key("serviceAccount")

@@ -1,6 +1,6 @@
 """What YAML reads differently than a stack file shows: a key written twice, a tab, an unquoted `#`.
 
-Each case edits the text of a shipped stack file (these mistakes do not survive a round trip
+Each case edits the text of a fixture stack file (the shipped example, in tests/fixtures/) (these mistakes do not survive a round trip
 through a dict, so they cannot be built as config variants) and runs it through the offline
 harness, which reads the file in the CLI's place (the CLI refuses a key written twice before the
 program runs; the program never reads the file), then the program's loader.
@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from offline.stackfile import engine_config, parse_stack_file
 from stackconfig import ConfigError, StackConfig, load_stack_config
-from tests.conftest import NAMESPACE, ROOT, STACKS, key
+from tests.conftest import NAMESPACE, ROOT, STACKS, fixture_file, key
+from tests.harness.stackfile import engine_config, parse_stack_file
 
 
 def stack_text(stack: str = "prod") -> str:
-    return (ROOT / f"Pulumi.{stack}.yaml").read_text(encoding="utf-8")
+    return fixture_file(stack).read_text(encoding="utf-8")
 
 
 def line_of(text: str, fragment: str) -> int:
@@ -31,7 +31,7 @@ def line_of(text: str, fragment: str) -> int:
 
 
 def edited(text: str, old: str, new: str) -> str:
-    assert text.count(old) == 1, f"the shipped stack file no longer has exactly one {old!r}"
+    assert text.count(old) == 1, f"the fixture stack file no longer has exactly one {old!r}"
     return text.replace(old, new)
 
 
@@ -55,7 +55,7 @@ def refusal(tmp_path: Path, text: str) -> ConfigError:
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_shipped_stack_files_have_no_repeated_keys_or_values_lost_to_comments(stack):
-    config, emptied = parse_stack_file(ROOT / f"Pulumi.{stack}.yaml", NAMESPACE)
+    config, emptied = parse_stack_file(fixture_file(stack), NAMESPACE)
     assert config is not None
     assert emptied == []
 

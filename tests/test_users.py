@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from offline.mocks import mock_password
 from tests.conftest import STACKS, key, load_stack
+from tests.harness.mocks import mock_password
 
 USER = "mongodbatlas:index/databaseUser:DatabaseUser"
 PASSWORD = "random:index/randomPassword:RandomPassword"

@@ -7,7 +7,7 @@ import pytest
 from pulumi.runtime import settings as pulumi_settings
 
 from components.app_user import AppUser, AppUserArgs, Grant
-from offline.mocks import AtlasMocks, RecordingMonitor
+from tests.harness.mocks import AtlasMocks, RecordingMonitor
 
 
 def test_app_user_builds_from_typed_args_with_a_connection_string():

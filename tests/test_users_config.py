@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from offline.stackfile import engine_config
 from stackconfig import ConfigError, load_stack_config
 from tests.conftest import NAMESPACE, ROOT, key, stack_config
+from tests.harness.stackfile import engine_config
 
 USERS = key("databaseUsers")
 ROLES = key("customRoles")

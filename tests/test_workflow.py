@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import ROOT, STACKS
+from tests.conftest import ROOT, YOUR_STACKS
 
 WORKFLOW = ROOT / ".github" / "workflows" / "infrastructure.yml"
 DOC = ROOT / "docs" / "policies.md"
@@ -37,8 +37,8 @@ def matrix_values() -> dict[str, list[str]]:
 
 def test_the_matrix_is_every_stack_file_with_production_last():
     values = matrix_values()
-    assert values["all"] == STACKS
-    assert sorted(values["nonprod"] + values["prod"]) == sorted(STACKS)
+    assert values["all"] == YOUR_STACKS
+    assert sorted(values["nonprod"] + values["prod"]) == sorted(YOUR_STACKS)
     for stack in values["prod"]:
         config = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]
         assert config["atlas-platform:environment"] == "prod", stack
@@ -76,7 +76,10 @@ def oidc_subjects() -> set[str]:
 
 
 def documented_subjects() -> set[str]:
-    return set(re.findall(r"`(repo:<owner>/<repo>:environment:[a-z0-9-]+)`", DOC.read_text()))
+    """The subjects docs/policies.md documents per stack (`...:environment:preview-<stack>`), for each of your stacks."""
+    patterns = set(re.findall(r"`(repo:<owner>/<repo>:environment:[a-z0-9-]*<stack>)`", DOC.read_text()))
+    assert patterns, "docs/policies.md documents no OIDC subject"
+    return {pattern.replace("<stack>", stack) for pattern in patterns for stack in YOUR_STACKS}
 
 
 def test_documented_oidc_trust_is_exactly_the_subjects_the_jobs_produce():

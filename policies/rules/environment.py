@@ -19,7 +19,7 @@ Where the pack learns these (pulumi_policy 1.21 under the Pulumi engine):
   the engine sends with each `Analyze`/`AnalyzeStack` request; PULUMI_STACK is used when there is none;
 - stack tags arrive in the Analyzer `ConfigureStack` call and reach policies as `args.stack_tags`;
 - policy config arrives in the Analyzer `Configure` call and reaches policies as `args.get_config()`.
-The offline driver (`offline/policy.py`) starts the pack and makes the calls the same way.
+The offline driver (`tests/harness/policy.py`) starts the pack and makes the calls the same way.
 """
 
 from __future__ import annotations

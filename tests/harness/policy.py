@@ -42,7 +42,7 @@ from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, engine_pb2_grp
 from .mocks import Registration
 from .stackfile import engine_config
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PACK_DIR = ROOT / "policies"
 CONFIG_DIR = PACK_DIR / "config"
 START_TIMEOUT = 30.0

@@ -1,4 +1,4 @@
-"""The replacement table (offline/replacements.json): which inputs make a provider replace a resource.
+"""The replacement table (tools/replacements.json): which inputs make a provider replace a resource.
 
 Facts come from the providers' source at the pinned versions (each entry names its file); the
 verdict for a stack-file key follows from the inputs it feeds. docs/changes.md explains each verdict.

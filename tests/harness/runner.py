@@ -21,7 +21,7 @@ from pulumi.runtime import settings as pulumi_settings
 from .mocks import AtlasMocks, Invocation, RecordingMonitor, Registration, unwrap_secrets
 from .stackfile import engine_config, project_name
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass

@@ -4,7 +4,7 @@ Plans the stack twice under the SDK mock runtime, each plan in its own process w
 tree's code and stack file: BASE (checked out into a temporary git worktree, removed after) and
 the working tree as it is, uncommitted edits included. Then it compares the two by URN and
 prints what `pulumi up` would create, update (which inputs), replace, delete or rename, with
-replacements taken from the replacement table (offline/replacements.json). A protected resource
+replacements taken from the replacement table (tools/replacements.json). A protected resource
 that would be replaced or deleted is flagged "blocked: protected": the engine refuses that step.
 
 Exit codes: 0 whether or not anything changes (the listing is the answer); 1 when BASE is not a
@@ -28,16 +28,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import replacements
-from .mocks import Registration
-from .preview import MAX_VALUE, render_value
-from .runner import ROOT, Plan
+from tests.harness.mocks import Registration
+from tests.harness.runner import ROOT, Plan
 
-# Run in the planned tree's own process, with that tree first on sys.path: its offline.runner
+from . import replacements
+from .preview import MAX_VALUE, render_value
+
+# Run in the planned tree's own process, with that tree first on sys.path: its harness runner
 # plans its __main__.py with its stack file. Fields a tree's Registration lacks are left out.
+# A BASE from before the harness moved under tests/ has it at offline/runner.py.
 DUMP_PLAN = """
 import dataclasses, json, sys
-from offline.runner import run_stack
+try:
+    from tests.harness.runner import run_stack
+except ModuleNotFoundError:
+    from offline.runner import run_stack
 import pulumi
 try:
     plan = run_stack(sys.argv[1])

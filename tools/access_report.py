@@ -18,14 +18,15 @@ import contextlib
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .mocks import Registration
-from .runner import ROOT, Plan, run_stack
-from .stackfile import available_stacks
+from tests.harness.mocks import Registration
+from tests.harness.runner import ROOT, Plan, run_stack
+from tests.harness.stackfile import available_stacks
 
 if TYPE_CHECKING:
-    from .policy import Report as PolicyReport
+    from tests.harness.policy import Report as PolicyReport
 
 ACCESS_LIST = "mongodbatlas:index/projectIpAccessList:ProjectIpAccessList"
 PRIVATE_LINK = "mongodbatlas:index/privateLinkEndpoint:PrivateLinkEndpoint"
@@ -401,6 +402,9 @@ def policy_findings(report: PolicyReport) -> list[Finding]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make access-report", description=__doc__.splitlines()[0])
     parser.add_argument("--stack", default="prod", help=f"stack to review (here: {', '.join(available_stacks(ROOT))})")
+    parser.add_argument(
+        "--stack-file", type=Path, help="read this stack file instead of Pulumi.<stack>.yaml, as `pulumi --config-file` does"
+    )
     parser.add_argument("--output", help="write the Markdown to this file instead of stdout")
     parser.add_argument(
         "--advisories",
@@ -417,13 +421,13 @@ def main(argv: list[str] | None = None) -> int:
 
     import pulumi
 
-    from .policy import PolicyPackServer
+    from tests.harness.policy import PolicyPackServer
 
     run_pack = advisories is None and not args.no_policy_pack
     # The pack (a subprocess) starts while the stack is planned, as in `make preview`.
     with PolicyPackServer(wait=False) if run_pack else contextlib.nullcontext() as pack:
         try:
-            plan = run_stack(args.stack)
+            plan = run_stack(args.stack, stack_file=args.stack_file)
         except pulumi.RunError as error:
             print(f"error: {error}", file=sys.stderr)
             return 1

@@ -15,11 +15,12 @@ import json
 import sys
 from collections import Counter
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
-from .mocks import Registration
-from .runner import ROOT, Plan, run_stack
-from .stackfile import available_stacks
+from tests.harness.mocks import Registration
+from tests.harness.runner import ROOT, Plan, run_stack
+from tests.harness.stackfile import available_stacks
 
 MASK = "[secret]"
 MAX_INPUTS = 14
@@ -141,23 +142,26 @@ def render_plan(plan: Plan, *, full: bool = False) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make preview", description=__doc__.splitlines()[0])
     parser.add_argument("--stack", default="prod", help=f"stack to plan (here: {', '.join(available_stacks(ROOT))})")
+    parser.add_argument(
+        "--stack-file", type=Path, help="read this stack file instead of Pulumi.<stack>.yaml, as `pulumi --config-file` does"
+    )
     parser.add_argument("--all", action="store_true", help="print every input of every resource in full")
     parser.add_argument("--no-policy-pack", action="store_true", help="print the plan only; do not run the policy pack")
     args = parser.parse_args(argv)
 
     import pulumi
 
-    from .policy import PolicyPackServer, print_policy_report, stack_config_for
+    from tests.harness.policy import PolicyPackServer, print_policy_report, stack_config_for
 
     # The pack (a subprocess) starts while the program is planned; the policy report waits for it.
     # Like the engine, it gets the stack's config: `environment`/`production` say whether it is production.
     with (
         contextlib.nullcontext()
         if args.no_policy_pack
-        else PolicyPackServer(wait=False, stack_config=stack_config_for(args.stack))
+        else PolicyPackServer(wait=False, stack_config=stack_config_for(args.stack, stack_file=args.stack_file))
     ) as pack:
         try:
-            plan = run_stack(args.stack)
+            plan = run_stack(args.stack, stack_file=args.stack_file)
         except pulumi.RunError as error:
             print(f"error: {error}", file=sys.stderr)
             return 1
