@@ -36,7 +36,7 @@ from pathlib import Path
 from resource import RUSAGE_CHILDREN, RUSAGE_SELF, getrusage
 from typing import Any
 
-from components.facts import MAX_ACCESS_LIST_ENTRIES, MAX_USERS_PER_PROJECT
+from atlas_platform.components.facts import MAX_ACCESS_LIST_ENTRIES, MAX_USERS_PER_PROJECT
 from offline.stackfile import read_stack_file
 
 from .mocks import Registration

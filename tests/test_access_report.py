@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from components.atlas_rules import RULE_IDS
+from atlas_platform.components.atlas_rules import RULE_IDS
 from offline import access_report
 from offline.access_report import Finding, render_report
 from offline.mocks import Registration

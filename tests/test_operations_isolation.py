@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from components.atlas_rules import RULES
+from atlas_platform.components.atlas_rules import RULES
 from offline.mocks import Registration
 from offline.runner import Plan
 from tests.conftest import ROOT, STACKS, key, load_stack

@@ -14,7 +14,7 @@ from offline.mocks import AtlasMocks, RecordingMonitor, Registration
 from offline.preview import flatten, render_inputs, render_value
 from tests.conftest import ROOT, STACKS
 
-PROGRAM_FILES = ["Pulumi.yaml", "__main__.py", "program_args.py", "components", "stackconfig", "offline", "policies"]
+PROGRAM_FILES = ["Pulumi.yaml", "__main__.py", "program_args.py", "atlas_platform", "stackconfig", "offline", "policies"]
 
 
 def preview(stack: str, root: Path = ROOT) -> subprocess.CompletedProcess[str]:

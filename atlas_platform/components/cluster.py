@@ -60,7 +60,7 @@ class BackupSchedule:
     monthly_retain_months: int = 12
     copies: Sequence[SnapshotCopy] = ()
     export_bucket_id: pulumi.Input[str] | None = None
-    """Export snapshots automatically to this CloudBackupSnapshotExportBucket (components/export_bucket.py)."""
+    """Export snapshots automatically to this CloudBackupSnapshotExportBucket (atlas_platform/components/export_bucket.py)."""
     export_frequency: str = "monthly"
 
     def retention(self, frequency: str) -> tuple[str, int]:
