@@ -6,9 +6,10 @@ PY := $(VENV)/bin/python
 STACK ?= prod
 # What `make diff` compares the working tree with; HEAD shows what uncommitted edits would do.
 BASE ?= HEAD
-REQUIREMENTS := requirements.txt requirements-dev.txt policies/requirements.txt
+# pyproject.toml too: requirements.txt installs the package from it (`-e .`).
+REQUIREMENTS := requirements.txt requirements-dev.txt policies/requirements.txt pyproject.toml
 
-.PHONY: setup preview diff access-report org-import test lint bench clean
+.PHONY: setup preview diff access-report org-import test lint package bench clean
 
 setup: $(VENV)/.installed
 
@@ -36,8 +37,15 @@ access-report: setup
 org-import: setup
 	@$(PY) -m tools.org_import --stack $(STACK)
 
-test: lint
+test: lint package
 	$(PY) -m pytest -q
+
+# The installable package (atlas-platform-components, pyproject.toml) as a wheel in dist/, built
+# with the backend from requirements-dev.txt. tests/test_package.py builds its own and installs it
+# into a fresh virtualenv.
+package: setup
+	rm -f dist/atlas_platform_components-*.whl
+	$(PY) -m build --wheel --no-isolation --outdir dist . >&2
 
 # Lint, format check and strict typing (configured in pyproject.toml); part of `make test`.
 lint: setup
@@ -57,4 +65,4 @@ bench: setup
 	$(PY) -m tools.bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache dist build

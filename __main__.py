@@ -12,21 +12,21 @@ from typing import Any
 import pulumi
 import pulumi_mongodbatlas as atlas
 
-from components.access_list import IpAccessList
-from components.alerts import AlertBaseline
-from components.app_user import AppUser
-from components.auditing import ProjectAuditing
-from components.cluster import ProdCluster
-from components.custom_roles import CustomRoles
-from components.encryption import AtlasKmsEncryption
-from components.export_bucket import SnapshotExportBucket
-from components.log_export import AtlasLogExport
-from components.organization import OrgSecurity
-from components.private_endpoint import PrivateEndpoint, private_srv_by_vpc
-from components.project import ProdProject
-from components.resource_policy import AtlasResourcePolicies
-from components.secrets_key import SecretsKey
-from components.service_account import ScopedServiceAccount
+from atlas_platform.components.access_list import IpAccessList
+from atlas_platform.components.alerts import AlertBaseline
+from atlas_platform.components.app_user import AppUser
+from atlas_platform.components.auditing import ProjectAuditing
+from atlas_platform.components.cluster import ProdCluster
+from atlas_platform.components.custom_roles import CustomRoles
+from atlas_platform.components.encryption import AtlasKmsEncryption
+from atlas_platform.components.export_bucket import SnapshotExportBucket
+from atlas_platform.components.log_export import AtlasLogExport
+from atlas_platform.components.organization import OrgSecurity
+from atlas_platform.components.private_endpoint import PrivateEndpoint, private_srv_by_vpc
+from atlas_platform.components.project import ProdProject
+from atlas_platform.components.resource_policy import AtlasResourcePolicies
+from atlas_platform.components.secrets_key import SecretsKey
+from atlas_platform.components.service_account import ScopedServiceAccount
 from program_args import (
     access_list_args,
     alert_args,

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import pulumi
 
-from components.access_list import AccessListEntry, IpAccessListArgs
-from components.alerts import AlertBaselineArgs, AlertSpec, Channel, IntegrationSpec, MetricThreshold, Threshold
-from components.app_user import AppUserArgs, Grant
-from components.atlas_rules import region_name
-from components.auditing import ProjectAuditingArgs
-from components.cluster import (
+from atlas_platform.components.access_list import AccessListEntry, IpAccessListArgs
+from atlas_platform.components.alerts import AlertBaselineArgs, AlertSpec, Channel, IntegrationSpec, MetricThreshold, Threshold
+from atlas_platform.components.app_user import AppUserArgs, Grant
+from atlas_platform.components.atlas_rules import region_name
+from atlas_platform.components.auditing import ProjectAuditingArgs
+from atlas_platform.components.cluster import (
     BackupSchedule,
     ComplianceContact,
     ComputeScaling,
@@ -23,17 +23,17 @@ from components.cluster import (
     RegionNodes,
     SnapshotCopy,
 )
-from components.custom_roles import CustomRolesArgs, CustomRoleSpec, Privilege
-from components.encryption import AtlasKmsEncryptionArgs
-from components.export_bucket import SnapshotExportBucketArgs
-from components.hardened_bucket import BucketLifecycle
-from components.log_export import AtlasLogExportArgs
-from components.organization import OrgFederationArgs, OrgSecurityArgs
-from components.private_endpoint import AllowedSource, EndpointVpc, PrivateEndpointArgs
-from components.project import IdpGroupRoles, ProdProjectArgs, ProjectFeatures, TeamRoles
-from components.resource_policy import AtlasResourcePoliciesArgs, CedarPolicy, RuleParameters, standard_policies
-from components.secrets_key import SecretsKeyArgs
-from components.service_account import ApiAccessEntry, ScopedServiceAccountArgs
+from atlas_platform.components.custom_roles import CustomRolesArgs, CustomRoleSpec, Privilege
+from atlas_platform.components.encryption import AtlasKmsEncryptionArgs
+from atlas_platform.components.export_bucket import SnapshotExportBucketArgs
+from atlas_platform.components.hardened_bucket import BucketLifecycle
+from atlas_platform.components.log_export import AtlasLogExportArgs
+from atlas_platform.components.organization import OrgFederationArgs, OrgSecurityArgs
+from atlas_platform.components.private_endpoint import AllowedSource, EndpointVpc, PrivateEndpointArgs
+from atlas_platform.components.project import IdpGroupRoles, ProdProjectArgs, ProjectFeatures, TeamRoles
+from atlas_platform.components.resource_policy import AtlasResourcePoliciesArgs, CedarPolicy, RuleParameters, standard_policies
+from atlas_platform.components.secrets_key import SecretsKeyArgs
+from atlas_platform.components.service_account import ApiAccessEntry, ScopedServiceAccountArgs
 from stackconfig import StackConfig
 from stackconfig.base import Secret
 from stackconfig.cluster import MaintenanceWindow

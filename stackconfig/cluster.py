@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
-from components.facts import (
+from atlas_platform.components.facts import (
     ATLAS_AWS_REGIONS,
     AWS_REGIONS,
     DEFAULT_MINIMUM_TLS,

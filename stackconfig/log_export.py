@@ -151,7 +151,7 @@ class LogExport(StackModel):
         return bool(AUDIT_LOG_TYPES & set(self.log_types))
 
 
-# The backup schedule has weekly and monthly policy items (components/cluster.py); Atlas exports only
+# The backup schedule has weekly and monthly policy items (atlas_platform/components/cluster.py); Atlas exports only
 # snapshots of a frequency the schedule takes, and `daily` needs MongoDB Support (provider v2.16
 # docs/resources/cloud_backup_schedule.md, `export.frequency_type`).
 SNAPSHOT_FREQUENCIES: tuple[str, ...] = ("monthly", "weekly")

@@ -11,7 +11,7 @@ from typing import Annotated
 
 from pydantic import PrivateAttr, ValidationInfo, field_validator, model_validator
 
-from components.facts import RESERVED_TAGS
+from atlas_platform.components.facts import RESERVED_TAGS
 
 from .base import Secret, SecretName, StackModel, invalid, matches, unique
 from .cluster import ClusterSettings

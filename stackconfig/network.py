@@ -25,7 +25,7 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from components.facts import (
+from atlas_platform.components.facts import (
     ATLAS_REGION_SHAPE,
     AWS_REGION_SHAPE,
     MAX_ACCESS_LIST_ENTRIES,
@@ -234,7 +234,7 @@ class AccessListEntry(StackModel):
     def source(self) -> str:
         """The entry's identity: the canonical range (an address is its /32 or /128) or the security group id.
 
-        The same identity names the entry's resource (`components/access_list.py`, `AccessListEntry.key`):
+        The same identity names the entry's resource (`atlas_platform/components/access_list.py`, `AccessListEntry.key`):
         two entries the config calls twins would be one Atlas entry and one Pulumi resource, and
         `tests/test_network_config.py` holds the two to that.
         """

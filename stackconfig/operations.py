@@ -16,7 +16,7 @@ from typing import Annotated, Any
 import cedarpy
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
-from components.atlas_rules import RULE_IDS, RULES
+from atlas_platform.components.atlas_rules import RULE_IDS, RULES
 
 from .alert_catalog import HOST_METRIC_NAMES, PROJECT_ALERT_EVENT_TYPES
 from .base import SecretName, StackModel, invalid, matches, member_of, unique
@@ -24,7 +24,7 @@ from .cluster import AwsRegion
 from .environment import in_production
 from .project import Label
 
-# The standard rules' keys: the ids of the rule table the pack checks too (components/atlas_rules.py).
+# The standard rules' keys: the ids of the rule table the pack checks too (atlas_platform/components/atlas_rules.py).
 STANDARD_POLICY_KEYS = RULE_IDS
 
 # Channels subscribe to categories, so routing needs no cross-reference between sections.

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
-from components.facts import REASON_MAX_LENGTH, REASON_MIN_LENGTH
+from atlas_platform.components.facts import REASON_MAX_LENGTH, REASON_MIN_LENGTH
 
 from .base import StackModel, invalid, matches, member_of, unique
 from .environment import in_production

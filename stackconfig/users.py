@@ -13,7 +13,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
-from components.facts import BROAD_ROLES, KMS_KEY_ARN, MAX_USER_DESCRIPTION, MAX_USERS_PER_PROJECT, RESERVED_LABELS
+from atlas_platform.components.facts import BROAD_ROLES, KMS_KEY_ARN, MAX_USER_DESCRIPTION, MAX_USERS_PER_PROJECT, RESERVED_LABELS
 
 from .base import StackModel, invalid, matches, member_of, unique
 from .environment import in_production
@@ -24,7 +24,7 @@ from .project import Label, Reason
 MIN_RECOVERY_WINDOW_DAYS = 7
 PROD_RECOVERY_WINDOW_DAYS = 30
 
-# Built-in roles Atlas lets a database user hold (the broad ones among them: components/facts.py).
+# Built-in roles Atlas lets a database user hold (the broad ones among them: atlas_platform/components/facts.py).
 BUILTIN_ROLES: tuple[str, ...] = (
     "atlasAdmin",
     "backup",

@@ -10,7 +10,7 @@ import pulumi
 import pytest
 from pulumi.runtime import settings as pulumi_settings
 
-from components.access_list import AccessListEntry, IpAccessList, IpAccessListArgs
+from atlas_platform.components.access_list import AccessListEntry, IpAccessList, IpAccessListArgs
 from tests.conftest import STACKS, key
 from tests.harness.mocks import AtlasMocks, RecordingMonitor, Registration
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from components.atlas_rules import RULE_IDS
+from atlas_platform.components.atlas_rules import RULE_IDS
 from tests.conftest import fixture_file
 from tests.harness.mocks import Registration
 from tests.harness.runner import Plan

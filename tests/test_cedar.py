@@ -23,7 +23,7 @@ from typing import Any
 import cedarpy
 import pytest
 
-from components.resource_policy import RuleParameters, standard_policies
+from atlas_platform.components.resource_policy import RuleParameters, standard_policies
 from stackconfig import ConfigError
 from stackconfig.operations import STANDARD_POLICY_KEYS
 from tests.conftest import STACKS, key, load_stack, stack_config

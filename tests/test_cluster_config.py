@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from components.facts import ATLAS_AWS_REGIONS, atlas_region_name, aws_region_name
+from atlas_platform.components.facts import ATLAS_AWS_REGIONS, atlas_region_name, aws_region_name
 from stackconfig import ConfigError, StackConfig
 from tests.conftest import key, load_stack, stack_config
 

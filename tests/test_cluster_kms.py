@@ -54,14 +54,14 @@ def test_the_cluster_waits_for_encryption_at_rest_through_its_project_id(plans):
 # The explicit depends_on edges the program may have, each justified where it is made: (waiter type,
 # awaited type) -> why no data dependency can carry the order.
 JUSTIFIED_EDGES = {
-    # components/encryption.py, components/atlas_role.py: the policy outputs nothing the authorization reads.
+    # atlas_platform/components/encryption.py, atlas_platform/components/atlas_role.py: the policy outputs nothing the authorization reads.
     (AUTHORIZATION, ROLE_POLICY): "Atlas assumes the role only once its policy is attached",
     # program_args/app_user: the role is named as a plain string, known at preview for the pack.
     (
         "mongodbatlas:index/databaseUser:DatabaseUser",
         "mongodbatlas:index/customDbRole:CustomDbRole",
     ): "user after its custom role",
-    # components/hardened_bucket.py: S3 refuses two concurrent settings changes on one bucket.
+    # atlas_platform/components/hardened_bucket.py: S3 refuses two concurrent settings changes on one bucket.
     (
         "aws:s3/bucketPolicy:BucketPolicy",
         "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",

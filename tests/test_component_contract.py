@@ -12,7 +12,7 @@ import pulumi
 import pytest
 from conftest import STACKS, fixture_file, load_stack
 
-import components
+import atlas_platform.components as components
 from tests.harness.mocks import Registration
 from tests.harness.runner import Plan
 
@@ -22,10 +22,10 @@ STACK_TYPE = "pulumi:pulumi:Stack"
 
 
 def component_classes() -> list[tuple[type[pulumi.ComponentResource], object]]:
-    """Every ComponentResource defined in components/, with its module."""
+    """Every ComponentResource defined in atlas_platform/components/, with its module."""
     found = []
     for info in pkgutil.iter_modules(components.__path__):
-        module = importlib.import_module(f"components.{info.name}")
+        module = importlib.import_module(f"{components.__name__}.{info.name}")
         for _, cls in inspect.getmembers(module, inspect.isclass):
             if issubclass(cls, pulumi.ComponentResource) and cls.__module__ == module.__name__:
                 found.append((cls, module))
@@ -123,7 +123,7 @@ def test_every_component_carries_its_old_token_and_its_children_resolve_to_their
         legacy = _urn(stack_name, project, [t.replace(f"{PACKAGE}:index:", "atlas:prod:") for t in chain], name)
         assert legacy != _urn(stack_name, project, chain, name)
         assert old_urn(plan, child) == legacy, child.name
-        # Children send no alias of the parent's type: the engine derives theirs (see components/naming.py).
+        # Children send no alias of the parent's type: the engine derives theirs (see atlas_platform/components/naming.py).
         assert not any(a.get("type", "").startswith("atlas:prod:") for a in child.alias_specs), child.name
 
 

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from components.facts import atlas_region_name as atlas_region
-from components.facts import aws_region_name
+from atlas_platform.components.facts import atlas_region_name as atlas_region
+from atlas_platform.components.facts import aws_region_name
 from stackconfig import ConfigError
 from stackconfig.network import endpoint_key
 from tests.conftest import key, load_stack, stack_config
@@ -270,7 +270,7 @@ def test_refuses_a_vpc_name_that_clashes_with_a_cross_region_endpoint():
 
 
 def test_private_srv_by_vpc_takes_the_entry_whose_endpoints_the_vpc_reaches():
-    from components.private_endpoint import private_srv_by_vpc
+    from atlas_platform.components.private_endpoint import private_srv_by_vpc
 
     strings = {
         "private_endpoints": [

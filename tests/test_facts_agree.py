@@ -1,4 +1,4 @@
-"""One home per fact: the program's facts (`components/facts.py`) and the policy pack's own copies agree.
+"""One home per fact: the program's facts (`atlas_platform/components/facts.py`) and the policy pack's own copies agree.
 
 The pack (`policies/rules/`) is published alone and imports nothing from the program, so it keeps
 its own copy of each fact it shares. Each test below holds one shared fact to the program's, by
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from components import facts
+from atlas_platform.components import facts
 from policies.rules import clusters as pack_clusters
 from policies.rules import network as pack_network
 from policies.rules import stack as pack_stack
@@ -78,10 +78,10 @@ CONVERSION = re.compile(r"""\.(upper\(\)\.replace\((["'])-\2, *(["'])_\3\)|lower
 
 
 def test_no_copy_of_the_region_conversion_is_left_in_the_program():
-    root = Path(facts.__file__).parent.parent
+    root = Path(facts.__file__).parents[2]
     program = [
         p
-        for folder in ("components", "stackconfig", "tools", "tests", "tests/harness", ".")
+        for folder in ("atlas_platform/components", "stackconfig", "tools", "tests", "tests/harness", ".")
         for p in sorted((root / folder).glob("*.py"))
     ]
     assert CONVERSION.search('x.upper().replace("-", "_")') and CONVERSION.search("x.lower().replace('_', '-')")
@@ -159,7 +159,7 @@ def test_tls_versions_agree():
 
 
 def test_kms_providers_differ_only_as_recorded():
-    # The program sets encryptionAtRestProvider to "AWS" (components/cluster.py) and nothing else.
+    # The program sets encryptionAtRestProvider to "AWS" (atlas_platform/components/cluster.py) and nothing else.
     assert set(pack_clusters.KMS_PROVIDERS) - {"AWS"} == difference("encryption-at-rest providers")
 
 

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from components.encryption import KMS_ENDPOINT_REPLACE_ON
-from components.facts import atlas_region_name
+from atlas_platform.components.encryption import KMS_ENDPOINT_REPLACE_ON
+from atlas_platform.components.facts import atlas_region_name
 from stackconfig import ConfigError, StackConfig
 from tests.conftest import STACKS, key, load_stack, stack_config
 from tools.bench import critical_path

@@ -30,7 +30,7 @@ COPIED = [
     "__main__.py",
     "program_args.py",
     "pyproject.toml",
-    "components",
+    "atlas_platform",
     "stackconfig",
     "policies",
     "tools",

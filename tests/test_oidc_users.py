@@ -300,7 +300,7 @@ def test_access_report_group_rows_come_from_the_plan_alone():
 
 
 def _args(**changes: Any):
-    from components.app_user import AppUserArgs, Grant
+    from atlas_platform.components.app_user import AppUserArgs, Grant
 
     fields: dict[str, Any] = {
         "project_id": "p",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from components.atlas_rules import RULE_IDS
+from atlas_platform.components.atlas_rules import RULE_IDS
 from stackconfig.alert_catalog import HOST_METRIC_NAMES, PROJECT_ALERT_EVENT_TYPES
 from stackconfig.operations import BASELINE, BASELINE_KEYS, DDL_ATYPES, USER_AND_ROLE_ATYPES, BaselineTuning
 from tests.conftest import key

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from components.atlas_rules import RULES
+from atlas_platform.components.atlas_rules import RULES
 from stackconfig import ConfigError, StackConfig
 from tests.conftest import key, load_stack, stack_config
 

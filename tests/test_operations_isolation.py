@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from components.atlas_rules import RULES
+from atlas_platform.components.atlas_rules import RULES
 from tests.conftest import STACKS, key, load_stack, stack_config
 from tests.harness.mocks import Registration
 from tests.harness.runner import Plan

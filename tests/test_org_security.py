@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from components.organization import FEDERATION_CONFIG_TYPE, ORGANIZATION_TYPE, child_names
+from atlas_platform.components.organization import FEDERATION_CONFIG_TYPE, ORGANIZATION_TYPE, child_names
 from stackconfig import ConfigError
 from tests.conftest import STACKS, key, load_stack, stack_config
 from tests.policy_support import messages, resource, verdict
@@ -62,7 +62,7 @@ def test_the_federation_link_is_adopted_too_and_keeps_its_identity_provider(plan
 
 
 def test_import_ids_are_the_ones_the_providers_take():
-    from components.organization import OrgFederationArgs, OrgSecurityArgs, import_ids
+    from atlas_platform.components.organization import OrgFederationArgs, OrgSecurityArgs, import_ids
 
     args = OrgSecurityArgs(
         org_id="5f0000000000000000000a01",

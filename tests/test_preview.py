@@ -18,7 +18,7 @@ PROGRAM_FILES = [
     "Pulumi.yaml",
     "__main__.py",
     "program_args.py",
-    "components",
+    "atlas_platform",
     "stackconfig",
     "tools",
     "tests/harness",

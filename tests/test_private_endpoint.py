@@ -10,7 +10,7 @@ import pulumi_mongodbatlas as atlas
 import pytest
 from pulumi.runtime import settings as pulumi_settings
 
-from components.private_endpoint import (
+from atlas_platform.components.private_endpoint import (
     ATLAS_PORTS,
     AllowedSource,
     EndpointVpc,

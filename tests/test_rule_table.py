@@ -18,8 +18,8 @@ from typing import Any
 import cedarpy
 import pytest
 
-from components import facts
-from components.atlas_rules import RULES, TABLE_FILE, Rule, region_name
+from atlas_platform.components import facts
+from atlas_platform.components.atlas_rules import RULES, TABLE_FILE, Rule, region_name
 from policies.rules import atlas_rules as pack_rules
 from policies.rules import types as t
 from stackconfig import ConfigError
@@ -202,7 +202,14 @@ def test_the_pack_reads_its_parameter_defaults_from_the_table():
         for name, spec in rule.parameters.items():
             if "packConfig" in spec:
                 assert pack_rules.default(rule.id, name) == spec["default"]
-    assert pack_rules.TABLE_FILE.resolve() == TABLE_FILE
+
+
+def test_the_package_ships_the_packs_table_unchanged():
+    # The pack's file is the authoritative one; the package's copy is what an installed program reads.
+    assert TABLE_FILE.read_bytes() == pack_rules.TABLE_FILE.read_bytes(), (
+        "atlas_platform/components/atlas_rules.json differs from policies/rules/atlas_rules.json: "
+        "edit the pack's file, then copy it over the package's (cp policies/rules/atlas_rules.json atlas_platform/components/)"
+    )
 
 
 # --- what the program emits ---------------------------------------------------------------------

@@ -6,7 +6,7 @@ import pulumi
 import pytest
 from pulumi.runtime import settings as pulumi_settings
 
-from components.app_user import AppUser, AppUserArgs, Grant
+from atlas_platform.components.app_user import AppUser, AppUserArgs, Grant
 from tests.harness.mocks import AtlasMocks, RecordingMonitor
 
 
@@ -69,7 +69,7 @@ def test_app_user_args_refuse_an_incomplete_user(changes, message):
 
 
 def test_custom_role_spec_refuses_an_inherited_role_off_admin_but_read_and_read_write():
-    from components.custom_roles import CustomRoleSpec
+    from atlas_platform.components.custom_roles import CustomRoleSpec
 
     with pytest.raises(ValueError, match="inherits 'dbAdmin' on 'payments': Atlas takes every inherited role"):
         CustomRoleSpec(name="ops", inherited_roles=[("dbAdmin", "payments")])

@@ -324,7 +324,7 @@ def test_custom_role_inherits_read_and_read_write_on_their_database_and_others_o
 
 
 def test_config_and_component_agree_on_which_roles_are_inherited_off_admin():
-    from components import custom_roles
+    from atlas_platform.components import custom_roles
     from stackconfig import users
 
     assert custom_roles.INHERITED_ON_ANY_DATABASE == users.INHERITED_ON_ANY_DATABASE

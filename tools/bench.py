@@ -45,7 +45,7 @@ from pathlib import Path
 from resource import RUSAGE_CHILDREN, RUSAGE_SELF, getrusage
 from typing import Any
 
-from components.facts import MAX_ACCESS_LIST_ENTRIES, MAX_USERS_PER_PROJECT
+from atlas_platform.components.facts import MAX_ACCESS_LIST_ENTRIES, MAX_USERS_PER_PROJECT
 from tests.harness.mocks import Registration
 from tests.harness.runner import ROOT, Plan
 from tests.harness.stackfile import available_stacks, read_stack_file

@@ -1,7 +1,7 @@
 """`make org-import STACK=prod > org-import.json`: the file `pulumi import --file` takes to adopt the
 organization (and its federation link) into the one stack that owns the organization's settings.
 
-The names and ids are the program's own (`components/organization.py` `child_names`, `import_ids`;
+The names and ids are the program's own (`atlas_platform/components/organization.py` `child_names`, `import_ids`;
 the component is `<app>-org` in `__main__.py`), read from the stack file as the program reads it, so
 the import matches what the next `pulumi up` registers (tests/test_org_security.py holds the two to
 the plan). docs/access.md gives the commands around it.
@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from components.organization import TOKEN, child_names, import_ids
+from atlas_platform.components.organization import TOKEN, child_names, import_ids
 from program_args import org_security_args
 from stackconfig import load_stack_config
 from stackconfig.loader import ConfigError

@@ -2,7 +2,7 @@
 
 The table lives here, in the pack, because the pack is published alone and imports nothing from
 the program: the program reads this same file to write Atlas's `ResourcePolicy` Cedar bodies
-(`components/atlas_rules.py`), so the two sides cannot drift. The pack takes each rule's
+(`atlas_platform/components/atlas_rules.py`), so the two sides cannot drift. The pack takes each rule's
 parameters (allowed providers, regions, minimum tier) from its policy config, with the table's
 defaults; `tests/test_rule_table.py` runs each rule's cases through Cedar and through this pack.
 

@@ -20,7 +20,7 @@ from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor
 from pulumi.runtime.proto import resource_pb2
 
-from components.facts import atlas_region_name, aws_region_name
+from atlas_platform.components.facts import atlas_region_name, aws_region_name
 
 
 def hex_id(*parts: str, length: int = 24) -> str:

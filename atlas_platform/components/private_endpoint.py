@@ -76,12 +76,14 @@ class EndpointVpc:
 @dataclass(frozen=True)
 class PrivateEndpointArgs:
     project_id: pulumi.Input[str]
+    """The Atlas project id."""
     region: str
     """AWS form (us-east-1): every AWS resource is pinned to it, so one program serves several regions."""
     vpcs: Sequence[EndpointVpc]
     """Every VPC with an interface endpoint to this region's service, in this region or (with
     `EndpointVpc.region`) in another one."""
     tags: Mapping[str, str] = field(default_factory=dict)
+    """Tags on every AWS resource the component creates."""
     protect: bool = False
     """Refuse deleting the endpoint service, endpoints and links (prod: a deletion cuts the app off)."""
 
@@ -119,9 +121,13 @@ class PrivateEndpoint(pulumi.ComponentResource):
     """AWS PrivateLink to Atlas in one region: one endpoint service, one interface endpoint per VPC."""
 
     endpoint_service_name: pulumi.Output[str]
+    """The AWS endpoint service Atlas created for the region."""
     endpoint_service_id: pulumi.Output[str]
+    """Atlas's id of the endpoint service (`private_link_id`)."""
     vpc_endpoint_ids: dict[str, pulumi.Output[str]]
+    """Interface endpoint id per VPC key."""
     security_group_ids: dict[str, pulumi.Output[str]]
+    """Security group id of each VPC's endpoint, per VPC key."""
 
     def __init__(self, name: str, args: PrivateEndpointArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TOKEN, name, None, renamed_from(PREVIOUS_TOKEN, opts))

@@ -54,12 +54,19 @@ class ProjectFeatures:
 @dataclass(frozen=True)
 class ProdProjectArgs:
     org_id: pulumi.Input[str]
+    """The Atlas organization id (24 hex characters)."""
     name: pulumi.Input[str]
+    """The Atlas project's name."""
     tags: Mapping[str, str] = field(default_factory=dict)
+    """Project tags (Atlas resource tags)."""
     features: ProjectFeatures = ProjectFeatures()
+    """Project feature switches; production's safe defaults when unset."""
     teams: Sequence[TeamRoles] = ()
+    """Existing Atlas teams and the project roles each gets."""
     federation_settings_id: pulumi.Input[str] | None = None
+    """The organization's federation settings id; set it to map identity-provider groups."""
     idp_groups: Sequence[IdpGroupRoles] = ()
+    """Identity-provider groups mapped to project roles (with ORG_MEMBER); needs `federation_settings_id`."""
     protect: bool = True
     """Refuse `pulumi destroy` and replacements of the project (on by default; prod keeps it)."""
 
@@ -68,7 +75,9 @@ class ProdProject(pulumi.ComponentResource):
     """The environment's Atlas project with least-privilege team and SSO-group access."""
 
     project_id: pulumi.Output[str]
+    """The Atlas project id."""
     project_name: pulumi.Output[str]
+    """The Atlas project's name."""
 
     def __init__(self, name: str, args: ProdProjectArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TOKEN, name, None, renamed_from(PREVIOUS_TOKEN, opts))

@@ -2,7 +2,7 @@
 
 `mongodbatlas.CloudBackupSnapshotExportBucket` registers a `HardenedBucket` with Atlas, written
 through an `AtlasAccessRole` of its own. The backup schedule then exports automatically
-(`CloudBackupSchedule.auto_export_enabled` and `export`, in components/cluster.py) by the
+(`CloudBackupSchedule.auto_export_enabled` and `export`, in atlas_platform/components/cluster.py) by the
 `export_bucket_id` this component outputs. Project-level: it needs no cluster, so it builds in
 parallel with it; only the schedule, which needs the cluster anyway, reads its id.
 """

@@ -54,22 +54,27 @@ class Grant:
 @dataclass(frozen=True)
 class AppUserArgs:
     project_id: pulumi.Input[str]
+    """The Atlas project id."""
     username: str
     """`<app>-<env>-<name>` for password and X.509 users; the IAM ARN for awsIam users; `<IdP id>/<group or
     workload user>` for oidc users."""
     auth: str
     """password, awsIam, x509 or oidc."""
     roles: Sequence[Grant]
+    """The user's roles: at least one."""
     cluster_names: Sequence[pulumi.Input[str]]
     """Clusters the user may reach (Atlas scopes). Pass the cluster's `name` output so the user waits for it."""
     description: str
+    """What the user is for (Atlas allows 100 characters)."""
     labels: Mapping[str, str] = field(default_factory=dict)
+    """Atlas labels on the user."""
     # password and x509
     secret_name: str | None = None
     """Secrets Manager name, `<app>/<env>/mongodb/<user>`; required for password users and issued certificates."""
     secrets_kms_key_id: pulumi.Input[str] | None = None
     """Customer KMS key (id or ARN) that encrypts the secret; required with `secret_name`."""
     secret_tags: Mapping[str, str] = field(default_factory=dict)
+    """Tags on the Secrets Manager secret."""
     secret_recovery_window_in_days: int = 30
     """Days a deleted secret can still be restored (7-30); 0 deletes it at once, so the name is free
     for a new secret right away (never in prod)."""
@@ -124,7 +129,9 @@ class AppUser(pulumi.ComponentResource):
     """A database user scoped to named clusters, with its credential kept in Secrets Manager when it has one."""
 
     username: pulumi.Output[str]
+    """The user's name in Atlas."""
     auth_database_name: pulumi.Output[str]
+    """The database the user authenticates against (`admin` or `$external`)."""
     secret_arn: pulumi.Output[str | None]
     """ARN of the Secrets Manager secret holding the password or the certificate; None for a user
     with no stored credential (awsIam, or x509 without an issued certificate)."""

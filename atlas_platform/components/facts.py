@@ -1,6 +1,6 @@
 """Facts about Atlas and AWS that more than one part of the program relies on, each stated once.
 
-Why here, in `components/`: the components are the half another program may reuse with no stack
+Why here, in `atlas_platform/components/`: the components are the half another program may reuse with no stack
 file, and they need some of these facts themselves (Atlas's form of a region name). The stack-file
 model (`stackconfig/`) imports them from here, the way it already shapes values for the
 components; the reverse would tie every component to the config model. Nothing here imports

@@ -1,6 +1,6 @@
 """AtlasAccessRole: an IAM role MongoDB Atlas assumes for one purpose, through its own cloud-provider access.
 
-The chain Atlas needs (the same as components/encryption.py's, for another purpose):
+The chain Atlas needs (the same as atlas_platform/components/encryption.py's, for another purpose):
 CloudProviderAccessSetup (Atlas names its AWS account and an external id)
 -> IAM role trusting that account with that external id
 -> the role's one inline policy (what this purpose needs, nothing else)
@@ -62,7 +62,7 @@ class AtlasAccessRole(pulumi.ComponentResource):
             opts=child,
         )
         permissions = aws.iam.RolePolicy(f"{name}-policy", role=role.id, policy=args.policy, opts=child)
-        # As in components/encryption.py: Atlas must not find the role without its permissions, and no
+        # As in atlas_platform/components/encryption.py: Atlas must not find the role without its permissions, and no
         # output of the policy feeds the authorization, so this one explicit edge orders them.
         authorization = atlas.CloudProviderAccessAuthorization(
             f"{name}-authorization",

@@ -1,8 +1,11 @@
 """The rule table Atlas enforces and the pack checks, read from the pack's own file, rendered as Cedar.
 
-Why the table lives in `policies/rules/atlas_rules.json` and not here: the pack is published alone
-and imports nothing from the program, so the one copy has to travel with the pack; the program
-only reads it. Nothing here imports pulumi or pydantic (the stack-file model reads the rule ids).
+Why the table's home is `policies/rules/atlas_rules.json` and not here: the pack is published alone
+and imports nothing from the program, so the authoritative copy travels with the pack. The
+installed package cannot reach the pack's folder, so it ships a byte-identical copy as package
+data (`atlas_platform/components/atlas_rules.json`, read through importlib.resources, so it is
+found in a wheel as in this repository); `tests/test_rule_table.py` fails when the two differ.
+Nothing here imports pulumi or pydantic (the stack-file model reads the rule ids).
 
 Parameters are rendered the way Atlas's resource-policy examples write them
 (https://www.mongodb.com/docs/atlas/atlas-resource-policies/): a provider list as
@@ -16,11 +19,15 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from importlib import resources
 from string import Template
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-TABLE_FILE = Path(__file__).resolve().parents[1] / "policies" / "rules" / "atlas_rules.json"
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
+
+# The pack's table, shipped with the package; edit `policies/rules/atlas_rules.json` and copy it here.
+TABLE_FILE: Traversable = resources.files("atlas_platform.components").joinpath("atlas_rules.json")
 _ID = re.compile(r"^[0-9a-f]{24}$")
 
 
@@ -79,7 +86,7 @@ def region_name(provider: str, aws_region: str) -> str:
     return f"{provider.lower()}:{aws_region}"
 
 
-def load(path: Path = TABLE_FILE) -> list[Rule]:
+def load(path: Traversable = TABLE_FILE) -> list[Rule]:
     return [
         Rule(
             id=rule["id"],
@@ -90,7 +97,7 @@ def load(path: Path = TABLE_FILE) -> list[Rule]:
             parameters=rule["parameters"],
             pack=tuple(rule["pack"]),
         )
-        for rule in json.loads(path.read_text())["rules"]
+        for rule in json.loads(path.read_text(encoding="utf-8"))["rules"]
     ]
 
 

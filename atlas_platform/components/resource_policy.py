@@ -2,7 +2,7 @@
 
 A server-side backstop behind the CrossGuard pack: they hold even for changes made in the Atlas
 UI, the CLI or another program. Org-level, so exactly one stack may manage them. The standard
-rules come from the rule table the pack checks too (`components/atlas_rules.py`).
+rules come from the rule table the pack checks too (`atlas_platform/components/atlas_rules.py`).
 """
 
 from __future__ import annotations

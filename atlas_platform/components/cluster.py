@@ -32,6 +32,8 @@ class RegionNodes:
 
 @dataclass(frozen=True)
 class ComputeScaling:
+    """Compute auto-scaling bounds."""
+
     max_tier: str
     min_tier: str | None = None
     """Unset: Atlas scales up only."""
@@ -39,6 +41,8 @@ class ComputeScaling:
 
 @dataclass(frozen=True)
 class SnapshotCopy:
+    """Copies of snapshots to another region."""
+
     atlas_region: str
     frequencies: Sequence[str]
     """hourly, daily, weekly, monthly: each copy is kept as long as its original."""
@@ -47,6 +51,8 @@ class SnapshotCopy:
 
 @dataclass(frozen=True)
 class BackupSchedule:
+    """The backup schedule: snapshot times, retention per frequency, copies and export."""
+
     reference_hour_of_day: int = 3
     reference_minute_of_hour: int = 0
     restore_window_days: int | None = None
@@ -60,7 +66,7 @@ class BackupSchedule:
     monthly_retain_months: int = 12
     copies: Sequence[SnapshotCopy] = ()
     export_bucket_id: pulumi.Input[str] | None = None
-    """Export snapshots automatically to this CloudBackupSnapshotExportBucket (components/export_bucket.py)."""
+    """Export snapshots automatically to this CloudBackupSnapshotExportBucket (atlas_platform/components/export_bucket.py)."""
     export_frequency: str = "monthly"
 
     def retention(self, frequency: str) -> tuple[str, int]:
@@ -83,6 +89,8 @@ class ComplianceContact:
 
 @dataclass(frozen=True)
 class Maintenance:
+    """The project's maintenance window."""
+
     day_of_week: int
     """Atlas numbering: 1 = Sunday ... 7 = Saturday."""
     hour_of_day: int
@@ -94,17 +102,27 @@ class Maintenance:
 @dataclass(frozen=True)
 class ProdClusterArgs:
     project_id: pulumi.Input[str]
+    """The Atlas project id."""
     name: str
+    """The cluster's name in Atlas."""
     tier: str
+    """Instance size of every node, M10 or larger (shared and flex tiers are refused in production)."""
     mongo_db_major_version: str
+    """Pinned MongoDB major version (e.g. `8.0`)."""
     regions: Sequence[RegionNodes]
+    """Nodes per region; one region is a replica set in one place, several a multi-region cluster."""
     shards: int | None = None
     """Unset: a replica set. A number: a sharded cluster with that many identical shards."""
     disk_auto_scaling: bool = True
+    """Let Atlas grow the disk."""
     compute_scaling: ComputeScaling | None = None
+    """Let Atlas scale the tier between bounds; unset, the tier is fixed."""
     backup_enabled: bool = True
+    """Cloud backups (snapshots)."""
     pit_enabled: bool = True
+    """Continuous backup with point-in-time restore."""
     backup: BackupSchedule | None = BackupSchedule()
+    """The backup schedule and retention; unset, the defaults here."""
     compliance_contact: ComplianceContact | None = None
     """Opt-in Backup Compliance Policy with the same schedule; it blocks deleting backups."""
     encryption_at_rest_project_id: pulumi.Input[str] | None = None
@@ -113,10 +131,15 @@ class ProdClusterArgs:
     before encryption is configured, and taking this as its project id makes the cluster wait for it
     through data, with no depends_on."""
     maintenance: Maintenance | None = None
+    """The project's maintenance window; unset, Atlas chooses."""
     termination_protection: bool = True
+    """Atlas refuses to delete the cluster while this is on."""
     minimum_tls: str = DEFAULT_MINIMUM_TLS
+    """Lowest TLS version clients may use (TLS1_2 or TLS1_3)."""
     redact_client_log_data: bool = True
+    """Keep client data out of the cluster's logs."""
     tags: Mapping[str, str] = field(default_factory=dict)
+    """Cluster tags (Atlas resource tags)."""
     protect: bool = True
     """Refuse `pulumi destroy` and replacements of the cluster; keep its snapshots if it is deleted."""
 
@@ -191,8 +214,11 @@ class ProdCluster(pulumi.ComponentResource):
     """A dedicated Atlas cluster on AWS with backups, safe defaults and optional customer-key encryption."""
 
     cluster_name: pulumi.Output[str]
+    """The cluster's name; pass it to `AppUser.cluster_names` so a user waits for the cluster."""
     cluster_id: pulumi.Output[str]
+    """The Atlas cluster id."""
     standard_srv: pulumi.Output[str | None]
+    """The public SRV connection string (`mongodb+srv://...`)."""
     connection_strings: pulumi.Output[Any]
     """Raw `connection_strings` (incl. `private_endpoints` once PrivateLink endpoints exist)."""
 
