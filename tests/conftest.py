@@ -66,6 +66,24 @@ def load_stack(stack: str, config: dict[str, Any] | None = None) -> StackConfig:
     return load_stack_config(values, namespace=NAMESPACE, stack=stack, secret_keys=secret_keys)
 
 
+def load_changed(stack: str, change: Callable[[dict[str, Any]], None]) -> StackConfig:
+    """Validate `stack`'s fixture after `change(config)` edits a copy of its config."""
+    config = stack_config(stack)
+    change(config)
+    return load_stack(stack, config)
+
+
+def one_refusal(stack: str, change: Callable[[dict[str, Any]], None]) -> str:
+    """The message of the single problem `change` makes of `stack`'s fixture (fails on none or more)."""
+    from stackconfig import ConfigError
+
+    with pytest.raises(ConfigError) as error:
+        load_changed(stack, change)
+    message = str(error.value)
+    assert f"Pulumi.{stack}.yaml has 1 problem; nothing was created:" in message, message
+    return message
+
+
 def load_your_stack(stack: str) -> StackConfig:
     """Validate the root stack file Pulumi.<stack>.yaml exactly as the program does."""
     from stackconfig import load_stack_config

@@ -6,15 +6,16 @@ validated config (`ClusterSettings.kms_private`), never from the shipped example
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from atlas_platform.components.encryption import KMS_ENDPOINT_REPLACE_ON
 from atlas_platform.components.facts import atlas_region_name
-from stackconfig import ConfigError, StackConfig
-from tests.conftest import STACKS, key, load_stack, stack_config
+from stackconfig import StackConfig
+from tests.conftest import STACKS, key, load_stack
+from tests.conftest import load_changed as load
+from tests.conftest import one_refusal as refusal
 from tools.bench import critical_path
 
 ENCRYPTION = "mongodbatlas:index/encryptionAtRest:EncryptionAtRest"
@@ -42,20 +43,6 @@ def encryption_section(config: dict[str, Any]) -> dict[str, Any]:
 def encrypt_privately(config: dict[str, Any]) -> None:
     """Customer-key encryption over PrivateLink with an existing key in another region than any cluster's default."""
     config[key("cluster")]["encryption"] = {"enabled": True, "keyArn": EXISTING_KEY, "requirePrivateNetworking": True}
-
-
-def load(stack: str, change: Callable[[dict[str, Any]], None]) -> StackConfig:
-    config = stack_config(stack)
-    change(config)
-    return load_stack(stack, config)
-
-
-def refusal(stack: str, change: Callable[[dict[str, Any]], None]) -> str:
-    with pytest.raises(ConfigError) as error:
-        load(stack, change)
-    message = str(error.value)
-    assert f"Pulumi.{stack}.yaml has 1 problem; nothing was created:" in message, message
-    return message
 
 
 # ---- the plan has what the stack file asks for ----

@@ -5,14 +5,15 @@ Plan assertions read what to expect from each stack's own validated config, so t
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from stackconfig import ConfigError, StackConfig
+from stackconfig import StackConfig
 from stackconfig.cluster import ProtectedHours
-from tests.conftest import STACKS, key, load_stack, stack_config
+from tests.conftest import STACKS, key, load_stack
+from tests.conftest import load_changed as load
+from tests.conftest import one_refusal as refusal
 
 MAINTENANCE = "mongodbatlas:index/maintenanceWindow:MaintenanceWindow"
 CLUSTER_STACKS = [s for s in STACKS if load_stack(s).cluster is not None]
@@ -20,20 +21,6 @@ CLUSTER_STACKS = [s for s in STACKS if load_stack(s).cluster is not None]
 
 def window(config: dict[str, Any]) -> dict[str, Any]:
     return config[key("cluster")].setdefault("maintenanceWindow", {})
-
-
-def load(stack: str, change: Callable[[dict[str, Any]], None]) -> StackConfig:
-    config = stack_config(stack)
-    change(config)
-    return load_stack(stack, config)
-
-
-def refusal(stack: str, change: Callable[[dict[str, Any]], None]) -> str:
-    with pytest.raises(ConfigError) as error:
-        load(stack, change)
-    message = str(error.value)
-    assert f"Pulumi.{stack}.yaml has 1 problem; nothing was created:" in message, message
-    return message
 
 
 def assert_plan_matches_config(plan, cfg: StackConfig) -> None:

@@ -9,7 +9,6 @@ parallel with it; only the schedule, which needs the cluster anyway, reads its i
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -17,7 +16,7 @@ import pulumi
 import pulumi_mongodbatlas as atlas
 
 from .atlas_role import AtlasAccessRole, AtlasAccessRoleArgs
-from .hardened_bucket import BucketLifecycle, HardenedBucket, HardenedBucketArgs
+from .hardened_bucket import BucketLifecycle, HardenedBucket, HardenedBucketArgs, atlas_writer_policy
 
 TOKEN = "atlas-platform:index:SnapshotExportBucket"
 # New with the atlas-platform tokens: no stack was ever deployed under an older one, so no alias.
@@ -37,24 +36,8 @@ class SnapshotExportBucketArgs:
 
 
 def snapshot_writer_policy(bucket_arn: str, key_arn: str) -> str:
-    """What Atlas needs to export snapshots: the provider's own example grants s3:GetBucketLocation on the
-    bucket and s3:PutObject on its objects (examples/mongodbatlas_cloud_backup_snapshot_export_bucket/aws/
-    aws-roles.tf, v2.16); the key for the bucket's default encryption."""
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {"Sid": "FindTheBucket", "Effect": "Allow", "Action": "s3:GetBucketLocation", "Resource": bucket_arn},
-                {"Sid": "WriteSnapshots", "Effect": "Allow", "Action": "s3:PutObject", "Resource": f"{bucket_arn}/*"},
-                {
-                    "Sid": "EncryptWithTheBucketKey",
-                    "Effect": "Allow",
-                    "Action": ["kms:GenerateDataKey", "kms:Decrypt", "kms:DescribeKey"],
-                    "Resource": key_arn,
-                },
-            ],
-        }
-    )
+    """Atlas writes snapshot exports anywhere in their own bucket."""
+    return atlas_writer_policy(bucket_arn, "*", key_arn, "WriteSnapshots")
 
 
 class SnapshotExportBucket(pulumi.ComponentResource):

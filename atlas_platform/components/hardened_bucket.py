@@ -73,6 +73,29 @@ def tls_only_policy(bucket_arn: str) -> str:
     )
 
 
+def atlas_writer_policy(bucket_arn: str, objects: str, key_arn: str, write_sid: str) -> str:
+    """What Atlas needs to write into a hardened bucket, and only there: s3:GetBucketLocation on the
+    bucket, s3:PutObject on `objects` (a key pattern under the bucket), and the bucket key for its
+    default encryption (kms:Decrypt too: multipart uploads read the data key). The same grants as the
+    official atlas-aws module's `modules/log_integration` and the provider's snapshot-export example
+    (examples/mongodbatlas_cloud_backup_snapshot_export_bucket/aws/aws-roles.tf, v2.16)."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Sid": "FindTheBucket", "Effect": "Allow", "Action": "s3:GetBucketLocation", "Resource": bucket_arn},
+                {"Sid": write_sid, "Effect": "Allow", "Action": "s3:PutObject", "Resource": f"{bucket_arn}/{objects}"},
+                {
+                    "Sid": "EncryptWithTheBucketKey",
+                    "Effect": "Allow",
+                    "Action": ["kms:GenerateDataKey", "kms:Decrypt", "kms:DescribeKey"],
+                    "Resource": key_arn,
+                },
+            ],
+        }
+    )
+
+
 class HardenedBucket(pulumi.ComponentResource):
     """A private, versioned, KMS-encrypted, TLS-only S3 bucket with lifecycle rules."""
 

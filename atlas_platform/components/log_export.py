@@ -9,7 +9,6 @@ parallel with the cluster (provider v2.16 internal/serviceapi/logintegration/res
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -17,7 +16,7 @@ import pulumi
 import pulumi_mongodbatlas as atlas
 
 from .atlas_role import AtlasAccessRole, AtlasAccessRoleArgs
-from .hardened_bucket import BucketLifecycle, HardenedBucket, HardenedBucketArgs
+from .hardened_bucket import BucketLifecycle, HardenedBucket, HardenedBucketArgs, atlas_writer_policy
 
 TOKEN = "atlas-platform:index:AtlasLogExport"
 # New with the atlas-platform tokens: no stack was ever deployed under an older one, so no alias.
@@ -41,24 +40,8 @@ class AtlasLogExportArgs:
 
 
 def log_writer_policy(bucket_arn: str, prefix_path: str, key_arn: str) -> str:
-    """What Atlas needs to write logs, and only under its prefix: the official atlas-aws module's
-    `modules/log_integration` grants s3:GetBucketLocation on the bucket and s3:PutObject on objects,
-    plus kms:GenerateDataKey/Decrypt/DescribeKey on the key (Decrypt: multipart uploads read the data key)."""
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {"Sid": "FindTheBucket", "Effect": "Allow", "Action": "s3:GetBucketLocation", "Resource": bucket_arn},
-                {"Sid": "WriteLogs", "Effect": "Allow", "Action": "s3:PutObject", "Resource": f"{bucket_arn}/{prefix_path}/*"},
-                {
-                    "Sid": "EncryptWithTheBucketKey",
-                    "Effect": "Allow",
-                    "Action": ["kms:GenerateDataKey", "kms:Decrypt", "kms:DescribeKey"],
-                    "Resource": key_arn,
-                },
-            ],
-        }
-    )
+    """Atlas writes logs only under their prefix."""
+    return atlas_writer_policy(bucket_arn, f"{prefix_path}/*", key_arn, "WriteLogs")
 
 
 class AtlasLogExport(pulumi.ComponentResource):
