@@ -160,3 +160,43 @@ def test_access_report_flags_public_kms_traffic_in_a_variant(plan_variant):
     stack = OTHER_STACKS[0]
     plan = plan_variant(stack, lambda c: c[key("cluster")].update(encryption={"enabled": True, "keyArn": EXISTING_KEY}))
     assert "- KMS traffic: public: Atlas reaches the key in US_WEST_2 over the public AWS KMS endpoint." in render_report(plan)
+
+
+# ---- the pack guards the same rule for any program (policies/rules/clusters.py) ----
+
+PACK_RULE = "atlas-kms-private-networking"
+
+
+def _encryption(private: bool | None, enabled: bool = True) -> dict[str, Any]:
+    kms: dict[str, Any] = {"enabled": enabled, "customerMasterKeyId": EXISTING_KEY, "region": "US_EAST_1", "roleId": "r"}
+    if private is not None:
+        kms["requirePrivateNetworking"] = private
+    return {"projectId": "5f00000000000000000000aa", "awsKmsConfig": kms}
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_pack_passes_every_stack_plan_on_private_kms_networking(policy_pack, plans, stack):
+    report = policy_pack.check_plan(plans(stack))
+    assert not any(f.policy.startswith(PACK_RULE) for f in report.findings), report.findings
+
+
+@pytest.mark.parametrize("private", [False, None])
+def test_the_pack_refuses_a_production_key_reached_over_the_public_endpoint(policy_pack, private):
+    from tests.policy_support import resource, verdict
+
+    encryption = resource("mongodbatlas:index/encryptionAtRest:EncryptionAtRest", "payments-kms", _encryption(private))
+    assert PACK_RULE in verdict(policy_pack, encryption).policies("mandatory")
+    staging = resource(
+        "mongodbatlas:index/encryptionAtRest:EncryptionAtRest", "payments-kms", _encryption(private), stack="staging"
+    )
+    outside = verdict(policy_pack, staging, stack="staging")
+    assert PACK_RULE not in outside.policies("mandatory")
+    assert f"{PACK_RULE}-outside-prod" in outside.policies("advisory")
+
+
+def test_the_pack_accepts_private_networking_and_ignores_encryption_that_is_off(policy_pack):
+    from tests.policy_support import resource, verdict
+
+    for props in (_encryption(True), _encryption(False, enabled=False)):
+        encryption = resource("mongodbatlas:index/encryptionAtRest:EncryptionAtRest", "payments-kms", props)
+        assert PACK_RULE not in verdict(policy_pack, encryption).policies("mandatory")

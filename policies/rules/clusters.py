@@ -75,10 +75,31 @@ def check_cluster(props: Mapping[str, Any], ctx: Context) -> list[str]:
     return problems
 
 
+def check_kms_private_networking(props: Mapping[str, Any], ctx: Context) -> list[str]:
+    """A customer key Atlas reaches over the public KMS endpoint: in production it must be PrivateLink only
+    (`aws_kms_config.require_private_networking`, provider v2.16 docs/resources/encryption_at_rest.md)."""
+    kms = require_known(props.get("awsKmsConfig"), "awsKmsConfig") or {}
+    if require_known(kms.get("enabled"), "awsKmsConfig.enabled") is not True:
+        return []
+    if require_known(kms.get("requirePrivateNetworking"), "awsKmsConfig.requirePrivateNetworking") is not True:
+        return [
+            "Atlas reaches the customer KMS key over the public AWS KMS endpoint. Set "
+            "aws_kms_config.require_private_networking=True and create an EncryptionAtRestPrivateEndpoint "
+            "in the key's region (the program does both with cluster.encryption.requirePrivateNetworking)."
+        ]
+    return []
+
+
 POLICIES = environment_pair(
     "atlas-cluster-production-settings",
     "Production clusters: dedicated tier M10+, backups, point-in-time restore, termination protection, "
     "minimum TLS 1.2, encryption at rest with a cloud KMS key.",
     [t.ADVANCED_CLUSTER, t.LEGACY_CLUSTER],
     check_cluster,
+)
+POLICIES += environment_pair(
+    "atlas-kms-private-networking",
+    "Encryption at rest reaches the customer KMS key only over AWS PrivateLink.",
+    [t.ENCRYPTION_AT_REST],
+    check_kms_private_networking,
 )
