@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_mongodbatlas as atlas
 
-from .atlas_role import AtlasAccessRole, AtlasAccessRoleArgs
-from .hardened_bucket import BucketLifecycle, HardenedBucket, HardenedBucketArgs, atlas_writer_policy
+from .hardened_bucket import BucketLifecycle, HardenedBucketArgs, bucket_atlas_writes
 
 TOKEN = "atlas-platform:index:SnapshotExportBucket"
 # New with the atlas-platform tokens: no stack was ever deployed under an older one, so no alias.
@@ -35,11 +34,6 @@ class SnapshotExportBucketArgs:
     protect: bool = True
 
 
-def snapshot_writer_policy(bucket_arn: str, key_arn: str) -> str:
-    """Atlas writes snapshot exports anywhere in their own bucket."""
-    return atlas_writer_policy(bucket_arn, "*", key_arn, "WriteSnapshots")
-
-
 class SnapshotExportBucket(pulumi.ComponentResource):
     """A hardened S3 bucket registered with Atlas as the project's snapshot export bucket."""
 
@@ -54,9 +48,10 @@ class SnapshotExportBucket(pulumi.ComponentResource):
         super().__init__(TOKEN, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 
-        bucket = HardenedBucket(
-            f"{name}-store",
-            HardenedBucketArgs(
+        bucket, writer = bucket_atlas_writes(
+            name,
+            project_id=args.project_id,
+            bucket=HardenedBucketArgs(
                 name_prefix=f"{args.name_prefix}-atlas-snapshots",
                 purpose="MongoDB Atlas snapshot exports",
                 bucket_name=args.bucket_name,
@@ -66,18 +61,9 @@ class SnapshotExportBucket(pulumi.ComponentResource):
                 tags=args.tags,
                 protect=args.protect,
             ),
-            opts=child,
-        )
-        writer = AtlasAccessRole(
-            f"{name}-writer",
-            AtlasAccessRoleArgs(
-                project_id=args.project_id,
-                description="Assumed by MongoDB Atlas to export backup snapshots to their S3 bucket",
-                policy=pulumi.Output.all(bucket.bucket_arn, bucket.kms_key_arn).apply(
-                    lambda values: snapshot_writer_policy(values[0], values[1])
-                ),
-                tags=args.tags,
-            ),
+            role_description="Assumed by MongoDB Atlas to export backup snapshots to their S3 bucket",
+            objects="*",
+            write_sid="WriteSnapshots",
             opts=child,
         )
         # Every input forces a replacement (resource_cloud_backup_snapshot_export_bucket.go, ForceNew), and a

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from .atlas_role import AtlasAccessRole, AtlasAccessRoleArgs
+
 TOKEN = "atlas-platform:index:HardenedBucket"
 # New with the atlas-platform tokens: no stack was ever deployed under an older one, so no alias.
 PREVIOUS_TOKEN: str | None = None
@@ -208,3 +210,31 @@ class HardenedBucket(pulumi.ComponentResource):
         self.bucket_arn = bucket.arn
         self.kms_key_arn = key_arn
         self.register_outputs({"bucket_name": self.bucket_name, "bucket_arn": self.bucket_arn, "kms_key_arn": self.kms_key_arn})
+
+
+def bucket_atlas_writes(
+    name: str,
+    *,
+    project_id: pulumi.Input[str],
+    bucket: HardenedBucketArgs,
+    role_description: str,
+    objects: str,
+    write_sid: str,
+    opts: pulumi.ResourceOptions,
+) -> tuple[HardenedBucket, AtlasAccessRole]:
+    """A hardened bucket (`<name>-store`) and the role Atlas writes into it with (`<name>-writer`),
+    allowed only `atlas_writer_policy` on `objects`: the pair every export from Atlas to S3 needs."""
+    store = HardenedBucket(f"{name}-store", bucket, opts=opts)
+    writer = AtlasAccessRole(
+        f"{name}-writer",
+        AtlasAccessRoleArgs(
+            project_id=project_id,
+            description=role_description,
+            policy=pulumi.Output.all(store.bucket_arn, store.kms_key_arn).apply(
+                lambda values: atlas_writer_policy(values[0], objects, values[1], write_sid)
+            ),
+            tags=bucket.tags,
+        ),
+        opts=opts,
+    )
+    return store, writer

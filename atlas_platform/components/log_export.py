@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_mongodbatlas as atlas
 
-from .atlas_role import AtlasAccessRole, AtlasAccessRoleArgs
-from .hardened_bucket import BucketLifecycle, HardenedBucket, HardenedBucketArgs, atlas_writer_policy
+from .hardened_bucket import BucketLifecycle, HardenedBucketArgs, bucket_atlas_writes
 
 TOKEN = "atlas-platform:index:AtlasLogExport"
 # New with the atlas-platform tokens: no stack was ever deployed under an older one, so no alias.
@@ -39,11 +38,6 @@ class AtlasLogExportArgs:
     protect: bool = True
 
 
-def log_writer_policy(bucket_arn: str, prefix_path: str, key_arn: str) -> str:
-    """Atlas writes logs only under their prefix."""
-    return atlas_writer_policy(bucket_arn, f"{prefix_path}/*", key_arn, "WriteLogs")
-
-
 class AtlasLogExport(pulumi.ComponentResource):
     """Atlas logs exported to a hardened S3 bucket through a role of their own."""
 
@@ -58,9 +52,10 @@ class AtlasLogExport(pulumi.ComponentResource):
         super().__init__(TOKEN, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 
-        bucket = HardenedBucket(
-            f"{name}-store",
-            HardenedBucketArgs(
+        bucket, writer = bucket_atlas_writes(
+            name,
+            project_id=args.project_id,
+            bucket=HardenedBucketArgs(
                 name_prefix=f"{args.name_prefix}-atlas-logs",
                 purpose="MongoDB Atlas log exports",
                 bucket_name=args.bucket_name,
@@ -70,18 +65,9 @@ class AtlasLogExport(pulumi.ComponentResource):
                 tags=args.tags,
                 protect=args.protect,
             ),
-            opts=child,
-        )
-        writer = AtlasAccessRole(
-            f"{name}-writer",
-            AtlasAccessRoleArgs(
-                project_id=args.project_id,
-                description="Assumed by MongoDB Atlas to write the project's logs to their S3 bucket",
-                policy=pulumi.Output.all(bucket.bucket_arn, bucket.kms_key_arn).apply(
-                    lambda values: log_writer_policy(values[0], args.prefix_path, values[1])
-                ),
-                tags=args.tags,
-            ),
+            role_description="Assumed by MongoDB Atlas to write the project's logs to their S3 bucket",
+            objects=f"{args.prefix_path}/*",
+            write_sid="WriteLogs",
             opts=child,
         )
         # Atlas sets `type` once (the API refuses to change it) and the provider replaces nothing
