@@ -14,7 +14,7 @@ from __future__ import annotations
 import copy
 import functools
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +91,23 @@ def load_your_stack(stack: str) -> StackConfig:
 
     values, secret_keys = engine_config(ROOT, stack)
     return load_stack_config(values, namespace=NAMESPACE, stack=stack, secret_keys=secret_keys)
+
+
+def leaves(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
+    """Every leaf of an engine input as (`a.b[0].c`, value): the paths `Registration.secret_inputs` uses."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from leaves(v, f"{path}.{k}" if path else k)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from leaves(v, f"{path}[{i}]")
+    else:
+        yield path, value
+
+
+def under_secret(path: str, secrets: set[str]) -> bool:
+    """Whether the leaf at `path` is inside one of the secret paths (a leaf, or an object or list around it)."""
+    return any(path == s or path.startswith((f"{s}.", f"{s}[")) for s in secrets)
 
 
 def key(name: str) -> str:

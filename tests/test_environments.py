@@ -24,7 +24,7 @@ from stackconfig import ConfigError, StackConfig, load_stack_config
 from stackconfig import environment as program_environment
 from tests.conftest import NAMESPACE, ROOT, key, stack_config
 from tests.harness.policy import PolicyPackServer, stack_config_for
-from tests.harness.runner import Plan, run_stack
+from tests.harness.runner import run_stack
 from tests.harness.stackfile import available_stacks, engine_config
 from tests.policy_support import GOOD_CLUSTER, resource
 
@@ -64,18 +64,6 @@ def refusals(tmp_path: Path, change: Callable[[dict[str, Any]], None], stack: st
 
 
 @pytest.fixture(scope="module")
-def fixture_plan() -> Callable[[str], Plan]:
-    cache: dict[str, Plan] = {}
-
-    def get(stack: str) -> Plan:
-        if stack not in cache:
-            cache[stack] = run_stack(stack, stack_file=fixture_file(stack))
-        return cache[stack]
-
-    return get
-
-
-@pytest.fixture(scope="module")
 def stack_pack() -> Iterator[Callable[[str], PolicyPackServer]]:
     """A pack process per fixture stack, started as the engine starts it: with that stack's config."""
     packs: dict[str, PolicyPackServer] = {}
@@ -93,8 +81,8 @@ def stack_pack() -> Iterator[Callable[[str], PolicyPackServer]]:
 # ---- a new name is a non-production environment ----
 
 
-def test_a_new_environment_name_plans_as_non_production(fixture_plan, plans):
-    qa, staging = fixture_plan("payments-qa"), plans("staging")
+def test_a_new_environment_name_plans_as_non_production(plans):
+    qa, staging = plans("payments-qa"), plans("staging")
     project = qa.one(PROJECT)
     assert project.inputs["name"] == "payments-qa" and project.inputs["tags"]["environment"] == "qa"
     assert qa.exports["environment"] == "qa"
@@ -107,8 +95,8 @@ def test_a_new_environment_name_plans_as_non_production(fixture_plan, plans):
     assert all(r.name.startswith("payments-qa") for r in qa.resources if r.custom and r.type != "pulumi:providers:aws")
 
 
-def test_a_new_environment_passes_the_pack_as_non_production(fixture_plan, stack_pack):
-    report = stack_pack("payments-qa").check_plan(fixture_plan("payments-qa"))
+def test_a_new_environment_passes_the_pack_as_non_production(plans, stack_pack):
+    report = stack_pack("payments-qa").check_plan(plans("payments-qa"))
     assert report.mandatory == [], [f.line() for f in report.mandatory]
     reasons = dict(report.not_applicable)
     assert reasons[CLUSTER_POLICY].startswith("non-production stack (stack config atlas-platform:environment=qa")
@@ -117,8 +105,8 @@ def test_a_new_environment_passes_the_pack_as_non_production(fixture_plan, stack
 # ---- production: true on another name ----
 
 
-def test_production_true_turns_on_the_production_defaults(fixture_plan, tmp_path):
-    live = fixture_plan("payments-live")
+def test_production_true_turns_on_the_production_defaults(plans, tmp_path):
+    live = plans("payments-live")
     assert load_fixture("payments-live").is_prod
     cluster = live.one(CLUSTER)
     assert cluster.protect and live.one(PROJECT).protect
@@ -149,9 +137,9 @@ def test_production_true_turns_on_the_production_refusals(tmp_path):
     assert load_fixture("payments-qa", config, tmp_path).cluster is not None
 
 
-def test_production_true_makes_the_mandatory_policies_apply(fixture_plan, stack_pack):
+def test_production_true_makes_the_mandatory_policies_apply(plans, stack_pack):
     pack = stack_pack("payments-live")
-    report = pack.check_plan(fixture_plan("payments-live"))
+    report = pack.check_plan(plans("payments-live"))
     assert report.mandatory == [], [f.line() for f in report.mandatory]
     reasons = dict(report.not_applicable)
     assert CLUSTER_POLICY not in reasons
@@ -168,7 +156,7 @@ def test_without_stack_config_the_pack_falls_back_to_the_stack_name(policy_pack)
     assert report.mandatory == [] and [f.policy for f in report.advisory] == [f"{CLUSTER_POLICY}-outside-prod"]
 
 
-def test_policy_config_and_stack_tag_still_decide_over_stack_config(fixture_plan, stack_pack):
+def test_policy_config_and_stack_tag_still_decide_over_stack_config(plans, stack_pack):
     bad = resource(t.ADVANCED_CLUSTER, "c", {**GOOD_CLUSTER, "pitEnabled": False}, stack="payments-qa")
     qa = stack_pack("payments-qa")
     assert [f.policy for f in qa.check("payments-qa", [bad], tags={"environment": "prod"}).mandatory if f.resource_name] == [
@@ -247,9 +235,9 @@ def test_production_must_be_a_yes_or_no(tmp_path):
 # ---- the stack name need not be the environment ----
 
 
-def test_the_stack_name_need_not_be_the_environment(fixture_plan):
+def test_the_stack_name_need_not_be_the_environment(plans):
     assert "orders-staging" in available_stacks(FIXTURES)
-    plan = fixture_plan("orders-staging")
+    plan = plans("orders-staging")
     assert plan.stack == "orders-staging"
     project = plan.one(PROJECT)
     assert project.inputs["name"] == "orders-staging"
@@ -259,7 +247,7 @@ def test_the_stack_name_need_not_be_the_environment(fixture_plan):
     assert any(r.type == AUDITING for r in plan.resources)
 
 
-def test_a_stack_name_is_not_read_as_an_environment(fixture_plan, plans):
+def test_a_stack_name_is_not_read_as_an_environment(plans):
     # The same application's staging file under another stack name plans the same resources and inputs.
     config = stack_config("staging")
     renamed = run_stack("payments-eu-staging", config=config)

@@ -12,14 +12,13 @@ from __future__ import annotations
 import re
 import shutil
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from stackconfig import ConfigError
-from tests.conftest import ROOT, STACKS, fixture_file, key, stack_config
+from tests.conftest import ROOT, STACKS, fixture_file, key, leaves, stack_config, under_secret
 from tests.harness.runner import Plan, run_stack
 from tests.harness.stackfile import engine_config
 
@@ -75,21 +74,6 @@ def refusal(root: Path, stack: str, values: dict[str, str], secret_keys: list[st
     with pytest.raises(ConfigError) as caught:
         plan_from(root, stack, values, secret_keys)
     return caught.value
-
-
-def leaves(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
-    if isinstance(value, dict):
-        for k, v in value.items():
-            yield from leaves(v, f"{path}.{k}" if path else k)
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            yield from leaves(v, f"{path}[{i}]")
-    else:
-        yield path, value
-
-
-def under_secret(path: str, secrets: set[str]) -> bool:
-    return any(path == s or path.startswith((f"{s}.", f"{s}[")) for s in secrets)
 
 
 # --- ESC-shaped config plans, with no stack file on disk -------------------------------------------

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from typing import Any
 
 import pytest
 
-from tests.conftest import STACKS, key, load_stack
+from tests.conftest import STACKS, key, leaves, load_stack, under_secret
 from tests.harness.mocks import mock_password
 
 USER = "mongodbatlas:index/databaseUser:DatabaseUser"
@@ -34,21 +33,6 @@ def child_of(plan, component_name: str, token: str):
     found = [r for r in plan.children(component) if r.type == token]
     assert len(found) == 1, f"{component_name} has {len(found)} {token}"
     return found[0]
-
-
-def leaves(value: Any, path: str = "") -> Iterable[tuple[str, Any]]:
-    if isinstance(value, dict):
-        for k, v in value.items():
-            yield from leaves(v, f"{path}.{k}" if path else k)
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            yield from leaves(v, f"{path}[{i}]")
-    else:
-        yield path, value
-
-
-def under_secret(path: str, secrets: set[str]) -> bool:
-    return any(path == s or path.startswith(f"{s}.") or path.startswith(f"{s}[") for s in secrets)
 
 
 def test_prod_registers_an_app_an_analytics_an_iam_and_a_dba_user(plans):
