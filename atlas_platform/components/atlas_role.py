@@ -20,7 +20,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_mongodbatlas as atlas
 
-from .encryption import trust_policy
+from .encryption import atlas_trust_policy
 
 TOKEN = "atlas-platform:index:AtlasAccessRole"
 # New with the atlas-platform tokens: no stack was ever deployed under an older one, so no alias.
@@ -50,14 +50,10 @@ class AtlasAccessRole(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
 
         access = atlas.CloudProviderAccessSetup(f"{name}-access", project_id=args.project_id, provider_name="AWS", opts=child)
-        atlas_aws = access.aws_configs.apply(lambda configs: configs[0])
         role = aws.iam.Role(
             f"{name}-role",
             description=args.description,
-            assume_role_policy=pulumi.Output.all(
-                atlas_aws.apply(lambda c: c.atlas_aws_account_arn),
-                atlas_aws.apply(lambda c: c.atlas_assumed_role_external_id),
-            ).apply(lambda values: trust_policy(*values)),
+            assume_role_policy=atlas_trust_policy(access),
             tags=dict(args.tags),
             opts=child,
         )

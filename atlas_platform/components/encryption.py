@@ -150,6 +150,16 @@ def trust_policy(atlas_account_arn: str, external_id: str) -> str:
     )
 
 
+def atlas_trust_policy(access: atlas.CloudProviderAccessSetup) -> pulumi.Output[str]:
+    """`trust_policy` for the Atlas account and external id that `access` (the project's cloud-provider
+    access setup) hands out: the assume-role policy of every role Atlas uses."""
+    atlas_aws = access.aws_configs.apply(lambda configs: configs[0])
+    return pulumi.Output.all(
+        atlas_aws.apply(lambda c: c.atlas_aws_account_arn),
+        atlas_aws.apply(lambda c: c.atlas_assumed_role_external_id),
+    ).apply(lambda values: trust_policy(*values))
+
+
 def key_access_policy(key_arn: str) -> str:
     return json.dumps(
         {
@@ -177,14 +187,10 @@ class AtlasKmsEncryption(pulumi.ComponentResource):
         access = atlas.CloudProviderAccessSetup(
             f"{name}-atlas-access", project_id=args.project_id, provider_name="AWS", opts=child
         )
-        atlas_aws = access.aws_configs.apply(lambda configs: configs[0])
         role = aws.iam.Role(
             f"{name}-atlas-role",
             description="Assumed by MongoDB Atlas to use the project's encryption-at-rest KMS key",
-            assume_role_policy=pulumi.Output.all(
-                atlas_aws.apply(lambda c: c.atlas_aws_account_arn),
-                atlas_aws.apply(lambda c: c.atlas_assumed_role_external_id),
-            ).apply(lambda values: trust_policy(*values)),
+            assume_role_policy=atlas_trust_policy(access),
             tags=dict(args.tags),
             opts=child,
         )
