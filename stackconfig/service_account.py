@@ -17,7 +17,7 @@ from .base import StackModel, invalid, matches, member_of, unique
 from .environment import in_production
 from .network import AddressText, CidrText, Comment, IPNetwork, _exactly_one, parse_address, parse_cidr
 from .project import Label, ProjectRole, Reason, _check_roles
-from .users import MIN_RECOVERY_WINDOW_DAYS, PROD_RECOVERY_WINDOW_DAYS
+from .users import MIN_RECOVERY_WINDOW_DAYS, PROD_RECOVERY_WINDOW_DAYS, check_recovery_window_range, resolved_recovery_window
 
 # Organization roles a service account may hold (Admin API v2, OrgServiceAccountRequest.roles enum).
 # ORG_OWNER is in Atlas's list and refused here: an automation identity that owns the organization
@@ -165,12 +165,7 @@ class ServiceAccountSettings(StackModel):
             )
         window = self.secret_recovery_window_days
         if window is not None:
-            if window != 0 and not MIN_RECOVERY_WINDOW_DAYS <= window <= PROD_RECOVERY_WINDOW_DAYS:
-                raise invalid(
-                    "recovery_window",
-                    f"secretRecoveryWindowDays {window} is not one Secrets Manager takes; write 0 (delete at once) "
-                    f"or {MIN_RECOVERY_WINDOW_DAYS}-{PROD_RECOVERY_WINDOW_DAYS}",
-                )
+            check_recovery_window_range(window)
             if window == 0 and in_production(info):
                 raise invalid(
                     "recovery_window",
@@ -181,9 +176,7 @@ class ServiceAccountSettings(StackModel):
 
     def recovery_window_days(self, is_prod: bool) -> int:
         """Days a deleted credentials secret stays restorable: 30 in prod; 0 (delete at once) elsewhere."""
-        if self.secret_recovery_window_days is not None:
-            return self.secret_recovery_window_days
-        return PROD_RECOVERY_WINDOW_DAYS if is_prod else 0
+        return resolved_recovery_window(self.secret_recovery_window_days, is_prod)
 
     def atlas_name(self, prefix: str) -> str:
         return f"{prefix}-{self.name}"

@@ -24,6 +24,24 @@ from .project import Label, Reason
 MIN_RECOVERY_WINDOW_DAYS = 7
 PROD_RECOVERY_WINDOW_DAYS = 30
 
+
+def resolved_recovery_window(window: int | None, is_prod: bool) -> int:
+    """Days a deleted credentials secret stays restorable: as written, else 30 in prod and 0 (delete at once) elsewhere."""
+    if window is not None:
+        return window
+    return PROD_RECOVERY_WINDOW_DAYS if is_prod else 0
+
+
+def check_recovery_window_range(window: int, subject: str = "") -> None:
+    """Secrets Manager takes 0 (force delete) or 7-30 days; `subject` ("user 'api': ") names who wrote it."""
+    if window != 0 and not MIN_RECOVERY_WINDOW_DAYS <= window <= PROD_RECOVERY_WINDOW_DAYS:
+        raise invalid(
+            "recovery_window",
+            f"{subject}secretRecoveryWindowDays {window} is not one Secrets Manager takes; "
+            f"write 0 (delete at once) or {MIN_RECOVERY_WINDOW_DAYS}-{PROD_RECOVERY_WINDOW_DAYS}",
+        )
+
+
 # Built-in roles Atlas lets a database user hold (the broad ones among them: atlas_platform/components/facts.py).
 BUILTIN_ROLES: tuple[str, ...] = (
     "atlasAdmin",
@@ -407,12 +425,7 @@ class DatabaseUser(StackModel):
                     f"user {self.name!r} keeps no secret (password users and certificateMonths do); "
                     "remove `secretRecoveryWindowDays`",
                 )
-            if window != 0 and not MIN_RECOVERY_WINDOW_DAYS <= window <= PROD_RECOVERY_WINDOW_DAYS:
-                raise invalid(
-                    "recovery_window",
-                    f"user {self.name!r}: secretRecoveryWindowDays {window} is not one Secrets Manager takes; "
-                    f"write 0 (delete at once) or {MIN_RECOVERY_WINDOW_DAYS}-{PROD_RECOVERY_WINDOW_DAYS}",
-                )
+            check_recovery_window_range(window, f"user {self.name!r}: ")
             if window == 0 and in_production(info):
                 raise invalid(
                     "recovery_window_prod",
@@ -546,9 +559,7 @@ class DatabaseUser(StackModel):
 
     def recovery_window_days(self, is_prod: bool) -> int:
         """Days a deleted credentials secret stays restorable: 30 in prod; 0 (delete at once) elsewhere."""
-        if self.secret_recovery_window_days is not None:
-            return self.secret_recovery_window_days
-        return PROD_RECOVERY_WINDOW_DAYS if is_prod else 0
+        return resolved_recovery_window(self.secret_recovery_window_days, is_prod)
 
     @property
     def password_generation(self) -> int:
