@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pulumi
 
-from atlas_platform.components.access_list import AccessListEntry, IpAccessListArgs
+from atlas_platform.components.access_list import AccessListEntry, IpAccessListArgs, atlas_form
 from atlas_platform.components.alerts import AlertBaselineArgs, AlertSpec, Channel, IntegrationSpec, MetricThreshold, Threshold
 from atlas_platform.components.app_user import AppUserArgs, Grant
 from atlas_platform.components.atlas_rules import region_name
@@ -475,15 +475,9 @@ def service_account_args(
         return None
     access = []
     for entry in account.access_list:
-        network = entry.network
-        single = network.num_addresses == 1
-        access.append(
-            ApiAccessEntry(
-                key=str(network.network_address) if single else str(network),
-                ip_address=str(network.network_address) if single else None,
-                cidr_block=None if single else str(network),
-            )
-        )
+        # Atlas keys these by value too: one name and one form per entry, as the project's access list.
+        ip_address, cidr_block = atlas_form(entry.network)
+        access.append(ApiAccessEntry(key=str(ip_address or cidr_block), ip_address=ip_address, cidr_block=cidr_block))
     return ScopedServiceAccountArgs(
         org_id=cfg.org_id,
         project_id=project_id,

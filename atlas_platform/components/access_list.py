@@ -18,6 +18,15 @@ PREVIOUS_TOKEN = "atlas:prod:IpAccessList"
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
+def atlas_form(network: IPNetwork) -> tuple[str | None, str | None]:
+    """(ip_address, cidr_block) for an entry Atlas keys by value: a single host as its bare address
+    (`203.0.113.10`, never `/32`), a range as its canonical network (`2001:db8::/48`). Exactly one is set,
+    and it is the entry's name, so re-spelling an entry renames and changes nothing."""
+    if network.num_addresses == 1:
+        return str(network.network_address), None
+    return None, str(network)
+
+
 @dataclass(frozen=True)
 class AccessListEntry:
     """One source allowed to connect: exactly one of an address, a CIDR block or a security group."""
@@ -55,7 +64,8 @@ class AccessListEntry:
         """
         network = self.network
         if network is not None:
-            return str(network.network_address) if network.num_addresses == 1 else str(network)
+            ip_address, cidr_block = atlas_form(network)
+            return str(ip_address or cidr_block)
         if not isinstance(self.aws_security_group, str):
             raise ValueError(f"access-list entry {self.comment!r}: a security group id must be a plain string to name the entry")
         return self.aws_security_group
@@ -70,13 +80,13 @@ class AccessListEntry:
     def atlas_ip_address(self) -> str | None:
         """What Atlas receives as `ip_address`: the bare address of any single host, however written."""
         network = self.network
-        return str(network.network_address) if network is not None and network.num_addresses == 1 else None
+        return atlas_form(network)[0] if network is not None else None
 
     @property
     def atlas_cidr_block(self) -> str | None:
         """What Atlas receives as `cidr_block`: a range wider than one host, in canonical form."""
         network = self.network
-        return str(network) if network is not None and network.num_addresses > 1 else None
+        return atlas_form(network)[1] if network is not None else None
 
 
 @dataclass(frozen=True)
