@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from difflib import get_close_matches
 from typing import Annotated, Any
 
-import cedarpy
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
 from atlas_platform.components.atlas_rules import RULE_IDS, RULES
@@ -577,6 +576,9 @@ def check_cedar_body(body: str) -> str:
     and its resource policies are allow-by-default, so only a single `forbid` changes anything
     (https://www.mongodb.com/docs/atlas/atlas-resource-policies/).
     """
+    # Imported here: only a stack file with custom rules needs the engine, not every program start.
+    import cedarpy
+
     try:
         parsed = json.loads(cedarpy.policies_to_json_str(body))
     except ValueError as error:
