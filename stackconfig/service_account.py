@@ -13,6 +13,8 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
+from atlas_platform.components.facts import MAX_SECRET_HOURS, MIN_SECRET_HOURS
+
 from .base import StackModel, invalid, matches, member_of, unique
 from .environment import in_production
 from .network import AddressText, CidrText, Comment, IPNetwork, _exactly_one, parse_address, parse_cidr
@@ -32,11 +34,8 @@ ORG_ROLES: tuple[str, ...] = (
     "ORG_GROUP_CREATOR",
 )
 
-# Secret lifetimes Atlas takes: the organization's maxServiceAccountSecretValidityInHours lies in
-# 8-8760 (Admin API v2, OrganizationSettings), and a secret may not outlive it. Production keeps
-# secrets short; the default is the provider's own example (docs/resources/service_account.md: 2160).
-MIN_SECRET_HOURS = 8
-MAX_SECRET_HOURS = 8760
+# Production keeps secrets short; the default is the provider's own example
+# (docs/resources/service_account.md: 2160). The range Atlas takes is in facts.py.
 PROD_MAX_SECRET_HOURS = 2160
 DEFAULT_SECRET_HOURS = 2160
 

@@ -175,18 +175,16 @@ def test_staging_schedule_has_no_restore_window_without_point_in_time(plans):
 def test_snapshot_copies_go_to_the_second_region_with_oplogs_and_the_cluster_zone(plans):
     plan = plans("prod")
     schedule, cluster = plan.one(SCHEDULE), plan.one(CLUSTER)
-    assert schedule.inputs["copyPolicyItemsEnabled"] is True
+    # Provider v2.16.0 has one copy mode: the snapshots of the listed frequencies, each kept as long as its original.
+    assert "copyPolicyItemsEnabled" not in schedule.inputs
     [copy] = schedule.inputs["copySettings"]
     assert copy["cloudProvider"] == "AWS"
     assert copy["regionName"] == "US_WEST_1"
     assert copy["shouldCopyOplogs"] is True
     # zone_id comes from the cluster's computed replication specs (the mock's value).
     assert copy["zoneId"] == cluster.outputs["replicationSpecs"][0]["zoneId"]
-    assert copy["copyPolicyItems"] == [
-        {"frequencyType": "daily", "retentionUnit": "days", "retentionValue": 14},
-        {"frequencyType": "weekly", "retentionUnit": "weeks", "retentionValue": 8},
-        {"frequencyType": "monthly", "retentionUnit": "months", "retentionValue": 12},
-    ]
+    assert copy["frequencies"] == ["DAILY", "WEEKLY", "MONTHLY"]
+    assert "copyPolicyItems" not in copy
 
 
 def test_compliance_policy_is_opt_in_and_mirrors_the_schedule(plans, plan_variant):

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from atlas_platform.components.facts import MIN_SECRET_HOURS
 from policies.rules import types as t
 from stackconfig import ConfigError
 from tests.conftest import STACKS, key, load_stack, stack_config
@@ -54,7 +55,10 @@ def test_the_account_is_a_member_with_its_projects_roles_only(plans, stack):
     plan, cfg = plans(stack), load_stack(stack)
     [account] = in_account(plan, ACCOUNT)
     assert "ORG_OWNER" not in account.inputs["roles"] and account.inputs["roles"] == sorted(cfg.service_account.org_roles)
-    assert account.inputs["withoutInitialSecret"] is True and "secretExpiresAfterHours" not in account.inputs
+    # Provider v2.16.0 always issues an initial secret: the shortest lifetime, never stored, create-only.
+    assert "withoutInitialSecret" not in account.inputs
+    assert account.inputs["secretExpiresAfterHours"] == MIN_SECRET_HOURS
+    assert account.ignore_changes == ["secretExpiresAfterHours"]
     assert account.protect == cfg.is_prod
     [assignment] = in_account(plan, ASSIGNMENT)
     [project] = plan.of_type("mongodbatlas:index/project:Project")

@@ -266,14 +266,10 @@ class ProdCluster(pulumi.ComponentResource):
                     region_name=copy.atlas_region,
                     zone_id=cluster.replication_specs.apply(lambda specs: specs[0].zone_id),
                     should_copy_oplogs=copy.copy_oplogs,
-                    copy_policy_items=[
-                        atlas.CloudBackupScheduleCopySettingCopyPolicyItemArgs(
-                            frequency_type=frequency,
-                            retention_unit=schedule.retention(frequency)[0],
-                            retention_value=schedule.retention(frequency)[1],
-                        )
-                        for frequency in sorted(copy.frequencies, key=FREQUENCIES.index)
-                    ],
+                    # Each copy is kept as long as its original: the only mode of provider v2.16.0
+                    # (copy_settings.frequencies, resource_cloud_backup_schedule.go ExpandCopySetting;
+                    # per-copy retention came with a later release than the pinned one).
+                    frequencies=[frequency.upper() for frequency in sorted(copy.frequencies, key=FREQUENCIES.index)],
                 )
                 # Lists to the provider, sets to Atlas: in a fixed order, reordering the stack file is no change.
                 for copy in sorted(schedule.copies, key=lambda c: c.atlas_region)
@@ -286,8 +282,6 @@ class ProdCluster(pulumi.ComponentResource):
                 reference_minute_of_hour=schedule.reference_minute_of_hour,
                 restore_window_days=schedule.restore_window_days if args.pit_enabled else None,
                 update_snapshots=False,
-                # `frequencies` is deprecated; copy-policy items are the current mode.
-                copy_policy_items_enabled=True if copy_settings else None,
                 copy_settings=copy_settings or None,
                 # With a Backup Compliance Policy Atlas refuses to delete the schedule; letting
                 # the provider forget it instead keeps `pulumi destroy` of the cluster possible.

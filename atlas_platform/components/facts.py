@@ -66,6 +66,11 @@ MAX_ACCESS_LIST_ENTRIES = 200
 # does not say so, and the error would come only at `pulumi up`.
 MAX_USER_DESCRIPTION = 100
 
+# Service-account secret lifetimes Atlas takes, in hours (Admin API v2: the organization's
+# maxServiceAccountSecretValidityInHours lies in 8-8760, and a secret may not outlive it).
+MIN_SECRET_HOURS = 8
+MAX_SECRET_HOURS = 8760
+
 # The widest range an access-list entry or a security-group rule may open, per IP version: anything
 # wider is "most of the internet", always a typo or a shortcut, never a client.
 WIDEST_PREFIX: dict[int, int] = {4: 8, 6: 32}

@@ -7,9 +7,13 @@ as `ServiceAccountSecret`s. The `ProjectServiceAccount` variant is meant for cal
 organization rights, and deleting it only unassigns the account from the project, leaving it in the
 organization (provider v2.16.0 docs/resources/project_service_account.md).
 
-The account is created without Atlas's initial secret (`without_initial_secret`, pulumi_mongodbatlas
-4.18 `service_account.py`), so every secret it has is a resource here, with its lifetime, stored in
-Secrets Manager under the customer KMS key: JSON with clientId, clientSecret, secretId, expiresAt.
+Every secret the program uses is a resource here, with its lifetime, stored in Secrets Manager under
+the customer KMS key: JSON with clientId, clientSecret, secretId, expiresAt. Provider v2.16.0 (the
+pinned pulumi-mongodbatlas 4.14.0) always creates the account with an initial secret: its Create
+requires `secret_expires_after_hours` (internal/serviceapi/serviceaccount/resource_schema.go,
+RequestOnlyRequiredOnCreate) and it has no `without_initial_secret` (a later release's). That secret
+is never stored or used: it is asked for with the shortest lifetime Atlas takes, so it expires unused
+within hours (docs/access.md, "The account's initial secret").
 Secrets cannot be updated (every input is create-only: internal/serviceapi/serviceaccountsecret/
 resource_schema.go), so a rotation is a new secret resource named by its generation; the previous
 one may be kept for an overlap (docs/access.md, "Rotation").
@@ -26,12 +30,15 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_mongodbatlas as atlas
 
+from .facts import MIN_SECRET_HOURS
 from .naming import slug
 
 TOKEN = "atlas-platform:index:ScopedServiceAccount"
 # New with the atlas-platform tokens: no stack was ever deployed under an older one, so no alias.
 PREVIOUS_TOKEN: str | None = None
 ORG_OWNER = "ORG_OWNER"
+# The lifetime of the account's unused initial secret: the shortest Atlas takes.
+INITIAL_SECRET_HOURS = MIN_SECRET_HOURS
 
 
 @dataclass(frozen=True)
@@ -109,8 +116,10 @@ class ScopedServiceAccount(pulumi.ComponentResource):
             name=args.name,
             description=args.description,
             roles=sorted(args.org_roles),
-            without_initial_secret=True,
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+            # The initial secret Atlas issues with the account (see the module docstring): unused, so
+            # as short-lived as Atlas allows. Create-only (CreateOnly plan modifier): ignored after.
+            secret_expires_after_hours=INITIAL_SECRET_HOURS,
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect, ignore_changes=["secretExpiresAfterHours"]),
         )
         atlas.ServiceAccountProjectAssignment(
             f"{name}-project",

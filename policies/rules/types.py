@@ -1,4 +1,4 @@
-"""Type tokens the engine sends, checked against pulumi_mongodbatlas 4.18 and pulumi_aws 7.51."""
+"""Type tokens the engine sends, checked against pulumi_mongodbatlas 4.14.0 and pulumi_aws 7.51.1 (the pinned versions)."""
 
 ACCESS_LIST = "mongodbatlas:index/projectIpAccessList:ProjectIpAccessList"
 DATABASE_USER = "mongodbatlas:index/databaseUser:DatabaseUser"
