@@ -159,3 +159,24 @@ def policy_pack():
 
     with PolicyPackServer() as pack:
         yield pack
+
+
+@pytest.fixture(scope="module")
+def atlas_server():
+    """The Atlas scenario server (tests/harness/atlas_server.py), one per test module, always stopped."""
+    from tests.harness.atlas_server import TEST_API_KEY, TEST_SERVICE_ACCOUNT, AtlasServer
+
+    with AtlasServer([TEST_SERVICE_ACCOUNT, TEST_API_KEY]) as server:
+        yield server
+
+
+@pytest.fixture
+def atlas(atlas_server):
+    """The module's scenario server, cleared for this test; the test fails on anything the spec would reject."""
+    from tests.harness.atlas_server import Scenario
+
+    atlas_server.reset(Scenario())
+    yield atlas_server
+    assert atlas_server.violations == [], "requests or responses the vendored Atlas spec rejects:\n" + "\n".join(
+        atlas_server.violations
+    )
