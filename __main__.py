@@ -41,6 +41,7 @@ from program_args import (
     private_endpoint_args,
     project_args,
     resource_policies_args,
+    review_account_args,
     secrets_key_args,
     service_account_args,
     snapshot_export_args,
@@ -159,7 +160,8 @@ private_endpoints = {
 custom_roles = CustomRoles(f"{prefix}-roles", custom_roles_args(cfg, project.project_id)) if cfg.custom_roles else None
 
 secrets_kms_key_id: pulumi.Input[str] | None = cfg.secrets_kms_key_arn
-if secrets_kms_key_id is None and (cfg.service_account is not None or any(u.stores_credential for u in cfg.database_users)):
+stores_secrets = cfg.service_account is not None or cfg.review is not None or any(u.stores_credential for u in cfg.database_users)
+if secrets_kms_key_id is None and stores_secrets:
     secrets_kms_key_id = SecretsKey(f"{prefix}-secrets-key", secrets_key_args(cfg)).key_arn
 
 # Users are scoped through the cluster's name output, so they are created once the cluster exists:
@@ -209,6 +211,11 @@ automation: ScopedServiceAccount | None = None
 if secrets_kms_key_id is not None:
     automation_args = service_account_args(cfg, project.project_id, secrets_kms_key_id)
     automation = ScopedServiceAccount(f"{prefix}-sa", automation_args) if automation_args else None
+# The scheduled access review's read-only identity, reachable only from its runners (docs/operations.md, "Live access review").
+reviewer: ScopedServiceAccount | None = None
+if secrets_kms_key_id is not None:
+    reviewer_args = review_account_args(cfg, project.project_id, secrets_kms_key_id)
+    reviewer = ScopedServiceAccount(f"{prefix}-review", reviewer_args) if reviewer_args else None
 
 # --- Exports ---
 pulumi.export("environment", cfg.environment)
@@ -251,6 +258,16 @@ if org_policies is not None:
     pulumi.export("resourcePolicyIds", org_policies.policy_ids)
 if org_security is not None:
     pulumi.export("organizationId", org_security.org_id)
+if reviewer is not None and cfg.review is not None:
+    pulumi.export(
+        "reviewServiceAccount",
+        {
+            "clientId": reviewer.client_id,
+            "secretArn": reviewer.secret_arn,
+            "secretExpiresAt": reviewer.secret_expires_at,
+            "accessList": {e.source: e.comment for e in cfg.review.service_account.access_list},
+        },
+    )
 if automation is not None and cfg.service_account is not None:
     pulumi.export(
         "serviceAccount",

@@ -41,6 +41,7 @@ from stackconfig.log_export import Lifecycle
 from stackconfig.network import EndpointVpc as EndpointVpcConfig
 from stackconfig.network import PrivateEndpointRegion, endpoint_key, parse_cidr
 from stackconfig.operations import BASELINE
+from stackconfig.service_account import ServiceAccountSettings
 from stackconfig.users import DatabaseUser, parse_role
 
 
@@ -473,6 +474,26 @@ def service_account_args(
     window = cfg.production_defaults.service_account_recovery_window_days
     if account is None or window is None:
         return None
+    return _scoped_account_args(cfg, account, window, project_id, secrets_kms_key_id)
+
+
+def review_account_args(
+    cfg: StackConfig, project_id: pulumi.Input[str], secrets_kms_key_id: pulumi.Input[str]
+) -> ScopedServiceAccountArgs | None:
+    """The scheduled access review's read-only identity (stack file `review.serviceAccount`)."""
+    window = cfg.production_defaults.review_account_recovery_window_days
+    if cfg.review is None or window is None:
+        return None
+    return _scoped_account_args(cfg, cfg.review.service_account, window, project_id, secrets_kms_key_id)
+
+
+def _scoped_account_args(
+    cfg: StackConfig,
+    account: ServiceAccountSettings,
+    window: int,
+    project_id: pulumi.Input[str],
+    secrets_kms_key_id: pulumi.Input[str],
+) -> ScopedServiceAccountArgs:
     access = []
     for entry in account.access_list:
         # Atlas keys these by value too: one name and one form per entry, as the project's access list.

@@ -53,6 +53,8 @@ class ProductionDefaults:
     the compute auto-scaling floor, else the cluster's tier."""
     service_account_recovery_window_days: int | None
     """Days the service account's deleted credentials secret stays restorable (None without a service account)."""
+    review_account_recovery_window_days: int | None
+    """The same for the access review's service account (None without a `review` section)."""
     secret_recovery_window_days: Mapping[str, int]
     """Per database user (by name): days its deleted credentials secret stays restorable."""
 
@@ -78,6 +80,9 @@ def resolve(cfg: StackConfig) -> ProductionDefaults:
         production_min_tier=_min_tier(cfg) if prod else None,
         service_account_recovery_window_days=(
             cfg.service_account.recovery_window_days(prod) if cfg.service_account is not None else None
+        ),
+        review_account_recovery_window_days=(
+            cfg.review.service_account.recovery_window_days(prod) if cfg.review is not None else None
         ),
         secret_recovery_window_days={user.name: user.recovery_window_days(prod) for user in cfg.database_users},
     )

@@ -29,6 +29,7 @@ from .network import Network
 from .operations import Alerts, Auditing, IntegrationList, NotificationList, ResourcePolicies
 from .organization import Organization
 from .project import AtlasId, Federation, ProjectSettings, TeamAccess
+from .review import ReviewSettings
 from .service_account import ServiceAccountSettings
 from .users import CustomRoles, DatabaseUsers, KmsKeyArn
 
@@ -136,6 +137,9 @@ class StackConfig(StackModel):
     adopted with `pulumi import`; in exactly one stack, a production one (docs/access.md)."""
     service_account: ServiceAccountSettings | None = None
     """The environment's Atlas service account for automation: project roles, access list, secret in Secrets Manager."""
+    review: ReviewSettings | None = None
+    """The scheduled live access review (`make review`): its read-only service account and access list, stale and
+    failed-sign-in thresholds."""
 
     @property
     def is_prod(self) -> bool:
@@ -325,6 +329,14 @@ class StackConfig(StackModel):
                     f"{SERVICE_ACCOUNT_NAME_MAX}: shorten serviceAccount.name",
                 )
         return account
+
+    @field_validator("review")
+    @classmethod
+    def _review_fits(cls, review: ReviewSettings | None, info: ValidationInfo) -> ReviewSettings | None:
+        if review is not None:
+            review.check_against(info)
+            cls._service_account_name_fits(review.service_account, info)
+        return review
 
     @field_validator("teams")
     @classmethod
