@@ -31,17 +31,20 @@ import ipaddress
 import json
 import sys
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from stackconfig.service_account import NON_PUBLIC_RANGES
 from tests.harness.runner import ROOT, Plan
 from tools.access_report import cell, table
 from tools.atlas_api import AtlasApiError, AtlasClient, CredentialsMissing, base_url_from_env, credentials_from_env
 from tools.atlas_api import operations as api
+
+if TYPE_CHECKING:
+    from stackconfig import StackConfig
 
 PROJECT = "mongodbatlas:index/project:Project"
 DATABASE_USER = "mongodbatlas:index/databaseUser:DatabaseUser"
@@ -985,13 +988,8 @@ def render_json(report: Report) -> str:
 # --- Running it ---
 
 
-def settings_for(stack: str, stack_file: Path | None, plan: Plan) -> ReviewSettings:
-    """The stack file's `review` section, validated as the program validates it."""
-    from stackconfig import load_stack_config
-    from tests.harness.stackfile import engine_config, project_name
-
-    values, secret_keys = engine_config(ROOT, stack, stack_file=stack_file)
-    cfg = load_stack_config(values, namespace=project_name(ROOT), stack=stack, secret_keys=secret_keys)
+def settings_from_config(cfg: StackConfig, plan: Plan) -> ReviewSettings:
+    """The review's thresholds from a validated stack config; its defaults without a `review` section."""
     if cfg.review is None:
         return ReviewSettings()
     usernames = plan.exports.get("databaseUsers") or {}
@@ -1000,23 +998,65 @@ def settings_for(stack: str, stack_file: Path | None, plan: Plan) -> ReviewSetti
         failed_threshold=cfg.review.failed_authentications.threshold,
         failed_within_hours=cfg.review.failed_authentications.within_hours,
         access_history=cfg.review.access_history,
+        # The stack file names users by their databaseUsers key; Atlas by username (the plan's export).
         idle_allowed=frozenset(str(usernames.get(name, name)) for name in cfg.review.idle_allowed),
     )
 
 
-def review(
-    plan: Plan,
-    settings: ReviewSettings,
-    client: AtlasClient,
-    *,
-    now: datetime | None = None,
-) -> Report:
+def settings_for(stack: str, stack_file: Path | None, plan: Plan) -> ReviewSettings:
+    """The stack file's `review` section, validated as the program validates it."""
+    from stackconfig import load_stack_config
+    from tests.harness.stackfile import engine_config, project_name
+
+    values, secret_keys = engine_config(ROOT, stack, stack_file=stack_file)
+    cfg = load_stack_config(values, namespace=project_name(ROOT), stack=stack, secret_keys=secret_keys)
+    return settings_from_config(cfg, plan)
+
+
+def review(plan: Plan, settings: ReviewSettings, client: AtlasClient, *, now: datetime | None = None) -> Report:
     declared = declared_from_plan(plan)
     report = Report(stack=plan.stack, project=declared.project_name)
     return Reviewer(client, declared, settings, report, now or datetime.now(UTC)).run()
 
 
-def main(argv: list[str] | None = None, environ: dict[str, str] | None = None) -> int:
+@dataclass
+class Outcome:
+    """What a run ends in: the exit code, the report (None when Atlas could not be read) and the one error line."""
+
+    code: int
+    report: Report | None = None
+    error: str = ""
+
+
+def execute(
+    plan: Plan,
+    settings: ReviewSettings,
+    environ: Mapping[str, str] | None = None,
+    *,
+    now: datetime | None = None,
+    **client_options: Any,
+) -> Outcome:
+    """Review `plan`'s project with the credentials and base URL the environment names (the provider's variables)."""
+    try:
+        credentials = credentials_from_env(environ)
+    except CredentialsMissing as error:
+        return Outcome(2, error=f"review: could not read Atlas: {error}")
+    try:
+        with AtlasClient(credentials, base_url_from_env(environ), **client_options) as client:
+            report = review(plan, settings, client, now=now)
+    except AtlasApiError as error:
+        if error.status == 404 and error.operation is not None and error.operation.operation_id == "getGroupByName":
+            project = declared_from_plan(plan).project_name
+            return Outcome(
+                2,
+                error=f"review: could not read Atlas: project {project!r} not found, or not visible to {credentials} "
+                "(it needs Project Read Only on that project)",
+            )
+        return Outcome(2, error=f"review: could not read Atlas: {error.one_line()}")
+    return Outcome(report.exit_code, report)
+
+
+def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make review", description=__doc__.splitlines()[0])
     parser.add_argument("--stack", default="prod")
     parser.add_argument("--stack-file", type=Path, help="read this stack file instead of Pulumi.<stack>.yaml")
@@ -1030,39 +1070,23 @@ def main(argv: list[str] | None = None, environ: dict[str, str] | None = None) -
     from tests.harness.runner import run_stack
 
     try:
-        credentials = credentials_from_env(environ)
-    except CredentialsMissing as error:
-        print(f"review: could not read Atlas: {error}", file=sys.stderr)
-        return 2
-    try:
         plan = run_stack(args.stack, stack_file=args.stack_file)
         settings = settings_for(args.stack, args.stack_file, plan)
     except pulumi.RunError as error:
         print(f"review: could not read the stack file: {' '.join(str(error).split())}", file=sys.stderr)
         return 2
-    now = datetime.fromisoformat(args.now) if args.now else None
-    try:
-        with AtlasClient(credentials, base_url_from_env(environ)) as client:
-            report = review(plan, settings, client, now=now)
-    except AtlasApiError as error:
-        if error.status == 404 and error.operation is not None and error.operation.operation_id == "getGroupByName":
-            project = declared_from_plan(plan).project_name
-            print(
-                f"review: could not read Atlas: project {project!r} not found, or not visible to {credentials} "
-                "(it needs Project Read Only on that project)",
-                file=sys.stderr,
-            )
-        else:
-            print(f"review: could not read Atlas: {error.one_line()}", file=sys.stderr)
-        return 2
-    markdown = render_markdown(report)
+    outcome = execute(plan, settings, environ, now=datetime.fromisoformat(args.now) if args.now else None)
+    if outcome.report is None:
+        print(outcome.error, file=sys.stderr)
+        return outcome.code
+    markdown = render_markdown(outcome.report)
     if args.output:
         args.output.write_text(markdown)
     else:
         sys.stdout.write(markdown)
     if args.json:
-        args.json.write_text(render_json(report))
-    return report.exit_code
+        args.json.write_text(render_json(outcome.report))
+    return outcome.code
 
 
 if __name__ == "__main__":
