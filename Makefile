@@ -9,7 +9,7 @@ BASE ?= HEAD
 # pyproject.toml too: requirements.txt installs the package from it (`-e .`).
 REQUIREMENTS := requirements.txt requirements-dev.txt policies/requirements.txt pyproject.toml
 
-.PHONY: setup preview diff access-report org-import test lint package bench clean
+.PHONY: setup preview diff access-report review org-import test lint package bench clean
 
 setup: $(VENV)/.installed
 
@@ -32,6 +32,12 @@ diff: setup
 # Markdown for a quarterly access review: `make access-report STACK=prod > review.md`.
 access-report: setup
 	@$(PY) -m tools.access_report --stack $(STACK)
+
+# The live access review: what the stack's Atlas project really holds against the stack file, read-only
+# (docs/operations.md, "Live access review"). Credentials and MONGODB_ATLAS_BASE_URL as the provider reads
+# them; `make review STACK=prod REVIEW_ARGS="--output review.md --json review.json"`. Exit 0 clean, 1 findings, 2 unread.
+review: setup
+	@$(PY) -m tools.review --stack $(STACK) $(REVIEW_ARGS)
 
 # The `pulumi import --file` document that adopts the organization: `make org-import STACK=prod > org-import.json`.
 org-import: setup

@@ -269,7 +269,7 @@ def test_a_service_accounts_api_access_list_widened_by_hand(atlas, reviewed, cle
 
     def widen(params: dict[str, str], query: dict[str, str]) -> Any:
         entries = list(original(params, query))
-        return entries + [{"cidrBlock": "0.0.0.0/1", "createdAt": "2026-02-01T00:00:00Z", "requestCount": 0}]
+        return [*entries, {"cidrBlock": "0.0.0.0/1", "createdAt": "2026-02-01T00:00:00Z", "requestCount": 0}]
 
     data = changed(clean, lambda d: d.update(listGroupServiceAccountAccessList=widen))
     found = findings(run(atlas, reviewed, data))

@@ -118,3 +118,66 @@ def test_no_org_level_object_is_managed_by_two_of_your_stacks(your_plans: Callab
 def test_at_most_one_of_your_stacks_manages_resource_policies() -> None:
     enabling = stacks_enabling_resource_policies({stack: your_config(stack) for stack in YOUR_STACKS})
     assert len(enabling) <= 1, f"resource policies are org-level; only one stack may enable them, found {enabling}"
+
+
+def _review_scenarios(stack: str, your_plans: Callable[[str], Plan]) -> tuple[Any, dict[str, Any], dict[str, Any]]:
+    from datetime import UTC, datetime
+
+    from tests.harness.atlas_state import clean_project, database_user, with_change
+
+    now = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+    clean = clean_project(your_plans(stack), now=now)
+    hand_added = database_user({"username": "added-in-the-ui", "roles": [{"roleName": "atlasAdmin", "databaseName": "admin"}]})
+    return now, clean, with_change(clean, lambda d: d["listGroupDatabaseUsers"].append(hand_added))
+
+
+@pytest.mark.parametrize("stack", YOUR_STACKS)
+def test_the_review_finds_nothing_on_the_stacks_own_project_and_reports_a_hand_added_user(stack, your_plans, atlas):
+    """The live review against the scenario server serving the project exactly as the stack declares it."""
+    from tests.harness.atlas_server import TEST_SERVICE_ACCOUNT, Scenario, environment
+    from tools.review import execute, settings_from_config
+
+    now, clean, changed = _review_scenarios(stack, your_plans)
+    plan, settings = your_plans(stack), settings_from_config(load_your_stack(stack), your_plans(stack))
+    env = environment(TEST_SERVICE_ACCOUNT, atlas.base_url)
+    atlas.reset(Scenario(data=clean))
+    outcome = execute(plan, settings, env, now=now)
+    assert outcome.code == 0 and outcome.report is not None and outcome.report.findings == [], outcome
+    atlas.reset(Scenario(data=changed))
+    outcome = execute(plan, settings, env, now=now)
+    assert outcome.code == 1 and outcome.report is not None
+    assert ("unmanaged", "database user added-in-the-ui (admin)") in [(f.kind, f.object) for f in outcome.report.findings]
+
+
+def test_make_review_runs_the_review_of_a_stack(your_plans, atlas, tmp_path):
+    """`make review STACK=<stack>`: the Makefile target, the provider's variables, the report and its JSON."""
+    import json
+    import os
+    import subprocess
+
+    from tests.harness.atlas_server import TEST_SERVICE_ACCOUNT, Scenario, environment
+
+    stack = YOUR_STACKS[0]
+    now, clean, changed = _review_scenarios(stack, your_plans)
+    env = {**os.environ, **environment(TEST_SERVICE_ACCOUNT, atlas.base_url)}
+
+    def make_review(data: dict[str, Any]) -> subprocess.CompletedProcess[str]:
+        atlas.reset(Scenario(data=data))
+        args = [
+            "make",
+            "--no-print-directory",
+            "review",
+            f"STACK={stack}",
+            f"REVIEW_ARGS=--now {now.isoformat()} --json {tmp_path}/review.json",
+        ]
+        return subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
+
+    done = make_review(clean)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "None: Atlas holds what the stack file declares." in done.stdout
+    done = make_review(changed)
+    # make ends with 2 whenever a recipe fails; it names the review's own exit code (1: findings).
+    assert done.returncode == 2 and "review] Error 1" in done.stderr, done.stdout + done.stderr
+    assert "| unmanaged | database user added-in-the-ui (admin) |" in done.stdout
+    assert json.loads((tmp_path / "review.json").read_text())["exitCode"] == 1
+    assert TEST_SERVICE_ACCOUNT.secret not in done.stdout + done.stderr
