@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from stackconfig import ConfigError
-from tests.conftest import load_changed, plans, stack_config  # noqa: F401 - `plans` is a fixture
+from tests.conftest import load_changed, stack_config
 from tests.harness.runner import Plan, run_stack
 from tools.diff import compare
 
@@ -66,7 +66,7 @@ def test_turning_the_review_on_and_off_only_adds_and_removes_its_account(plans, 
         assert {c.action for c in off} == {"delete"} and {c.name for c in off} == created
 
 
-def test_access_history_off_leaves_the_account_read_only(plans):
+def test_access_history_off_leaves_the_account_read_only():
     review = {"serviceAccount": {"accessList": ACCESS}, "accessHistory": False}
     plan = run_stack("prod", config=with_review("prod", review))
     [assignment] = [r for r in reviewer(plan) if r.type == ASSIGNMENT]
