@@ -457,3 +457,40 @@ def test_missing_credentials_and_missing_project(atlas, reviewed, clean):
     data = changed(clean, lambda d: d.update(getGroupByName=lambda params, query: None))
     outcome = run(atlas, reviewed, data)
     assert outcome.code == 2 and "project 'payments-prod' not found, or not visible to" in outcome.error
+
+
+# --- The command: `make review` ---
+
+
+def test_make_review_runs_the_review_of_a_stack_file(atlas, reviewed, clean, tmp_path):
+    """`make review`: the Makefile target, the provider's variables, the report, its JSON and the exit code."""
+    import os
+    import subprocess
+
+    import yaml
+
+    from tests.conftest import ROOT, fixture_file
+
+    document = yaml.safe_load(fixture_file("prod").read_text())
+    document["config"]["atlas-platform:review"] = REVIEW
+    stack_file = tmp_path / "Pulumi.prod.yaml"
+    stack_file.write_text(yaml.safe_dump(document))
+    env = {**os.environ, **environment(TEST_SERVICE_ACCOUNT, atlas.base_url)}
+    env.pop("MAKEFLAGS", None), env.pop("MAKELEVEL", None)
+
+    def make_review(data: dict[str, Any]) -> subprocess.CompletedProcess[str]:
+        atlas.reset(Scenario(data=data))
+        review_args = f"--stack-file {stack_file} --now {NOW.isoformat()} --json {tmp_path}/review.json"
+        args = ["make", "--no-print-directory", "review", "STACK=prod", f"REVIEW_ARGS={review_args}"]
+        return subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
+
+    done = make_review(clean)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "None: Atlas holds what the stack file declares." in done.stdout
+    hand_added = database_user({"username": "added-in-the-ui", "roles": [{"roleName": "atlasAdmin", "databaseName": "admin"}]})
+    done = make_review(changed(clean, lambda d: d["listGroupDatabaseUsers"].append(hand_added)))
+    # make ends with 2 whenever a recipe fails; it names the review's own exit code (1: findings).
+    assert done.returncode == 2 and "review] Error 1" in done.stderr, done.stdout + done.stderr
+    assert "| unmanaged | database user added-in-the-ui (admin) |" in done.stdout
+    assert json.loads((tmp_path / "review.json").read_text())["exitCode"] == 1
+    assert TEST_SERVICE_ACCOUNT.secret not in done.stdout + done.stderr

@@ -147,37 +147,3 @@ def test_the_review_finds_nothing_on_the_stacks_own_project_and_reports_a_hand_a
     outcome = execute(plan, settings, env, now=now)
     assert outcome.code == 1 and outcome.report is not None
     assert ("unmanaged", "database user added-in-the-ui (admin)") in [(f.kind, f.object) for f in outcome.report.findings]
-
-
-def test_make_review_runs_the_review_of_a_stack(your_plans, atlas, tmp_path):
-    """`make review STACK=<stack>`: the Makefile target, the provider's variables, the report and its JSON."""
-    import json
-    import os
-    import subprocess
-
-    from tests.harness.atlas_server import TEST_SERVICE_ACCOUNT, Scenario, environment
-
-    stack = YOUR_STACKS[0]
-    now, clean, changed = _review_scenarios(stack, your_plans)
-    env = {**os.environ, **environment(TEST_SERVICE_ACCOUNT, atlas.base_url)}
-
-    def make_review(data: dict[str, Any]) -> subprocess.CompletedProcess[str]:
-        atlas.reset(Scenario(data=data))
-        args = [
-            "make",
-            "--no-print-directory",
-            "review",
-            f"STACK={stack}",
-            f"REVIEW_ARGS=--now {now.isoformat()} --json {tmp_path}/review.json",
-        ]
-        return subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
-
-    done = make_review(clean)
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "None: Atlas holds what the stack file declares." in done.stdout
-    done = make_review(changed)
-    # make ends with 2 whenever a recipe fails; it names the review's own exit code (1: findings).
-    assert done.returncode == 2 and "review] Error 1" in done.stderr, done.stdout + done.stderr
-    assert "| unmanaged | database user added-in-the-ui (admin) |" in done.stdout
-    assert json.loads((tmp_path / "review.json").read_text())["exitCode"] == 1
-    assert TEST_SERVICE_ACCOUNT.secret not in done.stdout + done.stderr

@@ -37,6 +37,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from atlas_platform.components.facts import atlas_region_name
 from stackconfig.service_account import NON_PUBLIC_RANGES
 from tests.harness.runner import ROOT, Plan
 from tools.access_report import cell, table
@@ -149,8 +150,8 @@ def _entry_key(props: dict[str, Any]) -> str:
 
 
 def _region_key(region: str) -> str:
-    """US_EAST_1 and us-east-1 are one region."""
-    return region.upper().replace("-", "_")
+    """US_EAST_1 and us-east-1 are one region (the conversion's one home is components/facts.py)."""
+    return atlas_region_name(region)
 
 
 @dataclass

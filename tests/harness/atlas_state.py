@@ -20,6 +20,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from atlas_platform.components.facts import aws_region_name
 from tests.harness.runner import Plan
 from tools.review import (
     ACCESS_LIST,
@@ -280,7 +281,7 @@ def clean_project(plan: Plan, *, now: datetime, org_id: str | None = None) -> di
                 "id": hex_id(service.name),
                 "regionName": region,
                 "status": "AVAILABLE",
-                "endpointServiceName": f"com.amazonaws.vpce.{region.lower().replace('_', '-')}.vpce-svc-{hex_id(service.name, 17)}",
+                "endpointServiceName": f"com.amazonaws.vpce.{aws_region_name(region)}.vpce-svc-{hex_id(service.name, 17)}",
                 "interfaceEndpoints": [f"vpce-{hex_id(link.name, 17)}" for link in links],
             }
         )
