@@ -400,6 +400,23 @@ def test_without_access_history_the_report_says_what_it_skipped(atlas, reviewed,
     assert any("review.accessHistory` is false" in line for line in outcome.report.not_checked)
 
 
+def test_without_a_declared_cluster_no_user_is_called_stale(atlas, reviewed, clean):
+    from dataclasses import replace
+
+    from tools.atlas_api import AtlasClient, Credentials
+    from tools.review import Report, Reviewer, declared_from_plan
+
+    plan, settings = reviewed
+    declared = declared_from_plan(plan)
+    no_cluster = replace(declared, clusters={}, schedules={})
+    atlas.reset(Scenario(data=changed(clean, lambda d: d.update(listGroupClusters=[]))))
+    identity = TEST_SERVICE_ACCOUNT
+    with AtlasClient(Credentials(identity.kind, identity.identifier, identity.secret), atlas.base_url) as client:
+        report = Reviewer(client, no_cluster, settings, Report("prod", declared.project_name), NOW).run()
+    assert report.findings == [] and not atlas.requests_for("getGroupDbAccessHistoryCluster")
+    assert any("the stack declares no cluster" in line for line in report.not_checked)
+
+
 # --- Transport: paging, retries, errors ---
 
 

@@ -794,6 +794,12 @@ class Reviewer:
                 "stale users and access-list entries, unexpected sources, failed sign-in spikes: `review.accessHistory` is false"
             )
             return
+        if not self.declared.clusters:
+            # Atlas keeps access history per cluster: with none declared there is nothing to read.
+            self.report.not_checked.append(
+                "stale users and access-list entries, unexpected sources, failed sign-in spikes: the stack declares no cluster"
+            )
+            return
         asked = timedelta(days=self.settings.stale_after_days)
         start = self.now - asked
         logs: list[dict[str, Any]] = []
