@@ -83,9 +83,7 @@ def resolve(cfg: StackConfig) -> ProductionDefaults:
             cfg.service_account.recovery_window_days(prod) if cfg.service_account is not None else None
         ),
         secret_recovery_window_days={user.name: user.recovery_window_days(prod) for user in cfg.database_users},
-        password_rotation={
-            user.name: mode for user in cfg.database_users if (mode := user.rotation_mode(prod)) is not None
-        },
+        password_rotation={user.name: mode for user in cfg.database_users if (mode := user.rotation_mode(prod)) is not None},
     )
 
 

@@ -171,8 +171,7 @@ def secret_document(username: Any, password: Any, auth_database: Any, connection
 
 
 class AppUser(pulumi.ComponentResource):
-    """A database user scoped to named clusters (two, used alternately, for an alternating password
-    credential), with its credential kept in Secrets Manager when it has one."""
+    """A database user scoped to named clusters (two used alternately for an alternating password), with its credential kept in Secrets Manager when it has one."""
 
     username: pulumi.Output[str]
     """The user's name in Atlas; for an alternating credential, the active slot's (the one the secret holds)."""
