@@ -19,7 +19,7 @@ from atlas_platform.components.app_user import active_slot, last_rotation, passw
 from atlas_platform.components.facts import ROTATION_SLOTS
 from policies.rules import types as t
 from tests.conftest import ROOT, key, load_changed, load_stack, one_refusal, stack_config
-from tests.harness.mocks import password_of
+from tests.harness.mocks import mock_password, password_of
 from tests.harness.runner import Plan, run_stack
 from tests.policy_support import GOOD_USER, resource, verdict
 from tools.diff import Change, compare
@@ -137,6 +137,16 @@ def test_an_alternating_credential_is_two_users_with_the_same_roles_behind_one_s
         "rotationCount": 0,
         "rotationPeriodDays": 30,
     }
+
+
+def test_an_alias_changes_no_generated_password(plans, plan):
+    # The mocks keep an aliased resource's outputs, as the engine keeps its state: so a plan of the
+    # code before aliases (no alias, the old name) and one after give the same password.
+    single = plans("prod").named("payments-prod-user-reporting-password")
+    assert "payments-prod-user-reporting-a-password" in {urn.rsplit("::", 1)[-1] for urn in single.aliases}
+    assert password_of(single) == mock_password(single.name, single.inputs["keepers"])
+    slot_a = named(plan("alternating-v3"), "a-password")
+    assert password_of(slot_a) == mock_password(f"{COMPONENT}-password", {"passwordVersion": "3"})
 
 
 # ---- one bump, one flip ----

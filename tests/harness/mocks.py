@@ -103,8 +103,11 @@ def mock_password(name: str, keepers: Mapping[str, Any] | None = None) -> str:
 def known_as(name: str, alias_urns: Iterable[str] = ()) -> str:
     """The one name a resource's mock outputs are computed from, whichever of its names (its own, or
     an alias's) it is registered under: the engine keeps an aliased resource's state, so a rename
-    changes no id or generated value. The first in sort order, so both sides of a rename agree."""
-    return min({name, *(urn.rsplit("::", 1)[-1] for urn in alias_urns)})
+    changes no id or generated value. The shortest of them (then the first in sort order): this
+    program's renames lengthen a name (slot a's `-a-`; an access-list entry's written `/32` is the
+    longer one), so the shortest is the name a resource had before, which a plan of the code before
+    the rename, with no alias at all, uses too."""
+    return min({name, *(urn.rsplit("::", 1)[-1] for urn in alias_urns)}, key=lambda n: (len(n), n))
 
 
 def password_of(registration: Registration) -> str:
