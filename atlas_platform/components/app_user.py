@@ -1,4 +1,4 @@
-"""AppUser: one least-privilege Atlas database user, and its credentials in AWS Secrets Manager.
+"""AppUser: one least-privilege credential (one Atlas database user, two for an alternating password) and its secret.
 
 Authentication is one of:
 - `password`: a generated password, never in config, exports or logs; it reaches the engine only as

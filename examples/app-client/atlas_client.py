@@ -57,8 +57,8 @@ class AtlasConnection:
                 authSource=credentials["authDatabase"],
             )
             if previous is not None:
-                # Its credential may still work (the other user of an alternating pair); close it
-                # once no operation uses it any more, here at once.
+                # An operation still running on the old client ends with it: an application with
+                # concurrent operations closes it once those are done.
                 previous.close()
         return self.client
 
