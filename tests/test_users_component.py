@@ -73,7 +73,9 @@ def test_app_user_alternates_two_users_behind_one_secret_with_no_stack_file():
     assert seen == {"username": "shop-test-orders-b", "usernames": ["shop-test-orders", "shop-test-orders-b"], "active": "b"}
     users = {r.inputs["username"]: r for r in monitor.registrations if r.type == "mongodbatlas:index/databaseUser:DatabaseUser"}
     assert sorted(users) == ["shop-test-orders", "shop-test-orders-b"]
-    keepers = {r.name: r.inputs["keepers"] for r in monitor.registrations if r.type == "random:index/randomPassword:RandomPassword"}
+    keepers = {
+        r.name: r.inputs["keepers"] for r in monitor.registrations if r.type == "random:index/randomPassword:RandomPassword"
+    }
     # Rotation 3 was slot b's, rotation 2 slot a's.
     assert keepers == {
         "orders-a-password": {"passwordVersion": "1", "rotation": "2"},

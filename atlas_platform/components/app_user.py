@@ -199,7 +199,10 @@ class AppUser(pulumi.ComponentResource):
         password: pulumi.Output[str] | None = None
         if args.rotation == "alternating":
             # Slot a is the user a one-user credential had, under its old resource names (aliased: the
-            # same user and password, not a replacement); slot b is its `-b` clone.
+            # same user and password, not a replacement); slot b is its `-b` clone. A rotation is an
+            # Update of the standby's user, and the provider's Update sends a password only when it
+            # differs from the state (v2.16.0 internal/service/databaseuser/model_database_user.go,
+            # NewMongoDBDatabaseUser), so the active slot's password never goes to Atlas again.
             slots = {slot: self._slot(name, slot, args, auth_database, waits_for) for slot in ROTATION_SLOTS}
             active = active_slot(args.rotation_count)
             user, password = slots[active]
