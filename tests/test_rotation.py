@@ -105,6 +105,17 @@ def test_each_bump_changes_the_keepers_of_exactly_the_slot_it_makes_active(count
     assert active_slot(count + 1) != active_slot(count)
 
 
+@pytest.mark.parametrize("count", range(1, 12))
+def test_lowering_the_counter_renews_the_slot_clients_hold(count):
+    # Why docs/users.md says the counter only goes up: a step back renews the active slot.
+    renewed = [
+        slot
+        for slot in ROTATION_SLOTS
+        if password_keepers(1, last_rotation(slot, count)) != password_keepers(1, last_rotation(slot, count - 1))
+    ]
+    assert renewed == [active_slot(count)]
+
+
 def test_slot_a_starts_with_the_keepers_a_one_user_credential_had():
     # What the program before alternating rotation gave every password (passwordVersion N).
     for version in (1, 2, 7):
