@@ -246,6 +246,21 @@ pulumi.export(
     "databaseUserSecretArns",
     {user.name: database_users[user.name].secret_arn for user in cfg.database_users if user.stores_credential},
 )
+# What an application's deployment needs to follow an alternating credential (docs/users.md, "Rotation"):
+# who the secret points at now, and how often the application must re-read it at the least.
+pulumi.export(
+    "databaseUserRotation",
+    {
+        user.name: {
+            "activeUsername": database_users[user.name].username,
+            "usernames": database_users[user.name].usernames,
+            "rotationCount": user.rotations,
+            "rotationPeriodDays": user.rotation_period,
+        }
+        for user in cfg.database_users
+        if cfg.production_defaults.password_rotation.get(user.name) == "alternating"
+    },
+)
 if alerting is not None:
     pulumi.export("alertConfigurationIds", alerting.alert_configuration_ids)
 if auditing is not None:

@@ -273,6 +273,8 @@ def app_user_args(
         secret_recovery_window_in_days=cfg.production_defaults.secret_recovery_window_days[user.name],
         connection_string=connection_string,
         password_version=user.password_generation,
+        rotation=cfg.production_defaults.password_rotation.get(user.name, "single"),
+        rotation_count=user.rotations,
         aws_iam_type=user.aws_iam_type,
         oidc_auth_type=user.oidc_auth_type,
         certificate_months=user.certificate_months,

@@ -57,6 +57,9 @@ class ProductionDefaults:
     """The same for the access review's service account (None without a `review` section)."""
     secret_recovery_window_days: Mapping[str, int]
     """Per database user (by name): days its deleted credentials secret stays restorable."""
+    password_rotation: Mapping[str, str]
+    """Per password user (by name): `alternating` (two Atlas users behind its secret; production `app` users
+    unless they give `singleUserReason`) or `single`."""
 
 
 def resolve(cfg: StackConfig) -> ProductionDefaults:
@@ -85,6 +88,7 @@ def resolve(cfg: StackConfig) -> ProductionDefaults:
             cfg.review.service_account.recovery_window_days(prod) if cfg.review is not None else None
         ),
         secret_recovery_window_days={user.name: user.recovery_window_days(prod) for user in cfg.database_users},
+        password_rotation={user.name: mode for user in cfg.database_users if (mode := user.rotation_mode(prod)) is not None},
     )
 
 

@@ -13,7 +13,15 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
-from atlas_platform.components.facts import BROAD_ROLES, KMS_KEY_ARN, MAX_USER_DESCRIPTION, MAX_USERS_PER_PROJECT, RESERVED_LABELS
+from atlas_platform.components.facts import (
+    BROAD_ROLES,
+    KMS_KEY_ARN,
+    MAX_USER_DESCRIPTION,
+    MAX_USERS_PER_PROJECT,
+    RESERVED_LABELS,
+    ROTATION_SLOTS,
+    SLOT_USERNAME_SUFFIX,
+)
 
 from .base import StackModel, invalid, matches, member_of, unique
 from .environment import in_production
@@ -83,6 +91,16 @@ INHERITED_ON_ANY_DATABASE: tuple[str, ...] = ("read", "readWrite")
 
 KINDS: tuple[str, ...] = ("app", "analytics", "dba")
 AUTHS: tuple[str, ...] = ("password", "awsIam", "x509", "oidc")
+# How a password credential is rotated: `alternating`, two Atlas users behind one secret, each rotation
+# renewing the one no client has been told about yet (AWS's alternating-users strategy, Secrets Manager
+# User Guide, "Lambda function rotation strategies"); `single`, one user whose password changes under
+# its clients. Production applications alternate unless they say why they cannot.
+ROTATIONS: tuple[str, ...] = ("alternating", "single")
+ALTERNATING_BY_DEFAULT_KINDS: tuple[str, ...] = ("app",)
+# The least number of days between two alternating rotations, and so the longest an application may
+# keep a credential without re-reading the secret (docs/users.md, "Rotation"): 30 unless written.
+DEFAULT_ROTATION_PERIOD_DAYS = 30
+MAX_ROTATION_PERIOD_DAYS = 365
 # OIDC per kind: people (dba, analytics) sign in through the workforce IdP as members of a group, so
 # their access ends with their membership (Atlas oidcAuthType IDP_GROUP); an application signs in as
 # its own workload identity (oidcAuthType USER), never as a group of people.
@@ -136,6 +154,7 @@ CustomRoleName = Annotated[
     ),
 ]
 Kind = Annotated[str, member_of(KINDS, "a database user kind")]
+Rotation = Annotated[str, member_of(ROTATIONS, "a password rotation")]
 
 
 def _check_idp_id(value: str) -> str:
@@ -380,7 +399,25 @@ class DatabaseUser(StackModel):
     labels: dict[Label, Label] = {}
     """Extra Atlas labels on the user (owner, environment, kind and managed-by are set for you)."""
     password_version: Annotated[int, Field(ge=1)] | None = None
-    """password auth only: bump it (1, 2, ...) to generate a new password and store it in Secrets Manager."""
+    """password auth only: bump it (1, 2, ...) to generate a new password, every password of the user at once
+    (with `rotation: alternating`, both users'), and store it in Secrets Manager. Clients fail until they re-read
+    the secret: for a routine rotation of an alternating user, bump `rotationCount` instead."""
+    rotation: Rotation | None = None
+    """password auth only: `alternating` (two Atlas users, `<app>-<env>-<name>` and `<app>-<env>-<name>-b`, with
+    the same roles; the secret holds one of them, and a rotation renews the other, so no client loses its
+    login) or `single` (one user, whose rotation fails clients until they re-read the secret). Default:
+    alternating for `app` users in production, single otherwise; a production `app` user that writes `single`
+    needs `singleUserReason`."""
+    single_user_reason: Reason | None = None
+    """Required for `rotation: single` on a production `app` user: why the application cannot follow a secret
+    whose username changes (e.g. a vendor tool configured once with a fixed username)."""
+    rotation_count: Annotated[int, Field(ge=0)] | None = None
+    """`rotation: alternating` only: how many rotations this credential has had; bump it by one to rotate. The
+    user the secret does not point at gets a new password and the secret moves to it; the other keeps its
+    password until the next bump. Default 0: the first user, `<app>-<env>-<name>`, is the one in the secret."""
+    rotation_period_days: Annotated[int, Field(ge=1, le=MAX_ROTATION_PERIOD_DAYS)] | None = None
+    """`rotation: alternating` only: the least number of days between two bumps of `rotationCount`, and so the
+    longest an application may go without re-reading the secret (docs/users.md). Default 30."""
     iam_arn: IamArn | None = None
     """awsIam auth only: the IAM role (or user) ARN the application runs as; it becomes the username."""
     certificate_months: Annotated[int, Field(ge=1, le=24)] | None = None
@@ -412,6 +449,7 @@ class DatabaseUser(StackModel):
                 "password_version_without_password",
                 f"user {self.name!r}: `passwordVersion` only applies to `auth: password`; remove it",
             )
+        self._check_rotation(in_production(info))
         if self.auth != "x509" and self.certificate_months is not None:
             raise invalid(
                 "certificate_without_x509", f"user {self.name!r}: `certificateMonths` only applies to `auth: x509`; remove it"
@@ -444,6 +482,47 @@ class DatabaseUser(StackModel):
                     "duplicate", f"user {self.name!r}: {grant!r} is already granted through `databases`; remove it from roles"
                 )
         return self
+
+    def _check_rotation(self, is_prod: bool) -> None:
+        written = {
+            "rotation": self.rotation,
+            "singleUserReason": self.single_user_reason,
+            "rotationCount": self.rotation_count,
+            "rotationPeriodDays": self.rotation_period_days,
+        }
+        if self.auth != "password":
+            found = [key for key, value in written.items() if value is not None]
+            if found:
+                raise invalid(
+                    "rotation_without_password",
+                    f"user {self.name!r}: `{found[0]}` only applies to `auth: password` (other methods have no "
+                    "password to rotate); remove it",
+                )
+            return
+        mode = self.rotation_mode(is_prod)
+        if mode == "alternating":
+            if self.single_user_reason is not None:
+                raise invalid(
+                    "contradiction",
+                    f"user {self.name!r} rotates by alternating users, so `singleUserReason` says nothing; remove it, "
+                    "or write `rotation: single`",
+                )
+            return
+        alternating_only = [key for key in ("rotationCount", "rotationPeriodDays") if written[key] is not None]
+        if alternating_only:
+            default = " (the default for this user)" if self.rotation is None else ""
+            raise invalid(
+                "alternating_only",
+                f"user {self.name!r}: `{alternating_only[0]}` only applies to `rotation: alternating`, and this user "
+                f"rotates `single`{default}; write `rotation: alternating`, or remove it",
+            )
+        if is_prod and self.kind in ALTERNATING_BY_DEFAULT_KINDS and self.single_user_reason is None:
+            raise invalid(
+                "single_user_prod",
+                f"user {self.name!r}: a production application rotates its password by alternating users, so a "
+                "rotation never fails a client still holding the previous password; remove `rotation: single`, or "
+                "add `singleUserReason` saying why this application cannot follow a secret whose username changes",
+            )
 
     def _check_oidc(self) -> None:
         written = {"identityProviderId": self.identity_provider_id, "group": self.group, "oidcUser": self.oidc_user}
@@ -565,15 +644,62 @@ class DatabaseUser(StackModel):
     def password_generation(self) -> int:
         return self.password_version or 1
 
+    def rotation_mode(self, is_prod: bool) -> str | None:
+        """`alternating` or `single` for a password user (as written, else alternating for production `app`
+        users); None for other auth methods, which have no password to rotate."""
+        if self.auth != "password":
+            return None
+        if self.rotation is not None:
+            return self.rotation
+        return "alternating" if is_prod and self.kind in ALTERNATING_BY_DEFAULT_KINDS else "single"
+
+    @property
+    def rotations(self) -> int:
+        """Alternating rotations so far (`rotationCount`, 0 when not written)."""
+        return self.rotation_count or 0
+
+    @property
+    def rotation_period(self) -> int:
+        """Days between two alternating rotations at the least (`rotationPeriodDays`, else 30)."""
+        return self.rotation_period_days or DEFAULT_ROTATION_PERIOD_DAYS
+
+    def slots(self, is_prod: bool) -> tuple[str, ...]:
+        """One slot per Atlas user this entry creates: a and b when it alternates, else a alone."""
+        return ROTATION_SLOTS if self.rotation_mode(is_prod) == "alternating" else ROTATION_SLOTS[:1]
+
+    def atlas_names(self, is_prod: bool) -> list[str]:
+        """The names (`<name>`, and `<name>-b` when alternating) whose `<app>-<env>-` usernames this entry takes."""
+        return [self.name + SLOT_USERNAME_SUFFIX[slot] for slot in self.slots(is_prod)]
+
+    def usernames(self, prefix: str, is_prod: bool) -> list[str]:
+        """Every Atlas username this entry creates: `username(prefix)`, and slot b's when it alternates."""
+        return [self.username(prefix) + SLOT_USERNAME_SUFFIX[slot] for slot in self.slots(is_prod)]
+
 
 def _check_users(users: list[DatabaseUser], info: ValidationInfo) -> list[DatabaseUser]:
-    if len(users) > MAX_USERS_PER_PROJECT:
+    is_prod = in_production(info)
+    in_atlas = sum(len(u.atlas_names(is_prod)) for u in users)
+    if in_atlas > MAX_USERS_PER_PROJECT:
+        alternating = sum(1 for u in users if u.rotation_mode(is_prod) == "alternating")
+        both = f" ({alternating} of them alternating, with two Atlas users each)" if alternating else ""
         raise invalid(
             "too_many_users",
-            f"{len(users)} users; Atlas allows at most {MAX_USERS_PER_PROJECT} database users per project: "
-            "share one user per application, or use awsIam users",
+            f"{len(users)} users make {in_atlas} database users in Atlas{both}; Atlas allows at most "
+            f"{MAX_USERS_PER_PROJECT} database users per project: share one user per application, use awsIam users, "
+            "or write `rotation: single` (with `singleUserReason` for a production app) where a tool cannot follow "
+            "an alternating secret",
         )
     unique([u.name for u in users], "user name")
+    # `<app>-<env>-<name>` usernames: an alternating user's second one must not be another entry's.
+    named = {u.name: index for index, u in enumerate(users) if u.auth in ("password", "x509")}
+    for index, user in enumerate(users):
+        for taken in user.atlas_names(is_prod)[1:]:
+            if taken in named:
+                raise invalid(
+                    "duplicate",
+                    f"user {user.name!r} (databaseUsers[{index}]) alternates with a second Atlas user named for "
+                    f"{taken!r}, which is the name of databaseUsers[{named[taken]}]; rename one of them",
+                )
     arns: dict[str, int] = {}
     for index, user in enumerate(users):
         if user.iam_arn in arns:

@@ -313,8 +313,11 @@ def test_cli_flags_what_the_real_policy_pack_reports_for_prod(capsys):
     """By default the report runs the pack (over its gRPC protocol) and lists its findings."""
     assert access_report.main(["--stack", "prod", *EXAMPLE]) == 0
     findings = section(capsys.readouterr().out, "## Advisory findings")
-    # The prod stack's password users draw the pack's advisory "prefer passwordless" finding.
-    assert "| atlas-user-passwordless | payments-prod-user-api-user |" in findings
+    # The prod stack's password users draw the pack's advisory "prefer passwordless" finding (both
+    # of the alternating api's users), and the one without an alternate "rotate by alternating".
+    assert "| atlas-user-passwordless | payments-prod-user-api-a-user |" in findings
+    assert "| atlas-user-passwordless | payments-prod-user-api-b-user |" in findings
+    assert "| atlas-user-alternating-rotation | payments-prod-user-reporting-user |" in findings
     assert "Not checked" not in findings
 
 

@@ -40,7 +40,8 @@ def limit_plan() -> Plan:
 
 def test_limit_stack_loads_with_atlas_limits() -> None:
     cfg = load_stack("prod", limit_stack_config(stack_config("prod")))
-    assert len(cfg.database_users) == 100
+    assert sum(len(u.usernames(cfg.resource_prefix, cfg.is_prod)) for u in cfg.database_users) == 100
+    assert set(cfg.production_defaults.password_rotation.values()) == {"alternating", "single"}
     assert {u.kind for u in cfg.database_users} == {"app", "analytics", "dba"}
     assert {u.auth for u in cfg.database_users} == {"password", "awsIam", "x509"}
     assert len(cfg.network.access_list) == 200

@@ -100,6 +100,11 @@ def _users(count: int) -> list[StackResource]:
     return [StackResource(t.DATABASE_USER, f"u{n}", f"urn:u{n}", {"projectId": "p1", "username": f"u{n}"}) for n in range(count)]
 
 
+def test_the_pack_pairs_alternating_users_by_the_programs_slot_b_suffix():
+    assert facts.SLOT_USERNAME_SUFFIX["b"] == pack_users.ALTERNATE_SUFFIX
+    assert facts.SLOT_USERNAME_SUFFIX["a"] == ""  # slot a keeps the username the pack pairs from
+
+
 def test_user_limit_is_the_same_number_and_the_same_boundary():
     assert pack_stack.MAX_USERS_PER_PROJECT == facts.MAX_USERS_PER_PROJECT
     limit = facts.MAX_USERS_PER_PROJECT

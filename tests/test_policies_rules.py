@@ -17,6 +17,7 @@ BROAD = "atlas-user-no-broad-roles"
 CUSTOM = "atlas-custom-role-narrow"
 SCOPED = "atlas-user-scoped-to-clusters"
 PASSWORDLESS = "atlas-user-passwordless"
+ALTERNATING = "atlas-user-alternating-rotation"
 CLUSTER = "atlas-cluster-production-settings"
 KMS = "aws-kms-key-rotation"
 SECRET = "aws-secret-customer-kms-key"
@@ -56,6 +57,7 @@ def test_pack_describes_every_policy_with_a_level(policy_pack):
         CUSTOM,
         SCOPED,
         PASSWORDLESS,
+        ALTERNATING,
         CLUSTER,
         KMS,
         SECRET,
@@ -68,7 +70,7 @@ def test_pack_describes_every_policy_with_a_level(policy_pack):
         assert policy.description, policy.name
     levels = {p.name: p.enforcementLevel for p in info.policies}
     assert levels[ACCESS] == levels[BROAD] == levels[CLUSTER] == 1  # MANDATORY
-    assert levels[PASSWORDLESS] == levels[f"{CLUSTER}-outside-prod"] == 0  # ADVISORY
+    assert levels[PASSWORDLESS] == levels[ALTERNATING] == levels[f"{CLUSTER}-outside-prod"] == 0  # ADVISORY
 
 
 # ---- rule 1: Atlas access list ----
@@ -379,7 +381,8 @@ def test_password_user_gets_advisory_and_iam_user_does_not(policy_pack):
     )
     report = verdict(policy_pack, [password_user, resource(t.DATABASE_USER, "iam", GOOD_USER)])
     assert report.mandatory == []
-    assert [(f.policy, f.resource_name) for f in report.advisory] == [(PASSWORDLESS, "pw")]
+    # In prod a lone password user also draws atlas-user-alternating-rotation (tests/test_rotation.py).
+    assert [(f.policy, f.resource_name) for f in report.advisory if f.policy != ALTERNATING] == [(PASSWORDLESS, "pw")]
 
 
 # ---- rule 6: production clusters ----

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import STACKS, key, leaves, load_stack, under_secret
-from tests.harness.mocks import mock_password
+from tests.harness.mocks import password_of
 
 USER = "mongodbatlas:index/databaseUser:DatabaseUser"
 PASSWORD = "random:index/randomPassword:RandomPassword"
@@ -42,31 +42,39 @@ def test_prod_registers_an_app_an_analytics_an_iam_and_a_dba_user(plans):
         "5f0000000000000000000d01/payments-prod-dba",
         "arn:aws:iam::111111111111:role/payments-prod-ledger-writer",
         "payments-prod-api",
+        "payments-prod-api-b",  # the api application alternates between two users (tests/test_rotation.py)
         "payments-prod-dba",
         "payments-prod-reporting",
     ]
     kinds = {u.inputs["username"]: {label["key"]: label["value"] for label in u.inputs["labels"]}["kind"] for u in users.values()}
-    assert sorted(kinds.values()) == ["analytics", "analytics", "app", "app", "dba", "dba"]
+    assert sorted(kinds.values()) == ["analytics", "analytics", "app", "app", "app", "dba", "dba"]
+
+
+def generated_for(plan, user):
+    """The RandomPassword whose result `user` sends: its sibling named like it (`...-user` -> `...-password`)."""
+    return plan.named(user.name.removesuffix("-user") + "-password")
 
 
 def test_password_user_gets_the_generated_password_only_as_a_secret(plans):
     plan = plans("prod")
-    user = users_by_name(plan)["payments-prod-api"]
-    generated = child_of(plan, "payments-prod-user-api", PASSWORD)
-    assert user.inputs["authDatabaseName"] == "admin"
-    assert user.inputs["password"] == mock_password(generated.name)
-    assert "password" in user.secret_inputs
-    assert "awsIamType" not in user.inputs and "x509Type" not in user.inputs
-    # Write-only password_wo is not used (docs/users.md explains why).
-    assert "passwordWo" not in user.inputs
+    for username in ("payments-prod-api", "payments-prod-api-b", "payments-prod-reporting"):
+        user = users_by_name(plan)[username]
+        assert user.inputs["authDatabaseName"] == "admin"
+        assert user.inputs["password"] == password_of(generated_for(plan, user))
+        assert "password" in user.secret_inputs
+        assert "awsIamType" not in user.inputs and "x509Type" not in user.inputs
+        # Write-only password_wo is not used (docs/users.md explains why).
+        assert "passwordWo" not in user.inputs
 
 
 def test_generated_password_is_long_and_uri_safe(plans):
-    generated = child_of(plans("prod"), "payments-prod-user-api", PASSWORD).inputs
-    assert generated["length"] >= 32
-    assert generated["special"] is True
-    assert set(generated["overrideSpecial"]) <= set("-_.~")
-    assert generated["keepers"] == {"passwordVersion": "1"}
+    passwords = plans("prod").of_type(PASSWORD)
+    assert len(passwords) == 3  # api's two users, reporting's one
+    for generated in passwords:
+        assert generated.inputs["length"] >= 32
+        assert generated.inputs["special"] is True
+        assert set(generated.inputs["overrideSpecial"]) <= set("-_.~")
+        assert generated.inputs["keepers"] == {"passwordVersion": "1"}
 
 
 def test_password_is_stored_as_json_in_secrets_manager_under_the_stack_kms_key(plans):
@@ -97,16 +105,18 @@ def test_password_is_stored_as_json_in_secrets_manager_under_the_stack_kms_key(p
 def test_password_appears_nowhere_but_in_secret_inputs(plans):
     for stack in STACKS:
         plan = plans(stack)
-        passwords = {mock_password(r.name) for r in plan.of_type(PASSWORD)}
-        assert passwords, f"{stack} generates no password"
-        seen = 0
+        passwords = {password_of(r) for r in plan.of_type(PASSWORD)}
+        assert len(passwords) == len(plan.of_type(PASSWORD)), f"{stack} generates no password, or one twice"
+        holders: dict[str, list[str]] = {p: [] for p in passwords}
         for resource in plan.resources:
             for path, value in leaves(resource.inputs):
-                if isinstance(value, str) and any(p in value for p in passwords):
-                    seen += 1
+                for password in (p for p in passwords if isinstance(value, str) and p in value):
+                    holders[password].append(resource.type)
                     assert under_secret(path, resource.secret_inputs), f"{resource.name}.{path} holds a password in plain text"
-        # Once in each user and once in each secret version.
-        assert seen == 2 * len(passwords)
+        # Each in its own user, and the one each secret points at (an alternating pair's active slot) in its version.
+        secrets = [v for v in plan.of_type(VERSION) if '"password"' in v.inputs["secretString"]]
+        assert all(types.count(USER) == 1 for types in holders.values()), holders
+        assert sorted(t for types in holders.values() for t in types if t != USER) == [VERSION] * len(secrets)
 
 
 def test_no_export_contains_a_password_or_certificate(plans):
@@ -115,20 +125,21 @@ def test_no_export_contains_a_password_or_certificate(plans):
         assert plan.exports["databaseUsers"], f"{stack} exports no users"
         text = json.dumps(plan.exports)
         for generated in plan.of_type(PASSWORD):
-            assert mock_password(generated.name) not in text
+            assert password_of(generated) not in text
         assert "PRIVATE KEY" not in text and "CERTIFICATE" not in text
 
 
 def test_rotation_bumps_the_password_generation_under_the_same_names(plans, plan_variant):
+    # `reporting` is a one-user credential (analytics); alternating ones: tests/test_rotation.py.
     def rotate(config):
-        config[key("databaseUsers")][0]["passwordVersion"] = 2
+        next(u for u in config[key("databaseUsers")] if u["name"] == "reporting")["passwordVersion"] = 2
 
     before = {r.name for r in plans("prod").resources}
     plan = plan_variant("prod", rotate)
     assert {r.name for r in plan.resources} == before
-    generated = child_of(plan, "payments-prod-user-api", PASSWORD)
+    generated = child_of(plan, "payments-prod-user-reporting", PASSWORD)
     assert generated.inputs["keepers"] == {"passwordVersion": "2"}
-    assert plan.depends_on(users_by_name(plan)["payments-prod-api"], generated)
+    assert plan.depends_on(users_by_name(plan)["payments-prod-reporting"], generated)
 
 
 def test_iam_user_is_its_role_arn_on_external_with_no_secret(plans):

@@ -42,6 +42,50 @@ def test_app_user_builds_from_typed_args_with_a_connection_string():
     assert user.inputs["scopes"] == [{"name": "shop-test-cluster1", "type": "CLUSTER"}]
 
 
+def test_app_user_alternates_two_users_behind_one_secret_with_no_stack_file():
+    monitor = RecordingMonitor(AtlasMocks())
+    pulumi_settings.ROOT.set(None)
+    pulumi.runtime.set_mocks(AtlasMocks(), project="reuse", stack="test", preview=False, monitor=monitor)
+    seen: dict[str, object] = {}
+
+    @pulumi.runtime.test
+    def program():
+        user = AppUser(
+            "orders",
+            AppUserArgs(
+                project_id="5f0000000000000000000001",
+                username="shop-test-orders",
+                auth="password",
+                roles=[Grant(role_name="readWrite", database_name="orders")],
+                cluster_names=["shop-test-cluster1"],
+                description="Orders service in a test program",
+                secret_name="shop/test/mongodb/orders",
+                secrets_kms_key_id="arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000",
+                rotation="alternating",
+                rotation_count=3,
+            ),
+        )
+        return pulumi.Output.all(user.username, user.usernames, user.active_slot).apply(
+            lambda values: seen.update(username=values[0], usernames=values[1], active=values[2])
+        )
+
+    program()
+    assert seen == {"username": "shop-test-orders-b", "usernames": ["shop-test-orders", "shop-test-orders-b"], "active": "b"}
+    users = {r.inputs["username"]: r for r in monitor.registrations if r.type == "mongodbatlas:index/databaseUser:DatabaseUser"}
+    assert sorted(users) == ["shop-test-orders", "shop-test-orders-b"]
+    keepers = {
+        r.name: r.inputs["keepers"] for r in monitor.registrations if r.type == "random:index/randomPassword:RandomPassword"
+    }
+    # Rotation 3 was slot b's, rotation 2 slot a's.
+    assert keepers == {
+        "orders-a-password": {"passwordVersion": "1", "rotation": "2"},
+        "orders-b-password": {"passwordVersion": "1", "rotation": "3"},
+    }
+    version = next(r for r in monitor.registrations if r.type == "aws:secretsmanager/secretVersion:SecretVersion")
+    assert '"username": "shop-test-orders-b"' in version.inputs["secretString"]
+    assert users["shop-test-orders-b"].inputs["password"] in version.inputs["secretString"]
+
+
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
@@ -51,6 +95,13 @@ def test_app_user_builds_from_typed_args_with_a_connection_string():
         ({"roles": []}, "at least one role and one cluster"),
         ({"cluster_names": []}, "at least one role and one cluster"),
         ({"secret_recovery_window_in_days": 5}, "secret_recovery_window_in_days is 0 or 7-30"),
+        ({"rotation": "rolling"}, "rotation 'rolling' is not one of single, alternating"),
+        ({"rotation_count": 1}, "rotation_count counts alternating rotations"),
+        ({"rotation": "alternating", "rotation_count": -1}, "rotation_count counts alternating rotations"),
+        (
+            {"auth": "x509", "secret_name": None, "secrets_kms_key_id": None, "rotation": "alternating"},
+            "only password users alternate",
+        ),
     ],
 )
 def test_app_user_args_refuse_an_incomplete_user(changes, message):

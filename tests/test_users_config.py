@@ -138,26 +138,33 @@ def test_certificate_validity_beyond_24_months_is_refused(plan_variant):
     assert "databaseUsers[3].certificateMonths" in refused(plan_variant, set_user(3, certificateMonths=36))
 
 
-def test_user_101_is_refused(plan_variant):
-    def hundred_and_one(config):
-        template = config[USERS][0]
-        config[USERS] += [dict(copy.deepcopy(template), name=f"svc-{i}") for i in range(101 - len(config[USERS]))]
+def _filled(atlas_users: int):
+    """Prod's users plus copies of its one-user analytics entry, `atlas_users` Atlas users in all
+    (prod's `api` alternates: two Atlas users; tests/test_rotation.py fills with alternating ones)."""
 
-    message = refused(plan_variant, hundred_and_one)
-    assert "atlas-platform:databaseUsers: 101 users; Atlas allows at most 100 database users per project" in message
+    def change(config):
+        template = next(u for u in config[USERS] if u["name"] == "reporting")
+        have = len(config[USERS]) + 1
+        config[USERS] += [dict(copy.deepcopy(template), name=f"svc-{i}") for i in range(atlas_users - have)]
+
+    return change
+
+
+def test_user_101_is_refused(plan_variant):
+    message = refused(plan_variant, _filled(101))
+    assert (
+        "atlas-platform:databaseUsers: 100 users make 101 database users in Atlas (1 of them alternating, with two "
+        "Atlas users each); Atlas allows at most 100 database users per project"
+    ) in message
 
 
 def test_one_hundred_users_are_accepted():
-    def hundred(config):
-        template = config[USERS][0]
-        config[USERS] += [dict(copy.deepcopy(template), name=f"svc-{i}") for i in range(100 - len(config[USERS]))]
-
     # The loader alone: planning 100 users' 400 resources would only slow the suite down.
     config = stack_config("prod")
-    hundred(config)
+    _filled(100)(config)
     values, secret_keys = engine_config(ROOT, "prod", config)
     cfg = load_stack_config(values, namespace=NAMESPACE, stack="prod", secret_keys=secret_keys)
-    assert len(cfg.database_users) == 100
+    assert sum(len(u.usernames(cfg.resource_prefix, cfg.is_prod)) for u in cfg.database_users) == 100
 
 
 def test_duplicate_user_names_are_refused(plan_variant):

@@ -19,8 +19,8 @@ def load(stack: str, config: dict[str, Any] | None = None) -> StackConfig:
 
 
 def identities(cfg: StackConfig) -> set[str]:
-    """Every username the stack creates in Atlas (IAM ARNs included)."""
-    return {user.username(cfg.resource_prefix) for user in cfg.database_users}
+    """Every username the stack creates in Atlas (IAM ARNs included, and both users of an alternating one)."""
+    return {name for user in cfg.database_users for name in user.usernames(cfg.resource_prefix, cfg.is_prod)}
 
 
 def iam_accounts(cfg: StackConfig) -> set[str]:

@@ -167,9 +167,12 @@ def _hex_id(prefix: str, number: int) -> str:
 
 
 def _users() -> list[dict[str, Any]]:
-    """100 users within the model's rules: every kind, every auth method, custom-role grants, certificates."""
+    """Users making exactly 100 Atlas database users within the model's rules: every kind, every auth
+    method, alternating and single password rotation (an alternating user is two Atlas users),
+    custom-role grants, certificates."""
     users: list[dict[str, Any]] = []
-    for n in range(USERS):
+    atlas_users, n = 0, 0
+    while atlas_users < USERS:
         name = f"svc-{n:03d}"
         owner = f"team-{n % 7}"
         shape = n % 10
@@ -177,6 +180,10 @@ def _users() -> list[dict[str, Any]]:
             user = {"kind": "app", "auth": "password", "databases": ["payments"], "passwordVersion": 1 + n % 3}
             if shape == 1:
                 user["roles"] = ["read@reference"]
+            if shape < 2:
+                user["rotationCount"] = n % 3  # alternating, production's default for app users
+            else:
+                user.update(rotation="single", singleUserReason="Generated: a tool that reads one fixed username")
         elif shape == 4:
             arn = f"arn:aws:iam::{PROD_ACCOUNT}:role/payments-prod-{name}"
             user = {"kind": "app", "auth": "awsIam", "iamArn": arn, "roles": ["ledgerAppendOnly@admin"]}
@@ -191,6 +198,10 @@ def _users() -> list[dict[str, Any]]:
                 user["certificateMonths"] = 3
         user.update(name=name, owner=owner, description=f"Generated {user['kind']} user {n} for the scale benchmark")
         users.append(user)
+        atlas_users += 2 if "rotationCount" in user else 1
+        n += 1
+    if atlas_users != USERS:
+        raise AssertionError(f"the generated users make {atlas_users} Atlas users, not {USERS}")
     return users
 
 

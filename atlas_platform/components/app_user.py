@@ -1,9 +1,12 @@
-"""AppUser: one least-privilege Atlas database user, and its credentials in AWS Secrets Manager.
+"""AppUser: one least-privilege credential (one Atlas database user, two for an alternating password) and its secret.
 
 Authentication is one of:
 - `password`: a generated password, never in config, exports or logs; it reaches the engine only as
   a secret and is kept in Secrets Manager (JSON: username, password, authDatabase, connectionString)
-  under a customer KMS key. A new `password_version` generates a new password.
+  under a customer KMS key. A new `password_version` generates a new password. With
+  `rotation="alternating"` there are two Atlas users (slots a and b, the same roles and scopes, each
+  with its own password) and the secret holds the active one's credentials: a new `rotation_count`
+  gives the standby slot a new password and makes it the active one, leaving the other untouched.
 - `awsIam`: the IAM role or user ARN is the username; no secret exists at all.
 - `x509`: an Atlas-managed X.509 user; optionally Atlas issues a certificate, kept in Secrets Manager.
 - `oidc`: the username is `<IdP id>/<IdP group>` (workforce, `IDP_GROUP`, auth database `admin`) or
@@ -23,6 +26,7 @@ import pulumi_aws as aws
 import pulumi_mongodbatlas as atlas
 import pulumi_random as random
 
+from .facts import ROTATION_SLOTS, SLOT_USERNAME_SUFFIX
 from .naming import renamed_from
 
 TOKEN = "atlas-platform:index:AppUser"
@@ -38,6 +42,34 @@ OIDC_AUTH_DATABASES = {"IDP_GROUP": "admin", "USER": "$external"}
 # RFC 3986 unreserved characters: a password made of these needs no escaping in a connection string.
 URI_SAFE_SPECIALS = "-_.~"
 PASSWORD_LENGTH = 40
+ROTATIONS = ("single", "alternating")
+# What a caller's `depends_on` may be (pulumi.ResourceOptions.depends_on).
+DependsOn = pulumi.Input[Sequence[pulumi.Input[pulumi.Resource]] | pulumi.Resource] | None
+
+
+def active_slot(rotation_count: int) -> str:
+    """The slot the secret points at after `rotation_count` alternating rotations: a, then b, a, ..."""
+    return ROTATION_SLOTS[rotation_count % len(ROTATION_SLOTS)]
+
+
+def last_rotation(slot: str, rotation_count: int) -> int:
+    """The rotation (1, 2, ...) that last gave `slot` its password, 0 when none has: slot b takes
+    the odd rotations, slot a the even ones, so each rotation changes exactly one slot."""
+    parity = ROTATION_SLOTS.index(slot)
+    latest = rotation_count if rotation_count % len(ROTATION_SLOTS) == parity else rotation_count - 1
+    return max(latest, 0)
+
+
+def password_keepers(password_version: int, rotation: int = 0) -> dict[str, str]:
+    """A RandomPassword's keepers: a change of any value replaces it, i.e. generates a new password
+    (pulumi-random: `keepers` has RequiresReplaceIfValuesNotNull, internal/provider/resource_password.go).
+    Before a slot's first rotation the keepers are exactly a one-user credential's, so the user that
+    slot a takes over keeps its password; a new key with a value is a change too
+    (internal/planmodifiers/map/mapplanmodifiers.go), so the first rotation of a slot replaces it."""
+    keepers = {"passwordVersion": str(password_version)}
+    if rotation:
+        keepers["rotation"] = str(rotation)
+    return keepers
 
 
 @dataclass(frozen=True)
@@ -82,7 +114,14 @@ class AppUserArgs:
     """The cluster's connection string (the private-endpoint one where there is one), stored in the secret."""
     # password
     password_version: int = 1
-    """Bump to generate a new password."""
+    """Bump to generate a new password: for an alternating credential, both slots' at once (clients
+    fail until they re-read the secret: the answer to a leaked password, not a routine rotation)."""
+    rotation: str = "single"
+    """`single`: one Atlas user. `alternating`: two (slot a, `username`; slot b, `username` + `-b`) behind
+    one secret that holds the active slot's credentials (password users only)."""
+    rotation_count: int = 0
+    """Alternating rotations so far: slot a is active at 0, 2, 4, ..., slot b at 1, 3, ...; bump by one
+    to give the standby slot a new password and point the secret at it."""
     # awsIam
     aws_iam_type: str | None = None
     """ROLE or USER, for awsIam users."""
@@ -110,6 +149,12 @@ class AppUserArgs:
         needs_secret = self.auth == "password" or self.certificate_months is not None
         if needs_secret and (self.secret_name is None or self.secrets_kms_key_id is None):
             raise ValueError(f"{self.username}: a stored credential needs secret_name and secrets_kms_key_id")
+        if self.rotation not in ROTATIONS:
+            raise ValueError(f"{self.username}: rotation {self.rotation!r} is not one of {', '.join(ROTATIONS)}")
+        if self.rotation == "alternating" and self.auth != "password":
+            raise ValueError(f"{self.username}: only password users alternate; use rotation='single'")
+        if self.rotation_count < 0 or (self.rotation_count and self.rotation != "alternating"):
+            raise ValueError(f"{self.username}: rotation_count counts alternating rotations (0 or more)")
         if not self.roles or not self.cluster_names:
             raise ValueError(f"{self.username}: a user needs at least one role and one cluster")
         # Secrets Manager's own range (aws.secretsmanager.Secret recovery_window_in_days: 0, or 7-30).
@@ -126,10 +171,14 @@ def secret_document(username: Any, password: Any, auth_database: Any, connection
 
 
 class AppUser(pulumi.ComponentResource):
-    """A database user scoped to named clusters, with its credential kept in Secrets Manager when it has one."""
+    """A database user scoped to named clusters (two used alternately for an alternating password), with its credential kept in Secrets Manager when it has one."""
 
     username: pulumi.Output[str]
-    """The user's name in Atlas."""
+    """The user's name in Atlas; for an alternating credential, the active slot's (the one the secret holds)."""
+    usernames: pulumi.Output[list[str]]
+    """Every Atlas user this component keeps: the one user, or slot a's and slot b's."""
+    active_slot: pulumi.Output[str | None]
+    """`a` or `b`: the slot the secret holds, for an alternating credential; None otherwise."""
     auth_database_name: pulumi.Output[str]
     """The database the user authenticates against (`admin` or `$external`)."""
     secret_arn: pulumi.Output[str | None]
@@ -143,53 +192,39 @@ class AppUser(pulumi.ComponentResource):
             auth_database = OIDC_AUTH_DATABASES[args.oidc_auth_type]
         else:
             auth_database = "admin" if args.auth == "password" else "$external"
+        # Pulumi does not hand a component's `depends_on` to its children: the users are what must
+        # wait (for the custom roles their grants name, say), so they take the caller's edges themselves.
+        waits_for = opts.depends_on if opts else None
 
         password: pulumi.Output[str] | None = None
-        if args.auth == "password":
-            generated = random.RandomPassword(
-                f"{name}-password",
-                length=PASSWORD_LENGTH,
-                special=True,
-                override_special=URI_SAFE_SPECIALS,
-                min_lower=2,
-                min_upper=2,
-                min_numeric=2,
-                min_special=2,
-                # A new version replaces the RandomPassword, so the user and the secret get a new one.
-                keepers={"passwordVersion": str(args.password_version)},
-                opts=child,
+        if args.rotation == "alternating":
+            # Slot a is the user a one-user credential had, under its old resource names (aliased: the
+            # same user and password, not a replacement); slot b is its `-b` clone. A rotation is an
+            # Update of the standby's user, and the provider's Update sends a password only when it
+            # differs from the state (v2.16.0 internal/service/databaseuser/model_database_user.go,
+            # NewMongoDBDatabaseUser), so the active slot's password never goes to Atlas again.
+            slots = {slot: self._slot(name, slot, args, auth_database, waits_for) for slot in ROTATION_SLOTS}
+            active = active_slot(args.rotation_count)
+            user, password = slots[active]
+            users = [slots[slot][0] for slot in ROTATION_SLOTS]
+        else:
+            if args.auth == "password":
+                # Aliased to slot a's names, so switching back from alternating keeps slot a's user.
+                password = self._password(f"{name}-password", password_keepers(args.password_version), f"{name}-a-password")
+            user = self._user(
+                f"{name}-user",
+                args.username,
+                password,
+                args,
+                auth_database,
+                waits_for,
+                previous=f"{name}-a-user" if password is not None else None,
             )
-            # pulumi-random marks `result` secret; saying it here keeps it secret whatever the provider does.
-            password = pulumi.Output.secret(generated.result)
-
-        labels = [atlas.DatabaseUserLabelArgs(key=k, value=v) for k, v in sorted(args.labels.items())]
-        # `password`, not the write-only `password_wo`: see docs/users.md ("password or password_wo").
-        user = atlas.DatabaseUser(
-            f"{name}-user",
-            project_id=args.project_id,
-            username=args.username,
-            auth_database_name=auth_database,
-            password=password,
-            aws_iam_type=args.aws_iam_type if args.auth == "awsIam" else None,
-            x509_type="MANAGED" if args.auth == "x509" else None,
-            oidc_auth_type=args.oidc_auth_type,
-            roles=[
-                atlas.DatabaseUserRoleArgs(
-                    role_name=grant.role_name, database_name=grant.database_name, collection_name=grant.collection_name
-                )
-                for grant in args.roles
-            ],
-            scopes=[atlas.DatabaseUserScopeArgs(name=cluster, type="CLUSTER") for cluster in args.cluster_names],
-            labels=labels,
-            description=args.description,
-            # Pulumi does not hand a component's `depends_on` to its children: the user is what must
-            # wait (for the custom roles its grants name, say), so it takes the caller's edges itself.
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect, depends_on=opts.depends_on if opts else None),
-        )
+            active, users = None, [user]
 
         secret_arn: pulumi.Output[str | None] = pulumi.Output.from_input(None)
         if password is not None:
-            # Built from the user's outputs: the secret changes only after Atlas accepted the password.
+            # Built from the (active) user's outputs: the secret changes only after Atlas accepted the password.
             document = pulumi.Output.all(user.username, password, user.auth_database_name, args.connection_string).apply(
                 lambda values: secret_document(*values)
             )
@@ -213,9 +248,87 @@ class AppUser(pulumi.ComponentResource):
 
         self.secret_arn = secret_arn
         self.username = user.username
+        self.usernames = pulumi.Output.all(*[u.username for u in users]).apply(list)
+        self.active_slot = pulumi.Output.from_input(active)
         self.auth_database_name = user.auth_database_name
         self.register_outputs(
-            {"username": self.username, "auth_database_name": self.auth_database_name, "secret_arn": self.secret_arn}
+            {
+                "username": self.username,
+                "usernames": self.usernames,
+                "active_slot": self.active_slot,
+                "auth_database_name": self.auth_database_name,
+                "secret_arn": self.secret_arn,
+            }
+        )
+
+    def _slot(
+        self, name: str, slot: str, args: AppUserArgs, auth_database: str, waits_for: DependsOn
+    ) -> tuple[atlas.DatabaseUser, pulumi.Output[str]]:
+        """One slot of an alternating credential: its own password, and its Atlas user with the
+        credential's roles, scopes, labels and description. Slot a answers to the names a one-user
+        credential's password and user had."""
+        taken_over = slot == ROTATION_SLOTS[0]
+        keepers = password_keepers(args.password_version, last_rotation(slot, args.rotation_count))
+        password = self._password(f"{name}-{slot}-password", keepers, f"{name}-password" if taken_over else None)
+        username = args.username + SLOT_USERNAME_SUFFIX[slot]
+        previous = f"{name}-user" if taken_over else None
+        return self._user(f"{name}-{slot}-user", username, password, args, auth_database, waits_for, previous), password
+
+    def _password(self, resource_name: str, keepers: dict[str, str], previous: str | None) -> pulumi.Output[str]:
+        generated = random.RandomPassword(
+            resource_name,
+            length=PASSWORD_LENGTH,
+            special=True,
+            override_special=URI_SAFE_SPECIALS,
+            min_lower=2,
+            min_upper=2,
+            min_numeric=2,
+            min_special=2,
+            # New keepers replace the RandomPassword: a new password for its user and, when active, the secret.
+            keepers=keepers,
+            opts=pulumi.ResourceOptions(parent=self, aliases=[pulumi.Alias(name=previous)] if previous else None),
+        )
+        # pulumi-random marks `result` secret; saying it here keeps it secret whatever the provider does.
+        return pulumi.Output.secret(generated.result)
+
+    def _user(
+        self,
+        resource_name: str,
+        username: str,
+        password: pulumi.Output[str] | None,
+        args: AppUserArgs,
+        auth_database: str,
+        waits_for: DependsOn,
+        previous: str | None,
+    ) -> atlas.DatabaseUser:
+        """Every Atlas user of the component, built here: the slots of an alternating credential get
+        the same roles, scopes, labels and description, so a change of roles updates both in one run."""
+        labels = [atlas.DatabaseUserLabelArgs(key=k, value=v) for k, v in sorted(args.labels.items())]
+        # `password`, not the write-only `password_wo`: see docs/users.md ("password or password_wo").
+        return atlas.DatabaseUser(
+            resource_name,
+            project_id=args.project_id,
+            username=username,
+            auth_database_name=auth_database,
+            password=password,
+            aws_iam_type=args.aws_iam_type if args.auth == "awsIam" else None,
+            x509_type="MANAGED" if args.auth == "x509" else None,
+            oidc_auth_type=args.oidc_auth_type,
+            roles=[
+                atlas.DatabaseUserRoleArgs(
+                    role_name=grant.role_name, database_name=grant.database_name, collection_name=grant.collection_name
+                )
+                for grant in args.roles
+            ],
+            scopes=[atlas.DatabaseUserScopeArgs(name=cluster, type="CLUSTER") for cluster in args.cluster_names],
+            labels=labels,
+            description=args.description,
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                protect=args.protect,
+                depends_on=waits_for,
+                aliases=[pulumi.Alias(name=previous)] if previous else None,
+            ),
         )
 
     def _store(self, resource_name: str, args: AppUserArgs, description: str, text: pulumi.Input[str]) -> pulumi.Output[str]:

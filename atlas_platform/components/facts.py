@@ -99,6 +99,18 @@ RESERVED_TAGS: tuple[str, ...] = ("environment", "application", "managed-by")
 # Labels on every database user (owner and kind from the user's keys, `program_args.app_user_args`).
 RESERVED_LABELS: tuple[str, ...] = ("owner", "kind", "environment", "managed-by")
 
+# ---- Alternating password rotation ---------------------------------------------------------------
+
+# A password credential rotated by alternating users has two Atlas users behind one secret: slot a
+# is the user as it always was (`<app>-<env>-<name>`), slot b its clone with this suffix. AWS's
+# alternating-users strategy does the same: the first user stays, the rotation clones it as
+# `<user>_clone` (Secrets Manager User Guide, "Lambda function rotation strategies"). Keeping slot a's
+# username is what lets a live user switch to alternating without a replacement: the username forces
+# one (provider v2.16.0 internal/service/databaseuser/resource_database_user.go, `username`:
+# stringplanmodifier.RequiresReplace()). Both slots count against MAX_USERS_PER_PROJECT.
+ROTATION_SLOTS: tuple[str, ...] = ("a", "b")
+SLOT_USERNAME_SUFFIX: dict[str, str] = {"a": "", "b": "-b"}
+
 # ---- Roles ---------------------------------------------------------------------------------------
 
 # Built-in roles a database user may hold that reach every database of every cluster in the

@@ -21,7 +21,7 @@ OPT_OUT_SCHEMA: dict[str, Any] = {
 }
 
 
-def _project_key(user: StackResource) -> str:
+def project_key(user: StackResource) -> str:
     """The project a user belongs to: its id, else the resource its id comes from (unknown in preview)."""
     project_id = user.props.get("projectId")
     if isinstance(project_id, str) and project_id:
@@ -33,7 +33,7 @@ def _project_key(user: StackResource) -> str:
 def check_users_per_project(resources: list[StackResource], ctx: Context) -> list[Violation]:
     by_project: dict[str, list[StackResource]] = defaultdict(list)
     for user in (r for r in resources if r.type == t.DATABASE_USER):
-        by_project[_project_key(user)].append(user)
+        by_project[project_key(user)].append(user)
     return [
         Violation(
             f"project {project} would have {len(users)} database users; Atlas allows at most "

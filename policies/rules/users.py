@@ -9,7 +9,8 @@ from typing import Any
 from pulumi_policy import Severity
 
 from . import types as t
-from .base import ADVISORY, Context, environment_pair, resource_policy
+from .base import ADVISORY, Context, StackResource, Violation, environment_pair, resource_policy, stack_policy
+from .stack import project_key
 from .values import UNKNOWN, Unknown, items, require_known
 
 # Roles that reach every database, the cluster, or user administration.
@@ -51,6 +52,11 @@ _DANGEROUS = {_action_key(a): a for a in DANGEROUS_ACTIONS}
 
 # Non-NONE values of these mean the user logs in without a database password.
 PASSWORDLESS_TYPES = ("awsIamType", "x509Type", "ldapAuthType", "oidcAuthType")
+
+# A password credential rotated by alternating users is two users, `<username>` and its clone
+# `<username>-b`, in one project with the same roles and scopes (the program's naming:
+# atlas_platform/components/facts.py SLOT_USERNAME_SUFFIX; tests/test_facts_agree.py keeps the two equal).
+ALTERNATE_SUFFIX = "-b"
 
 EXCEPTIONS_SCHEMA: dict[str, Any] = {
     "type": "array",
@@ -157,17 +163,79 @@ def check_user_scoped(props: Mapping[str, Any], ctx: Context) -> list[str]:
     ]
 
 
-def check_passwordless(props: Mapping[str, Any], ctx: Context) -> list[str]:
+def logs_in_with_password(props: Mapping[str, Any]) -> bool:
+    """No passwordless type is set (an unknown one counts as set: the user may well need no password)."""
     for field in PASSWORDLESS_TYPES:
         value = props.get(field)
         if value is UNKNOWN or (value and str(value).upper() != "NONE"):
-            return []
+            return False
+    return True
+
+
+def check_passwordless(props: Mapping[str, Any], ctx: Context) -> list[str]:
+    if not logs_in_with_password(props):
+        return []
     username = props.get("username")
     return [
         f'database user {username!r} logs in with a password. Prefer AWS IAM (aws_iam_type="ROLE", '
         'auth_database_name="$external"), X.509 (x509_type="MANAGED") or OIDC (oidc_auth_type="IDP_GROUP" for an '
         'identity-provider group of people, "USER" for a workload): no secret to store or rotate.'
     ]
+
+
+def _known(value: Any) -> bool:
+    if value is UNKNOWN:
+        return False
+    if isinstance(value, Mapping):
+        return all(_known(v) for v in value.values())
+    if isinstance(value, list):
+        return all(_known(v) for v in value)
+    return True
+
+
+def _as_set(value: Any) -> list[str]:
+    """A known value as Atlas keeps roles and scopes, a set: compared in any order."""
+    listed = items(value)
+    return sorted(
+        repr(sorted(i.items())) if isinstance(i, Mapping) else repr(i) for i in ([] if isinstance(listed, Unknown) else listed)
+    )
+
+
+def check_alternating_rotation(resources: list[StackResource], ctx: Context) -> list[Violation]:
+    users: dict[tuple[str, str], StackResource] = {}
+    for user in resources:
+        username = user.props.get("username")
+        if user.type == t.DATABASE_USER and isinstance(username, str) and logs_in_with_password(user.props):
+            users[(project_key(user), username)] = user
+    violations = []
+    for (project, username), user in sorted(users.items()):
+        if username.endswith(ALTERNATE_SUFFIX) and (project, username.removesuffix(ALTERNATE_SUFFIX)) in users:
+            continue  # the clone: judged with its first user below
+        clone = users.get((project, username + ALTERNATE_SUFFIX))
+        if clone is None:
+            violations.append(
+                Violation(
+                    f"database user {username!r} logs in with a password and has no alternate: rotating its password "
+                    "fails every client still holding the old one until it re-reads the secret. Rotate it by alternating "
+                    f"users (a second password user {username + ALTERNATE_SUFFIX!r} with the same roles and scopes, the "
+                    "secret pointing at one of them: `rotation: alternating` in this program's stack file, docs/users.md), "
+                    "or authenticate without a password (AWS IAM, X.509, OIDC).",
+                    user.urn,
+                )
+            )
+            continue
+        for field in ("roles", "scopes", "authDatabaseName"):
+            mine, theirs = user.props.get(field), clone.props.get(field)
+            if _known(mine) and _known(theirs) and _as_set(mine) != _as_set(theirs):
+                violations.append(
+                    Violation(
+                        f"database users {username!r} and {username + ALTERNATE_SUFFIX!r} alternate behind one secret "
+                        f"but differ in {field}: each rotation changes what the application may do. Give both the same "
+                        f"{field}.",
+                        clone.urn,
+                    )
+                )
+    return violations
 
 
 POLICIES = [
@@ -194,6 +262,15 @@ POLICIES = [
         [t.DATABASE_USER],
         check_user_scoped,
         severity=Severity.MEDIUM,
+    ),
+    stack_policy(
+        "atlas-user-alternating-rotation",
+        "A production password user rotates by alternating users (a clone `<username>-b` with the same roles and "
+        "scopes), so a password rotation never fails a client that has not re-read the secret yet.",
+        check_alternating_rotation,
+        level=ADVISORY,
+        severity=Severity.LOW,
+        only_in="prod",
     ),
     resource_policy(
         "atlas-user-passwordless",

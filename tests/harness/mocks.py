@@ -10,7 +10,8 @@ timeouts, and the inputs with their secret markers intact.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,9 +93,26 @@ def mock_secret(value: Any) -> dict[str, Any]:
     return {rpc._special_sig_key: rpc._special_secret_sig, "value": value}
 
 
-def mock_password(name: str) -> str:
-    """The fake RandomPassword result of resource `name`: deterministic, URI-safe, 40 characters."""
-    return f"MockPw-{hex_id('randomPassword', name, length=31)}.Z9"
+def mock_password(name: str, keepers: Mapping[str, Any] | None = None) -> str:
+    """The fake RandomPassword result of resource `name` with `keepers`: deterministic, URI-safe, 40
+    characters. Other keepers give another password, as the provider replaces the resource when its
+    keepers change: so a plan after a rotation differs where a real preview would."""
+    return f"MockPw-{hex_id('randomPassword', name, json.dumps(dict(keepers or {}), sort_keys=True), length=31)}.Z9"
+
+
+def known_as(name: str, alias_urns: Iterable[str] = ()) -> str:
+    """The one name a resource's mock outputs are computed from, whichever of its names (its own, or
+    an alias's) it is registered under: the engine keeps an aliased resource's state, so a rename
+    changes no id or generated value. The shortest of them (then the first in sort order): this
+    program's renames lengthen a name (slot a's `-a-`; an access-list entry's written `/32` is the
+    longer one), so the shortest is the name a resource had before, which a plan of the code before
+    the rename, with no alias at all, uses too."""
+    return min({name, *(urn.rsplit("::", 1)[-1] for urn in alias_urns)}, key=lambda n: (len(n), n))
+
+
+def password_of(registration: Registration) -> str:
+    """The fake password a planned RandomPassword generates (under any of its names)."""
+    return mock_password(known_as(registration.name, registration.aliases), registration.inputs.get("keepers"))
 
 
 def _secret_arn(name: str) -> str:
@@ -105,7 +123,7 @@ def _secret_arn(name: str) -> str:
 PROVIDER_OUTPUTS.update(
     {
         "random:index/randomPassword:RandomPassword": lambda name, inputs: {
-            "result": mock_secret(mock_password(name)),
+            "result": mock_secret(mock_password(name, inputs.get("keepers"))),
             "bcryptHash": mock_secret(f"$2a$10${hex_id('bcrypt', name, length=53)}"),
         },
         "aws:kms/alias:Alias": lambda name, inputs: {
@@ -274,13 +292,16 @@ class AtlasMocks(pulumi.runtime.Mocks):
         self.service_regions: dict[str, str] = {}
         self.endpoint_vpcs: dict[str, str] = {}
         self.linked: list[tuple[str, str]] = []
+        # (type, name) -> the name its outputs come from (`known_as`), told by RecordingMonitor.
+        self.identities: dict[tuple[str, str], str] = {}
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         if not args.custom:
             return "", {}
+        identity = self.identities.get((args.typ, args.name), args.name)
         make_id = ID_FORMATS.get(args.typ, lambda name: hex_id(args.typ, name))
-        resource_id = make_id(args.name)
-        extra = PROVIDER_OUTPUTS.get(args.typ, lambda name, inputs: {})(args.name, args.inputs)
+        resource_id = make_id(identity)
+        extra = PROVIDER_OUTPUTS.get(args.typ, lambda name, inputs: {})(identity, args.inputs)
         outputs = {**args.inputs, **extra}
         if args.typ == "mongodbatlas:index/privateLinkEndpoint:PrivateLinkEndpoint":
             self.service_regions[outputs["privateLinkId"]] = outputs["regionName"]
@@ -472,10 +493,12 @@ class RecordingMonitor(MockMonitor):
         return response
 
     def RegisterResource(self, request: Any) -> Any:
-        response = super().RegisterResource(request)
         if request.type == "pulumi:pulumi:Stack":
-            return response
+            return super().RegisterResource(request)
         aliases = [self._alias_urn(alias, request) for alias in request.aliases] + self._inherited_aliases(request)
+        if isinstance(self.mocks, AtlasMocks):
+            self.mocks.identities[(request.type, request.name)] = known_as(request.name, aliases)
+        response = super().RegisterResource(request)
         self._aliases[response.urn] = aliases
         inputs, secret_paths = unwrap_secrets(deserialize_keeping_secret_leaves(request.object))
         timeouts = request.customTimeouts
