@@ -339,6 +339,37 @@ def test_a_user_without_a_sign_in_is_stale(atlas, reviewed, clean):
     assert "review.idleAllowed" in finding.fix
 
 
+def alternating_slots(reviewed) -> list[str]:
+    """The Atlas users of the first alternating credential the plan declares (docs/users.md, "Rotation")."""
+    slots = next(iter(reviewed[1].credentials), frozenset())
+    assert len(slots) == 2, "the fixture prod stack rotates a password user by alternating slots"
+    return sorted(slots)
+
+
+def test_the_standby_slot_of_an_alternating_user_idles_by_design(atlas, reviewed, clean):
+    active, standby = alternating_slots(reviewed)
+
+    def only_the_active_slot_signs_in(data: dict[str, Any]) -> None:
+        history = data["getGroupDbAccessHistoryCluster"]
+        history.logs = [e for e in history.logs if e["username"] != standby]
+        assert any(e["username"] == active for e in history.logs)
+
+    assert findings(run(atlas, reviewed, changed(clean, only_the_active_slot_signs_in))) == []
+
+
+def test_an_alternating_credential_no_slot_used_is_stale_on_both_slots(atlas, reviewed, clean):
+    slots = alternating_slots(reviewed)
+
+    def forget(data: dict[str, Any]) -> None:
+        history = data["getGroupDbAccessHistoryCluster"]
+        history.logs = [e for e in history.logs if e["username"] not in slots]
+
+    outcome = run(atlas, reviewed, changed(clean, forget))
+    # (Their sign-ins were also what came through the access list: only the users are asserted here.)
+    users = {(f.kind, f.object) for f in findings(outcome) if f.object.startswith("database user")}
+    assert users == {("stale", f"database user {slot} (admin)") for slot in slots}
+
+
 def test_the_break_glass_user_allowed_idle_is_not_stale(atlas, reviewed, clean):
     def forget(data: dict[str, Any]) -> None:
         history = data["getGroupDbAccessHistoryCluster"]
@@ -421,7 +452,9 @@ def test_without_a_declared_cluster_no_user_is_called_stale(atlas, reviewed, cle
 
 
 def test_three_pages_of_users(atlas, reviewed, clean):
-    outcome = run(atlas, reviewed, clean, page_size=2)
+    users = len(clean["listGroupDatabaseUsers"])
+    page_size = -(-users // 3)  # every user on one of three pages, the last one perhaps shorter
+    outcome = run(atlas, reviewed, clean, page_size=page_size)
     assert findings(outcome) == []
     assert [e.query["pageNum"] for e in atlas.requests_for("listGroupDatabaseUsers")] == ["1", "2", "3"]
 

@@ -96,6 +96,10 @@ class ReviewSettings:
     access_history: bool = True
     idle_allowed: frozenset[str] = frozenset()
     """Atlas usernames never reported stale (the stack file names them by their databaseUsers key)."""
+    credentials: tuple[frozenset[str], ...] = ()
+    """The Atlas users of each alternating credential (docs/users.md, "Rotation"): one credential, used by
+    one slot at a time, so the standby slot idles by design and only a credential with no sign-in on
+    either slot is stale."""
 
 
 @dataclass
@@ -841,6 +845,9 @@ class Reviewer:
 
     def _stale_users(self, ok: list[dict[str, Any]]) -> None:
         signed_in = {str(entry.get("username")) for entry in ok}
+        for slots in self.settings.credentials:
+            if slots & signed_in:
+                signed_in |= slots
         skipped = []
         for (username, auth_db), user in sorted(self.live_users.items()):
             kind = _auth_kind(user, iam="awsIAMType")
@@ -997,10 +1004,16 @@ def render_json(report: Report) -> str:
 
 def settings_from_config(cfg: StackConfig, plan: Plan) -> ReviewSettings:
     """The review's thresholds from a validated stack config; its defaults without a `review` section."""
+    # Who shares a credential is the plan's own answer (its `databaseUserRotation` export).
+    credentials = tuple(
+        frozenset(str(name) for name in rotation.get("usernames") or [])
+        for rotation in (plan.exports.get("databaseUserRotation") or {}).values()
+    )
     if cfg.review is None:
-        return ReviewSettings()
+        return ReviewSettings(credentials=credentials)
     usernames = plan.exports.get("databaseUsers") or {}
     return ReviewSettings(
+        credentials=credentials,
         stale_after_days=cfg.review.stale_after_days,
         failed_threshold=cfg.review.failed_authentications.threshold,
         failed_within_hours=cfg.review.failed_authentications.within_hours,
