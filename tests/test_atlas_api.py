@@ -106,7 +106,7 @@ def test_every_operation_has_its_function_and_no_more() -> None:
 
 def test_the_vendored_spec_holds_only_what_the_operations_use() -> None:
     text = SPEC_PATH.read_text()
-    refs = set(re.findall(r'"\$ref": "#/components/(\w+)/([^"]+)"', text))
+    refs = set(re.findall(r'"(?:\$ref|[A-Za-z0-9_]+)": "#/components/(\w+)/([^"]+)"', text))  # $ref and discriminator mappings
     defined = {(kind, name) for kind, names in SPEC["components"].items() for name in names}
     assert refs - defined == set(), "a $ref that does not resolve"
     assert defined - refs - {("securitySchemes", n) for n in SPEC["components"].get("securitySchemes", {})} == set()
@@ -236,3 +236,53 @@ def test_the_server_rejects_a_request_the_spec_would_reject(atlas_server: AtlasS
     assert any("Accept" in v for v in atlas_server.violations)
     assert any("pretty" in v for v in atlas_server.violations), atlas_server.violations
     atlas_server.reset(Scenario())
+
+
+# --- The harness's readings of Atlas's spec still refuse what the spec refuses ---
+
+
+@pytest.mark.parametrize(
+    ("schema", "value", "accepted"),
+    [
+        # An enum with a placeholder member is open to any name; others stay strict.
+        ("DatabaseUserRole", {"roleName": "ledgerAppendOnly", "databaseName": "admin"}, True),
+        ("UserScope", {"name": "payments-prod-cluster1", "type": "BOGUS"}, False),
+        # oneOf without discriminator: a value several branches accept passes, one none accepts does not.
+        ("HardwareSpec20240805", {"instanceSize": "M30", "nodeCount": 3}, True),
+        ("HardwareSpec20240805", {"instanceSize": "M31", "nodeCount": 3}, False),
+        # `type: object` over string branches: the branches judge a string.
+        ("BaseCloudProviderInstanceSize", "M60", True),
+        ("BaseCloudProviderInstanceSize", "M61", False),
+        # A discriminated child's own property governs: RAW is a metric's unit, a bogus unit is not.
+        ("HostMetricThreshold", {"metricName": "CONNECTIONS_PERCENT", "units": "RAW", "threshold": 80.0}, True),
+        ("HostMetricThreshold", {"metricName": "CONNECTIONS_PERCENT", "units": "PARSECS", "threshold": 80.0}, False),
+        # The discriminator pattern with back-references ends, and still checks the child.
+        (
+            "GroupUserResponse",
+            {
+                "id": "65f0000000000000000000e1",
+                "orgMembershipStatus": "ACTIVE",
+                "roles": [],
+                "username": "a@example.com",
+                "createdAt": "2025-01-06T10:00:00Z",
+                "firstName": "A",
+                "lastName": "B",
+            },
+            True,
+        ),
+        (
+            "GroupUserResponse",
+            {"id": "65f0000000000000000000e1", "orgMembershipStatus": "ACTIVE", "roles": [], "username": "a@example.com"},
+            False,
+        ),
+        # ECMA-262 patterns with Unicode classes.
+        ("Group", group("payments-prod"), True),
+        ("Group", group("payments/prod"), False),
+    ],
+)
+def test_readings_of_the_spec(schema: str, value: Any, accepted: bool) -> None:
+    from tests.harness.atlas_server import _ReadValidator
+
+    document = dict(SPEC) | {"$ref": f"#/components/schemas/{schema}"}
+    errors = list(_ReadValidator(document).iter_errors(value))
+    assert (not errors) == accepted, [e.message[:200] for e in errors]

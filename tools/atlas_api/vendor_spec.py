@@ -25,10 +25,13 @@ METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 
 
 def _refs(node: Any) -> Iterator[str]:
+    """Every reference in `node`: `$ref`s and the schemas a discriminator's mapping names."""
     if isinstance(node, dict):
         for key, value in node.items():
             if key == "$ref" and isinstance(value, str):
                 yield value
+            elif key == "discriminator" and isinstance(value, dict):
+                yield from (v for v in (value.get("mapping") or {}).values() if isinstance(v, str))
             else:
                 yield from _refs(value)
     elif isinstance(node, list):
