@@ -7,6 +7,8 @@ import datetime
 import json
 import re
 import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +18,9 @@ from stackconfig.environment import NAME_PATTERN, PROD, looks_like_production, r
 from tests.harness.runner import ROOT
 from tools.atlas_api import AtlasApiError, AtlasClient, CredentialsMissing, base_url_from_env, credentials_from_env
 
-from . import adopt, ordered
+from . import Result, adopt, ordered
 from .generate import SECTION_ORDER, Item, Target, VpcDetails
-from .live import NoSuchCluster, read_project
+from .live import LiveProject, NoSuchCluster, read_project
 
 APP = re.compile(r"[a-z][a-z0-9-]{1,29}")
 HEADINGS = {
@@ -46,14 +48,17 @@ def _aws_endpoints(path: Path | None) -> dict[str, VpcDetails]:
         document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as error:
         raise Refusal(f"cannot read AWS_ENDPOINTS {path}: {error}") from None
+    return parse_aws_endpoints(document, f"AWS_ENDPOINTS {path}")
+
+
+def parse_aws_endpoints(document: Any, where: str = "AWS_ENDPOINTS") -> dict[str, VpcDetails]:
+    """The AWS side of each interface endpoint: `vpce-...: {vpcId, subnetIds, securityGroupId, region?, name?}`."""
     if not isinstance(document, dict):
-        raise Refusal(f"AWS_ENDPOINTS {path}: expected a mapping of interface endpoint ids (vpce-...) to their VPC")
+        raise Refusal(f"{where}: expected a mapping of interface endpoint ids (vpce-...) to their VPC")
     endpoints = {}
     for endpoint_id, raw in document.items():
         if not isinstance(raw, dict) or not all(k in raw for k in ("vpcId", "subnetIds", "securityGroupId")):
-            raise Refusal(
-                f"AWS_ENDPOINTS {path}: {endpoint_id} needs vpcId, subnetIds and securityGroupId (region and name are optional)"
-            )
+            raise Refusal(f"{where}: {endpoint_id} needs vpcId, subnetIds and securityGroupId (region and name are optional)")
         endpoints[str(endpoint_id)] = VpcDetails(
             endpoint_id=str(endpoint_id),
             vpc_id=str(raw["vpcId"]),
@@ -110,7 +115,19 @@ def report(project: str, written: list[Path], items: list[Item], loads: bool, im
     return "\n".join(lines) + "\n"
 
 
-def main(argv: list[str] | None = None, environ: dict[str, str] | None = None) -> int:
+@dataclass
+class Run:
+    """One run of `make adopt`: its exit code, what it wrote and printed, and what it read and found."""
+
+    code: int
+    report: str = ""
+    error: str = ""
+    written: list[Path] = field(default_factory=list)
+    live: LiveProject | None = None
+    result: Result | None = None
+
+
+def run(argv: list[str] | None = None, environ: Mapping[str, str] | None = None) -> Run:
     parser = argparse.ArgumentParser(prog="make adopt", description=__doc__.splitlines()[0])
     parser.add_argument("--project", required=True, help="the Atlas project's name or 24-hex id")
     parser.add_argument("--stack", required=True)
@@ -151,11 +168,9 @@ def main(argv: list[str] | None = None, environ: dict[str, str] | None = None) -
             cluster=args.cluster,
         )
     except (Refusal, CredentialsMissing, NoSuchCluster) as error:
-        print(f"make adopt: nothing written: {error}", file=sys.stderr)
-        return 2
+        return Run(2, error=f"make adopt: nothing written: {error}")
     except AtlasApiError as error:
-        print(f"make adopt: nothing written: {error.one_line()}", file=sys.stderr)
-        return 2
+        return Run(2, error=f"make adopt: nothing written: {error.one_line()}")
     result = adopt(live, target)
     args.out_dir.mkdir(parents=True, exist_ok=True)
     stack_path.write_text(result.stack_file, encoding="utf-8")
@@ -166,8 +181,16 @@ def main(argv: list[str] | None = None, environ: dict[str, str] | None = None) -
         import_path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
         written.append(import_path)
         imports = sum(1 for r in document["resources"] if not r.get("component"))
-    print(report(str(live.group["name"]), written, result.items, result.loads, imports), end="")
-    return 0 if result.loads else 1
+    text = report(str(live.group["name"]), written, result.items, result.loads, imports)
+    return Run(0 if result.loads else 1, report=text, written=written, live=live, result=result)
+
+
+def main(argv: list[str] | None = None) -> int:
+    outcome = run(argv)
+    if outcome.error:
+        print(outcome.error, file=sys.stderr)
+    print(outcome.report, end="")
+    return outcome.code
 
 
 if __name__ == "__main__":

@@ -882,8 +882,18 @@ def _canonical(value: Any) -> Any:
     return _number(value)
 
 
-def _sorted(values: list[Any]) -> list[Any]:
-    return sorted(values, key=lambda v: json.dumps(_canonical(v), sort_keys=True, default=str))
+def _as_set(values: list[Any], pattern: str, rule: Rule) -> list[str]:
+    """A set's members in canonical, order-free form: nested sets sorted too, unset members dropped."""
+
+    def canonical(value: Any, at: str) -> Any:
+        if isinstance(value, dict):
+            return {k: canonical(v, f"{at}.{k}") for k, v in value.items() if not _empty(v, rule.zero_is_unset)}
+        if isinstance(value, list):
+            members = [canonical(v, f"{at}[]") for v in value]
+            return sorted(members, key=lambda m: json.dumps(m, sort_keys=True)) if at in rule.sets else members
+        return _number(value)
+
+    return sorted(json.dumps(canonical(v, f"{pattern}[]"), sort_keys=True, default=str) for v in values)
 
 
 def _walk(rule: Rule, path: str, planned: Any, atlas: Any, secrets: set[str]) -> Iterator[tuple[str, Any, Any]]:
@@ -897,8 +907,12 @@ def _walk(rule: Rule, path: str, planned: Any, atlas: Any, secrets: set[str]) ->
         planned = rule.defaults.get(pattern, None)
     if atlas is MISSING:
         atlas = None
-    if pattern in rule.sets and isinstance(planned, list) and isinstance(atlas, list):
-        planned, atlas = _sorted(planned), _sorted(atlas)
+    if pattern in rule.sets and isinstance(planned, list | None) and isinstance(atlas, list | None):
+        # A set: equal as a whole, in any order (nested sets too), or one difference for the whole set.
+        mine, theirs = _as_set(planned or [], pattern, rule), _as_set(atlas or [], pattern, rule)
+        if mine != theirs:
+            yield path, atlas, planned
+        return
     if isinstance(planned, dict) and isinstance(atlas, dict):
         for key in sorted(set(planned) | set(atlas)):
             yield from _walk(rule, f"{path}.{key}", planned.get(key, MISSING), atlas.get(key, MISSING), secrets)
