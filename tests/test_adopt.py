@@ -403,7 +403,7 @@ def test_the_run_lists_passwords_production_defaults_and_what_it_left_out(hand_b
     assert "**alert USERS_WITHOUT_MULTI_FACTOR_AUTH" in report
     assert "usersWithoutMfa:\n        enabled: false" in text
     # Written as found, and listed for review: the team that owns production.
-    assert 'ownerReason: "held GROUP_OWNER when adopted from Atlas by make adopt on 2026-12-07' in text
+    assert 'ownerReason: "held GROUP_OWNER when this project was adopted from Atlas (make adopt, 2026-12-07)' in text
     assert "**team platform-admins**" in report
 
 
@@ -520,3 +520,15 @@ def test_an_existing_stack_file_is_never_overwritten(atlas_server: AtlasServer, 
     assert outcome.code == 2 and "exists" in outcome.error
     assert existing.read_text() == "config: {}\n"
     assert atlas_server.exchanges == [], "refused before reading Atlas"
+
+
+def test_a_stack_file_that_cannot_load_yet_is_written_with_the_edits_it_needs(atlas_server: AtlasServer, tmp_path: Path) -> None:
+    """MongoDB 6.0 is past its end of life: the stack file cannot hold the cluster, and production needs one."""
+    data = scenarios.hand_built()
+    data["listGroupClusters"][0]["mongoDBMajorVersion"] = "6.0"
+    outcome = adopt_from(atlas_server, data, tmp_path / "out")
+    assert outcome.code == 1, outcome.error or outcome.report
+    assert [p.name for p in outcome.written] == ["Pulumi.prod.yaml"], "no import document for a file that does not load"
+    assert "The stack file does not load yet" in outcome.report
+    assert "**cluster payments-prod-cluster1**: MongoDB 6.0 is not one the stack file takes" in outcome.report
+    assert "**atlas-platform:cluster**: a production stack needs its cluster" in outcome.report

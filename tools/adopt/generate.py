@@ -121,7 +121,7 @@ class Target:
 
     def adopted(self, what: str) -> str:
         """An as-found reason the model requires: true, dated, and plainly a reason to review."""
-        return f"{what} when adopted from Atlas by make adopt on {self.today}; replace with why it must stay"
+        return f"{what} when this project was adopted from Atlas (make adopt, {self.today}); replace with the real reason"
 
 
 @dataclass
@@ -870,7 +870,8 @@ def _network(live: LiveProject, target: Target, out: Generated, cluster: dict[st
     if regions:
         network["privateEndpoints"] = regions
     elif target.production:
-        network["privateEndpointOptOutReason"] = target.adopted("No private endpoint")
+        found = "Its private endpoints were not adopted" if live.endpoint_services else "No private endpoint"
+        network["privateEndpointOptOutReason"] = target.adopted(found)
         _with_comment(
             network,
             "privateEndpointOptOutReason",
@@ -971,19 +972,28 @@ def _private_endpoints(live: LiveProject, target: Target, out: Generated, cluste
 # --- Alerts, channels, integrations ---
 
 
+def _masked_tail(value: Any) -> str:
+    """The visible end of a key Atlas masks (`****7c1b`): tells two services apart. Used only to group
+    notifications into channels; nothing of it is written (the channels' categories tell them apart)."""
+    text = str(value or "")
+    return text.lstrip("*")[-4:] if "*" in text else ""
+
+
 def _notification_target(note: dict[str, Any]) -> tuple[str, ...] | None:
-    """A notification as a channel identity, or None when the stack file cannot hold it."""
+    """A notification as a channel identity (type, target, interval, the masked key's end), or None when
+    the stack file cannot hold it."""
     kind = note.get("typeName")
-    interval = int(note.get("intervalMin") or 60)
+    interval = str(int(note.get("intervalMin") or 60))
     if kind == "EMAIL" and note.get("emailAddress"):
-        return ("EMAIL", str(note["emailAddress"]), str(interval))
+        return ("EMAIL", str(note["emailAddress"]), interval, "")
     if kind == "SLACK" and note.get("channelName"):
-        return ("SLACK", str(note["channelName"]), str(interval))
+        return ("SLACK", str(note["channelName"]), interval, _masked_tail(note.get("apiToken")))
     if kind == "PAGER_DUTY":
-        return ("PAGER_DUTY", "", "")
+        # PagerDuty repeats on its own: Atlas keeps no interval for it.
+        return ("PAGER_DUTY", "", "", _masked_tail(note.get("serviceKey")))
     if kind == "DATADOG":
-        return ("DATADOG", str(note.get("datadogRegion") or "US"), str(interval))
-    fallback = sorted(note.get("roles") or []) == sorted(FALLBACK_ROLES) and interval == 60
+        return ("DATADOG", str(note.get("datadogRegion") or "US"), interval, _masked_tail(note.get("datadogApiKey")))
+    fallback = sorted(note.get("roles") or []) == sorted(FALLBACK_ROLES) and interval == "60"
     if kind == "GROUP" and fallback and note.get("emailEnabled") and not note.get("smsEnabled"):
         return ("FALLBACK",)
     return None
@@ -1300,7 +1310,7 @@ def _logs(live: LiveProject, target: Target, out: Generated) -> None:
         return
     out.config["logExport"] = {
         "enabled": False,
-        "optOutReason": target.adopted("No log export adopted"),
+        "optOutReason": target.adopted("No log export"),
         COMMENTS: {
             "optOutReason": "Production default: the audit and mongod logs go to an S3 bucket of the program's. Written as "
             "found: remove `enabled` and `optOutReason` to create it."

@@ -104,6 +104,8 @@ def _entry(head: str, value: Any, indent: int) -> list[str]:
 def render(header: list[str], namespace: str, config: dict[str, Any], other: dict[str, Any], secrets: dict[str, str]) -> str:
     """The stack file's text: header comments, then `config:` with the namespace's keys, other namespaces, and secrets."""
     lines = [*_comment_lines("\n".join(header), 0), "config:"]
+    if "aws:region" in other:
+        lines.append("  # The region of the AWS resources this stack creates (secrets, keys): the cluster's preferred region.")
     for key, value in other.items():
         lines += _entry(f"  {key}:", value, 2)
     body = {f"{namespace}:{k}": v for k, v in config.items() if k not in ANNOTATIONS}
