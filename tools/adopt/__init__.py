@@ -87,11 +87,8 @@ def adopt(live: LiveProject, target: Target, root: Path = ROOT) -> Result:
             return Result(text, None, items, loads=False, generated=generated)
         path.write_text(text, encoding="utf-8")
         plan = run_stack(target.stack, stack_file=path, root=root)
-    _, found = match(plan, live, target.aws_endpoints, frozenset(generated.skipped))
-    ctx_subst: dict[str, str] = {}
-    for result in found.values():
-        ctx_subst.update(result.substitutions)
-    changes = [c for urn, f in found.items() for c in differences(plan.by_urn(urn), f, ctx_subst)]
+    ctx, found = match(plan, live, target.aws_endpoints, frozenset(generated.skipped))
+    changes = [c for urn, f in found.items() for c in differences(plan.by_urn(urn), f, ctx.subst)]
     items += _plan_items(plan, found, changes, generated)
     return Result(
         text, import_document(plan, found), items, loads=True, changes=changes, plan=plan, found=found, generated=generated

@@ -515,6 +515,10 @@ def _backup(live: LiveProject, cluster: dict[str, Any], target: Target, out: Gen
     pit_on = pit or prod
     if pit_on and isinstance(window, int) and window != (7 if prod else 2) and (window >= 7 or not prod):
         written["restoreWindowDays"] = window
+    if pit_on and prod and isinstance(window, int) and window < 7:
+        _default_item(
+            out, "restore window", f"{window} days in Atlas: the first `pulumi up` widens it to production's minimum of 7"
+        )
     for key, atlas_key, default in (
         ("referenceHourOfDay", "referenceHourOfDay", 3),
         ("referenceMinuteOfHour", "referenceMinuteOfHour", 0),
@@ -849,7 +853,7 @@ def _network(live: LiveProject, target: Target, out: Generated, cluster: dict[st
     for entry in sorted(
         live.access_list, key=lambda e: str(e.get("cidrBlock") or e.get("ipAddress") or e.get("awsSecurityGroup"))
     ):
-        source = _entry_source(entry)
+        source = entry_source(entry)
         identity = source[1]
         if entry.get("deleteAfterDate"):
             out.skipped[("access list", identity)] = (
@@ -887,7 +891,7 @@ def _network(live: LiveProject, target: Target, out: Generated, cluster: dict[st
         out.config["network"] = network
 
 
-def _entry_source(entry: dict[str, Any]) -> tuple[str, str]:
+def entry_source(entry: dict[str, Any]) -> tuple[str, str]:
     """(stack-file key, value) of an access-list entry: a single host as ipAddress, else its range or group."""
     if entry.get("awsSecurityGroup"):
         return "awsSecurityGroup", str(entry["awsSecurityGroup"])

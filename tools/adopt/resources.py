@@ -26,7 +26,7 @@ from tests.harness.mocks import Registration
 from tests.harness.runner import Plan
 from tools import replacements
 
-from .generate import VpcDetails, _entry_source
+from .generate import VpcDetails, entry_source
 from .live import LiveProject, kms_role
 
 PROJECT = "mongodbatlas:index/project:Project"
@@ -363,7 +363,7 @@ def _kms_endpoint(reg: Registration, ctx: Context) -> Found | None:
 def _access_list(reg: Registration, ctx: Context) -> Found | None:
     wanted = reg.inputs.get("ipAddress") or reg.inputs.get("cidrBlock") or reg.inputs.get("awsSecurityGroup")
     for entry in ctx.live.access_list:
-        _key, value = _entry_source(entry)
+        _key, value = entry_source(entry)
         if value == wanted:
             view = {
                 "projectId": ctx.project_id,
