@@ -41,11 +41,12 @@ org-import: setup
 # `make adopt PROJECT=payments-prod STACK=prod [APP=...] [ENVIRONMENT=...] [PRODUCTION=true|false]
 #  [CLUSTER=<name>] [AWS_ENDPOINTS=endpoints.yaml] [OUT_DIR=.]` writes Pulumi.<stack>.yaml and
 # import-<stack>.json and prints what it could not adopt. Exit 2, one line, nothing written: Atlas could not be read.
+# STACK_FILE=Pulumi.<stack>.yaml (after editing it): write only its import document, with the names you gave.
 adopt: setup
 	@$(PY) -m tools.adopt --project "$(PROJECT)" --stack "$(STACK)" --out-dir "$(or $(OUT_DIR),.)" \
 		$(if $(APP),--app "$(APP)") $(if $(ENVIRONMENT),--environment "$(ENVIRONMENT)") \
 		$(if $(PRODUCTION),--production "$(PRODUCTION)") $(if $(CLUSTER),--cluster "$(CLUSTER)") \
-		$(if $(AWS_ENDPOINTS),--aws-endpoints "$(AWS_ENDPOINTS)")
+		$(if $(AWS_ENDPOINTS),--aws-endpoints "$(AWS_ENDPOINTS)") $(if $(STACK_FILE),--stack-file "$(STACK_FILE)")
 
 test: lint package
 	$(PY) -m pytest -q

@@ -534,3 +534,26 @@ def test_a_stack_file_that_cannot_load_yet_is_written_with_the_edits_it_needs(at
     assert "The stack file does not load yet" in outcome.report
     assert "**cluster payments-prod-cluster1**: MongoDB 6.0 is not one the stack file takes" in outcome.report
     assert "**atlas-platform:cluster**: a production stack needs its cluster" in outcome.report
+
+
+def test_an_edited_stack_file_gets_an_import_document_with_its_own_names(
+    atlas_server: AtlasServer, stack_file: Path, tmp_path: Path
+) -> None:
+    """A person renames a team and sets a user's owner before importing: the import document follows the file."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "import-prod.json").write_text("{}")
+    edited = out / "Pulumi.prod.yaml"
+    text = stack_file.read_text().replace("- name: sre\n", "- name: site-reliability\n")
+    text = text.replace(
+        'owner: payments-platform\n      description: "Payments API', 'owner: payments-api-team\n      description: "Payments API'
+    )
+    edited.write_text(text)
+    outcome = adopt_from(atlas_server, scenarios.hand_built(), out, "--stack-file", str(edited))
+    assert outcome.code == 0, outcome.error or outcome.report
+    assert [p.name for p in outcome.written] == ["import-prod.json"], "the edited stack file is left as it is"
+    assert edited.read_text() == text
+    names = {r["name"] for r in yaml.safe_load(outcome.written[0].read_text())["resources"]}
+    assert "payments-prod-team-site-reliability" in names and "payments-prod-team-sre" not in names
+    assert '**payments-prod-user-api-user labels**: Atlas has [{"key": "owner", "value": "payments-platform"}]' in outcome.report
+    assert '{"key": "owner", "value": "payments-api-team"}' in outcome.report

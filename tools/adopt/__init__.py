@@ -73,15 +73,23 @@ class Result:
     generated: Generated | None = None
 
 
-def adopt(live: LiveProject, target: Target, root: Path = ROOT) -> Result:
-    """Generate, validate with the program's loader, plan with the program, match, compare: the whole adoption."""
+def adopt(live: LiveProject, target: Target, root: Path = ROOT, stack_file: str | None = None) -> Result:
+    """Generate, validate with the program's loader, plan with the program, match, compare: the whole adoption.
+
+    `stack_file`: the text of this adoption's stack file as a person edited it (renamed a team, set an owner):
+    it is planned instead of a generated one, so the import document follows its names."""
     generated = generate(live, target)
     namespace = project_name(root)
     with tempfile.TemporaryDirectory(prefix="adopt-") as workdir:
         path = Path(workdir) / f"Pulumi.{target.stack}.yaml"
-        problems = _settle(generated, target, root, namespace, path)
-        text = render(generated.header, namespace, generated.config, generated.other, generated.secrets)
-        items = list(generated.items) + list(iter_skipped(generated)) + _secret_items(generated, target, namespace)
+        if stack_file is None:
+            problems = _settle(generated, target, root, namespace, path)
+            text = render(generated.header, namespace, generated.config, generated.other, generated.secrets)
+            items = list(generated.items) + list(iter_skipped(generated)) + _secret_items(generated, target, namespace)
+        else:
+            text = stack_file
+            problems = _problems(text, target, root, namespace, path)
+            items = list(iter_skipped(generated))
         if problems:
             items += [Item("not adopted", p.key, p.message + " (edit the stack file, then run `make preview`)") for p in problems]
             return Result(text, None, items, loads=False, generated=generated)
@@ -95,21 +103,26 @@ def adopt(live: LiveProject, target: Target, root: Path = ROOT) -> Result:
     )
 
 
+def _problems(text: str, target: Target, root: Path, namespace: str, path: Path) -> list[Any]:
+    """What the program's loader refuses in a stack file's text (nothing: it loads)."""
+    path.write_text(text, encoding="utf-8")
+    try:
+        values, secret_keys = engine_config(root, target.stack, stack_file=path)
+        load_stack_config(values, namespace=namespace, stack=target.stack, secret_keys=secret_keys)
+    except ConfigError as error:
+        return list(error.problems)
+    return []
+
+
 def _settle(generated: Generated, target: Target, root: Path, namespace: str, path: Path) -> list[Any]:
     """Validate the generated stack file with the program's loader; leave out each list entry it refuses
     (with the model's own message), and return the problems no entry explains."""
     for _ in range(20):
         text = render(generated.header, namespace, generated.config, generated.other, generated.secrets)
-        path.write_text(text, encoding="utf-8")
-        try:
-            values, secret_keys = engine_config(root, target.stack, stack_file=path)
-            load_stack_config(values, namespace=namespace, stack=target.stack, secret_keys=secret_keys)
-        except ConfigError as error:
-            dropped = _drop_refused(generated, error.problems, namespace)
-            if not dropped:
-                return list(error.problems)
+        problems = _problems(text, target, root, namespace, path)
+        if problems and _drop_refused(generated, problems, namespace):
             continue
-        return []
+        return problems
     raise RuntimeError("the stack file did not settle after 20 rounds of leaving out refused entries")
 
 

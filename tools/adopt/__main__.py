@@ -70,6 +70,15 @@ def parse_aws_endpoints(document: Any, where: str = "AWS_ENDPOINTS") -> dict[str
     return endpoints
 
 
+def _edited(path: Path | None) -> str | None:
+    if path is None:
+        return None
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise Refusal(f"cannot read STACK_FILE {path}: {error}") from None
+
+
 def _environment(stack: str, given: str | None, production: bool | None) -> tuple[str, bool, bool]:
     environment = given or stack
     if not re.fullmatch(NAME_PATTERN, environment):
@@ -138,6 +147,11 @@ def run(argv: list[str] | None = None, environ: Mapping[str, str] | None = None)
     parser.add_argument(
         "--aws-endpoints", type=Path, help="YAML: each interface endpoint id -> vpcId, subnetIds, securityGroupId"
     )
+    parser.add_argument(
+        "--stack-file",
+        type=Path,
+        help="this adoption's stack file as you edited it: write only its import document (names follow your edits)",
+    )
     parser.add_argument("--out-dir", type=Path, default=ROOT)
     parser.add_argument("--force", action="store_true", help="overwrite existing output files")
     parser.add_argument("--today", help=argparse.SUPPRESS)
@@ -149,7 +163,9 @@ def run(argv: list[str] | None = None, environ: Mapping[str, str] | None = None)
             raise Refusal("give PROJECT=<the Atlas project's name or id>")
         production = None if args.production is None else args.production == "true"
         environment, is_prod, write_production = _environment(args.stack, args.environment, production)
-        if not args.force:
+        edited = _edited(args.stack_file)
+        # With an edited stack file, the import document is derived again from it: the older one is replaced.
+        if not args.force and edited is None:
             for path in (stack_path, import_path):
                 if path.exists():
                     raise Refusal(f"{path} exists; adoption writes a new stack file: move it away, or pass --force")
@@ -171,10 +187,12 @@ def run(argv: list[str] | None = None, environ: Mapping[str, str] | None = None)
         return Run(2, error=f"make adopt: nothing written: {error}")
     except AtlasApiError as error:
         return Run(2, error=f"make adopt: nothing written: {error.one_line()}")
-    result = adopt(live, target)
+    result = adopt(live, target, stack_file=edited)
     args.out_dir.mkdir(parents=True, exist_ok=True)
-    stack_path.write_text(result.stack_file, encoding="utf-8")
-    written = [stack_path]
+    written = []
+    if edited is None:
+        stack_path.write_text(result.stack_file, encoding="utf-8")
+        written.append(stack_path)
     imports = 0
     if result.document is not None:
         document: dict[str, Any] = result.document
