@@ -9,7 +9,7 @@ BASE ?= HEAD
 # pyproject.toml too: requirements.txt installs the package from it (`-e .`).
 REQUIREMENTS := requirements.txt requirements-dev.txt policies/requirements.txt pyproject.toml
 
-.PHONY: setup preview diff access-report review org-import test lint package bench clean
+.PHONY: setup preview diff access-report review org-import adopt test lint package bench clean
 
 setup: $(VENV)/.installed
 
@@ -42,6 +42,17 @@ review: setup
 # The `pulumi import --file` document that adopts the organization: `make org-import STACK=prod > org-import.json`.
 org-import: setup
 	@$(PY) -m tools.org_import --stack $(STACK)
+
+# Bring a hand-built Atlas project under this program (docs/adopt.md), read-only:
+# `make adopt PROJECT=payments-prod STACK=prod [APP=...] [ENVIRONMENT=...] [PRODUCTION=true|false]
+#  [CLUSTER=<name>] [AWS_ENDPOINTS=endpoints.yaml] [OUT_DIR=.]` writes Pulumi.<stack>.yaml and
+# import-<stack>.json and prints what it could not adopt. Exit 2, one line, nothing written: Atlas could not be read.
+# STACK_FILE=Pulumi.<stack>.yaml (after editing it): write only its import document, with the names you gave.
+adopt: setup
+	@$(PY) -m tools.adopt --project "$(PROJECT)" --stack "$(STACK)" --out-dir "$(or $(OUT_DIR),.)" \
+		$(if $(APP),--app "$(APP)") $(if $(ENVIRONMENT),--environment "$(ENVIRONMENT)") \
+		$(if $(PRODUCTION),--production "$(PRODUCTION)") $(if $(CLUSTER),--cluster "$(CLUSTER)") \
+		$(if $(AWS_ENDPOINTS),--aws-endpoints "$(AWS_ENDPOINTS)") $(if $(STACK_FILE),--stack-file "$(STACK_FILE)")
 
 test: lint package
 	$(PY) -m pytest -q

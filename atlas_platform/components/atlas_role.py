@@ -20,7 +20,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_mongodbatlas as atlas
 
-from .encryption import atlas_trust_policy
+from .encryption import ROLE_IDENTITY, atlas_trust_policy
 
 TOKEN = "atlas-platform:index:AtlasAccessRole"
 # New with the atlas-platform tokens: no stack was ever deployed under an older one, so no alias.
@@ -55,7 +55,8 @@ class AtlasAccessRole(pulumi.ComponentResource):
             description=args.description,
             assume_role_policy=atlas_trust_policy(access),
             tags=dict(args.tags),
-            opts=child,
+            # As the encryption role's: an imported role keeps its name and path (encryption.py, ROLE_IDENTITY).
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=ROLE_IDENTITY),
         )
         permissions = aws.iam.RolePolicy(f"{name}-policy", role=role.id, policy=args.policy, opts=child)
         # As in atlas_platform/components/encryption.py: Atlas must not find the role without its permissions, and no

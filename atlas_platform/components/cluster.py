@@ -255,7 +255,11 @@ class ProdCluster(pulumi.ComponentResource):
             # A create that outlives its timeout is left alone in prod instead of deleted.
             delete_on_create_timeout=False if args.protect else None,
             tags=dict(args.tags),
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+            # Create-only, and not held by Atlas: after `pulumi import` the state has no value, and the
+            # provider refuses any value set then ("cannot be updated or set after import",
+            # internal/common/customplanmodifier/create_only_default_bool.go, v2.16.0). Ignored after
+            # create, it still applies to a cluster this program creates.
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect, ignore_changes=["deleteOnCreateTimeout"]),
         )
 
         if args.backup_enabled and args.backup is not None:

@@ -160,6 +160,14 @@ def atlas_trust_policy(access: atlas.CloudProviderAccessSetup) -> pulumi.Output[
     ).apply(lambda values: trust_policy(*values))
 
 
+# The role's identity, which the program never sets (Pulumi auto-names it; `path` takes AWS's default "/"),
+# and which forces a replacement (aws_iam_role name, name_prefix, path: tools/replacements.json). After
+# `pulumi import` of a role Atlas already assumes (docs/adopt.md), Pulumi would auto-name it anew and
+# replace it: the customer key's policy names the old role, so Atlas would lose the key. Kept from the
+# state instead; a role this program creates is named at create as before.
+ROLE_IDENTITY = ["name", "namePrefix", "path"]
+
+
 def key_access_policy(key_arn: str) -> str:
     return json.dumps(
         {
@@ -192,7 +200,7 @@ class AtlasKmsEncryption(pulumi.ComponentResource):
             description="Assumed by MongoDB Atlas to use the project's encryption-at-rest KMS key",
             assume_role_policy=atlas_trust_policy(access),
             tags=dict(args.tags),
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=ROLE_IDENTITY),
         )
 
         if args.existing_key_arn:

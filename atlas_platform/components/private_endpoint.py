@@ -41,6 +41,11 @@ ATLAS_PORTS = (1024, 65535)
 # cluster in the project to be IDLE, so a cluster change in flight makes it slow). Neither has an
 # update step: every input but the remote regions forces a replacement.
 ATLAS_TIMEOUTS = pulumi.CustomTimeouts(create="2h", delete="2h")
+# Read at create only, never from Atlas, and ForceNew (Optional, no Computed) on both Atlas resources
+# (internal/service/privatelinkendpoint/resource.go, privatelinkendpointservice/resource.go, v2.16.0):
+# after `pulumi import`, whose state has no value, sending one would replace the endpoint service or
+# the link. Ignored after create, it still applies to what this program creates.
+CREATE_ONLY = ["deleteOnCreateTimeout"]
 # AWS's default 10m for an interface endpoint is tight while the service is still provisioning.
 VPC_ENDPOINT_TIMEOUTS = pulumi.CustomTimeouts(create="30m", update="30m", delete="30m")
 
@@ -154,7 +159,9 @@ class PrivateEndpoint(pulumi.ComponentResource):
             # On a timeout, clean up so the next `pulumi up` can create it again: a leftover
             # service blocks the region (PRIVATE_ENDPOINT_SERVICE_ALREADY_EXISTS_FOR_REGION).
             delete_on_create_timeout=True,
-            opts=pulumi.ResourceOptions.merge(chain, pulumi.ResourceOptions(custom_timeouts=ATLAS_TIMEOUTS)),
+            opts=pulumi.ResourceOptions.merge(
+                chain, pulumi.ResourceOptions(custom_timeouts=ATLAS_TIMEOUTS, ignore_changes=CREATE_ONLY)
+            ),
         )
 
         vpc_endpoints: dict[str, aws.ec2.VpcEndpoint] = {}
@@ -187,7 +194,9 @@ class PrivateEndpoint(pulumi.ComponentResource):
                 endpoint_service_id=endpoint.id,
                 provider_name="AWS",
                 delete_on_create_timeout=True,
-                opts=pulumi.ResourceOptions.merge(chain, pulumi.ResourceOptions(custom_timeouts=ATLAS_TIMEOUTS)),
+                opts=pulumi.ResourceOptions.merge(
+                    chain, pulumi.ResourceOptions(custom_timeouts=ATLAS_TIMEOUTS, ignore_changes=CREATE_ONLY)
+                ),
             )
 
         self.endpoint_service_name = service.endpoint_service_name

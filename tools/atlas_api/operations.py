@@ -106,11 +106,21 @@ _ROWS = [
         roles=READ_ONLY,
     ),
     Operation("getGroupEncryptionAtRest", "GET", "/groups/{groupId}/encryptionAtRest", "2023-01-01", roles=READ_ONLY),
+    Operation(
+        "listGroupEncryptionAtRestPrivateEndpoints",
+        "GET",
+        "/groups/{groupId}/encryptionAtRest/{cloudProvider}/privateEndpoints",
+        "2023-01-01",
+        paged=True,
+        roles=OWNER,
+    ),
+    Operation("getGroupBackupCompliancePolicy", "GET", "/groups/{groupId}/backupCompliancePolicy", "2023-10-01", roles=OWNER),
     Operation("listGroupCloudProviderAccess", "GET", "/groups/{groupId}/cloudProviderAccess", "2023-01-01", roles=READ_ONLY),
     Operation("getGroupAuditLog", "GET", "/groups/{groupId}/auditLog", "2023-01-01", roles=OWNER),
     # Operations: alerts and integrations.
     Operation("listGroupAlertConfigs", "GET", "/groups/{groupId}/alertConfigs", "2023-01-01", paged=True, roles=READ_ONLY),
     Operation("listGroupIntegrations", "GET", "/groups/{groupId}/integrations", "2023-01-01", paged=True, roles=READ_ONLY),
+    Operation("listGroupLogIntegrations", "GET", "/groups/{groupId}/logIntegrations", "2025-03-12", paged=True, roles=OWNER),
     # Federation: the organization's identity providers and their role mappings (organization owners only).
     Operation("getOrgFederationSettings", "GET", "/orgs/{orgId}/federationSettings", "2023-01-01", roles=ORG_OWNER),
     Operation(
@@ -270,6 +280,17 @@ def get_group_encryption_at_rest(client: AtlasClient, group_id: str) -> dict[str
     return _object(client.call(_op("getGroupEncryptionAtRest"), groupId=group_id))
 
 
+def list_group_encryption_at_rest_private_endpoints(
+    client: AtlasClient, group_id: str, cloud_provider: str = "AWS"
+) -> list[dict[str, Any]]:
+    """The private endpoints Atlas runs to reach the customer's KMS key (one per region)."""
+    return client.list(_op("listGroupEncryptionAtRestPrivateEndpoints"), groupId=group_id, cloudProvider=cloud_provider)
+
+
+def get_group_backup_compliance_policy(client: AtlasClient, group_id: str) -> dict[str, Any]:
+    return _object(client.call(_op("getGroupBackupCompliancePolicy"), groupId=group_id))
+
+
 def list_group_cloud_provider_access(client: AtlasClient, group_id: str) -> dict[str, Any]:
     return _object(client.call(_op("listGroupCloudProviderAccess"), groupId=group_id))
 
@@ -287,6 +308,11 @@ def list_group_alert_configs(client: AtlasClient, group_id: str) -> list[dict[st
 
 def list_group_integrations(client: AtlasClient, group_id: str) -> list[dict[str, Any]]:
     return client.list(_op("listGroupIntegrations"), groupId=group_id)
+
+
+def list_group_log_integrations(client: AtlasClient, group_id: str) -> list[dict[str, Any]]:
+    """Log exports Atlas pushes to the customer's buckets (S3 and others)."""
+    return client.list(_op("listGroupLogIntegrations"), groupId=group_id)
 
 
 # --- Federation ---
