@@ -133,7 +133,11 @@ def test_the_import_document_names_exactly_the_plans_registrations(plan: Plan, d
         "payments-prod-kms-key-access",
         "payments-prod-secrets-key-key",
         "payments-prod-secrets-key-alias",
-        "payments-prod-user-api-password",
+        # prod's `app` password users rotate by alternating slots (docs/users.md, "Rotation"): the
+        # adopted user is slot a; slot b is new, with its own password.
+        "payments-prod-user-api-a-password",
+        "payments-prod-user-api-b-password",
+        "payments-prod-user-api-b-user",
         "payments-prod-user-api-secret",
         "payments-prod-user-api-secret-version",
         "payments-prod-user-reporting-password",
@@ -155,7 +159,8 @@ DECLARED = {
     ("payments-prod-cluster1-db", "tags.environment"),
     ("payments-prod-cluster1-db", "tags.managed-by"),
     ("payments-prod-kms-encryption-at-rest", "awsKmsConfig.roleId"),
-    *{(f"payments-prod-user-{name}-user", "labels") for name in ("api", "reporting", "ledger-writer", "dba", "breakglass")},
+    # prod's api rotates by alternating slots: the adopted user is slot a (`api-a`).
+    *{(f"payments-prod-user-{name}-user", "labels") for name in ("api-a", "reporting", "ledger-writer", "dba", "breakglass")},
 }
 
 
@@ -269,8 +274,8 @@ CHANGED_IN_ATLAS = [
         "payments-prod-privatelink-us-east-1-service",
         "supportedRemoteRegions",
     ),
-    ("database_users[0].roles[0].databaseName", "ledger", "payments-prod-user-api-user", "roles"),
-    ("database_users[0].description", "Payments API service", "payments-prod-user-api-user", "description"),
+    ("database_users[0].roles[0].databaseName", "ledger", "payments-prod-user-api-a-user", "roles"),
+    ("database_users[0].description", "Payments API service", "payments-prod-user-api-a-user", "description"),
     ("database_users[1].scopes", [], "payments-prod-user-reporting-user", "scopes"),
     ("custom_roles[0].actions[0].action", "UPDATE", "payments-prod-roles-ledgerAppendOnly", "actions"),
     (
@@ -432,8 +437,9 @@ def test_what_the_program_cannot_hold_ends_in_the_list_with_a_clean_exit(unsuppo
         "log integration",
     ):
         assert f"**{subject}" in report or subject in report, subject
-    # 130 users it could hold (5 of the hand-built project, 125 batch services): the first 100 by name are adopted.
-    assert report.count("over the program's limit of 100") == 30
+    # 130 users it could hold (5 of the hand-built project, 125 batch services), one of them (api) a production app
+    # password user that alternates, so two Atlas users: the first 99 by name fit in Atlas's 100.
+    assert report.count("over the program's limit of 100") == 31
     assert re.search(r"\*\*alert HOST_DOWN \([0-9a-f]+\)\*\*: notifies someone", report)
     assert re.search(r"\*\*alert NO_PRIMARY \([0-9a-f]+\)\*\*: notifies someone", report)
     # Production defaults the project does not meet: what the first `pulumi up` changes, with the reason.
@@ -555,5 +561,7 @@ def test_an_edited_stack_file_gets_an_import_document_with_its_own_names(
     assert edited.read_text() == text
     names = {r["name"] for r in yaml.safe_load(outcome.written[0].read_text())["resources"]}
     assert "payments-prod-team-site-reliability" in names and "payments-prod-team-sre" not in names
-    assert '**payments-prod-user-api-user labels**: Atlas has [{"key": "owner", "value": "payments-platform"}]' in outcome.report
+    assert (
+        '**payments-prod-user-api-a-user labels**: Atlas has [{"key": "owner", "value": "payments-platform"}]' in outcome.report
+    )
     assert '{"key": "owner", "value": "payments-api-team"}' in outcome.report

@@ -47,7 +47,7 @@ from stackconfig.operations import (
     BaselineTuning,
 )
 from stackconfig.project import PROJECT_ROLES
-from stackconfig.users import READ_ONLY_ACTIONS
+from stackconfig.users import READ_ONLY_ACTIONS, DatabaseUser
 
 from .live import LiveProject, dedicated_aws, kms_role
 
@@ -814,13 +814,24 @@ def _users(live: LiveProject, target: Target, out: Generated, cluster: dict[str,
         if notes:
             entry[COMMENT] = "Review: " + "; ".join(notes) + "."
         users.append((identity, entry))
-    if len(users) > MAX_USERS_PER_PROJECT:
-        for identity, _ in users[MAX_USERS_PER_PROJECT:]:
+
+    # Atlas's limit counts Atlas users: a production `app` password user alternates by default (docs/users.md,
+    # "Rotation"), so it is two of them. The model's own rule says which entry alternates.
+    def atlas_users(entry: dict[str, Any]) -> int:
+        fields = {"name": entry["name"], "kind": entry["kind"], "auth": entry.get("auth", "password")}
+        return len(DatabaseUser.model_construct(**fields).slots(target.production))
+
+    kept, count = [], 0
+    for identity, entry in users:
+        count += atlas_users(entry)
+        if count > MAX_USERS_PER_PROJECT:
             out.skipped[("database users", identity)] = (
-                f"over the program's limit of {MAX_USERS_PER_PROJECT} database users per project (Atlas's default): "
-                "the first 100 by name are adopted"
+                f"over the program's limit of {MAX_USERS_PER_PROJECT} database users per project (Atlas's default), "
+                "counting both users of each alternating credential: the first ones by name are adopted"
             )
-        users = users[:MAX_USERS_PER_PROJECT]
+        else:
+            kept.append((identity, entry))
+    users = kept
     if users:
         out.config["databaseUsers"] = [entry for _, entry in users]
     notes_by_text: dict[str, list[str]] = {}
@@ -833,13 +844,21 @@ def _users(live: LiveProject, target: Target, out: Generated, cluster: dict[str,
         out.items.append(Item("review", f"database users {shown}", note))
     for _, entry in users:
         if entry.get("auth", "password") == "password":
+            alternating = atlas_users(entry) == 2
             out.items.append(
                 Item(
                     "passwords",
                     f"{target.prefix}-{entry['name']}",
                     "Atlas never returns a password: the first `pulumi up` sets a new generated one on this user and stores it "
                     f"in Secrets Manager as {target.app}/{target.environment}/mongodb/{entry['name']} (docs/adopt.md, "
-                    '"Passwords"); rotate later by bumping `passwordVersion`',
+                    '"Passwords"); '
+                    + (
+                        f'as a production app user it rotates by alternating users (docs/users.md, "Rotation"): '
+                        f"{target.prefix}-{entry['name']}-b is created beside it, and later rotations bump `rotationCount` "
+                        "without failing a client"
+                        if alternating
+                        else "rotate later by bumping `passwordVersion`"
+                    ),
                 )
             )
 
