@@ -255,7 +255,10 @@ class ProdCluster(pulumi.ComponentResource):
             # A create that outlives its timeout is left alone in prod instead of deleted.
             delete_on_create_timeout=False if args.protect else None,
             tags=dict(args.tags),
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+            # delete_on_create_timeout is create-only (CreateOnlyBoolWithDefault(true) in
+            # internal/service/advancedcluster/schema.go, v2.16.0: any other value after create is a plan
+            # error), so a cluster created before `protect` was on, or imported, would fail every plan.
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect, ignore_changes=["deleteOnCreateTimeout"]),
         )
 
         if args.backup_enabled and args.backup is not None:
