@@ -87,6 +87,8 @@ def encryption_args(cfg: StackConfig, project_id: pulumi.Input[str]) -> AtlasKms
         deletion_window_days=encryption.deletion_window_days,
         rotation_period_days=encryption.rotation_period_days,
         require_private_networking=cfg.production_defaults.kms_private_networking,
+        # Every region that holds nodes (electable, read-only or analytics: each region of the config has some).
+        private_endpoint_regions=sorted(r.region for r in cluster.regions),
         tags=standard_tags(cfg),
         protect=cfg.production_defaults.protect,
         retain_key_on_delete=cfg.production_defaults.retain_encryption_key,

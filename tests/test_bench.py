@@ -30,6 +30,8 @@ KMS_CHAIN = [
     "aws:iam/rolePolicy:RolePolicy",
     "mongodbatlas:index/cloudProviderAccessAuthorization:CloudProviderAccessAuthorization",
     "mongodbatlas:index/encryptionAtRest:EncryptionAtRest",
+    # The cluster waits for the KMS private endpoint of each of its regions (prod requires private networking).
+    "mongodbatlas:index/encryptionAtRestPrivateEndpoint:EncryptionAtRestPrivateEndpoint",
 ]
 
 

@@ -46,7 +46,10 @@ def test_the_chain_runs_in_order_up_to_the_cluster(plans):
 def test_the_cluster_waits_for_encryption_at_rest_through_its_project_id(plans):
     plan = plans("prod")
     cluster, encryption = plan.one(CLUSTER), plan.one(ENCRYPTION)
-    assert cluster.property_dependencies["projectId"] == [encryption.urn]
+    endpoints = plan.of_type("mongodbatlas:index/encryptionAtRestPrivateEndpoint:EncryptionAtRestPrivateEndpoint")
+    # EncryptionAtRest, and (prod requires private networking) the KMS endpoint of every region.
+    assert endpoints
+    assert sorted(cluster.property_dependencies["projectId"]) == sorted([encryption.urn, *(e.urn for e in endpoints)])
     assert explicit_dependencies(cluster) == set()
     assert cluster.inputs["projectId"] == encryption.outputs["projectId"]
 

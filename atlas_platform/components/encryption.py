@@ -7,10 +7,12 @@ CloudProviderAccessSetup (Atlas names its AWS account and an external id)
 -> least-privilege role policy on the key
 -> CloudProviderAccessAuthorization (Atlas assumes the role)
 -> EncryptionAtRest (Atlas checks it can use the key)
--> with `require_private_networking`, an EncryptionAtRestPrivateEndpoint in the key's region.
-A cluster created with `encryption_at_rest_provider="AWS"` must wait for EncryptionAtRest: give it
-`AtlasKmsEncryption.project_id`, which is an output of the EncryptionAtRest resource. It does not
-wait for the private endpoint (docs/performance.md says why, with the sources).
+-> with `require_private_networking`, an EncryptionAtRestPrivateEndpoint in every region that holds
+   cluster nodes, and in the key's region.
+A cluster created with `encryption_at_rest_provider="AWS"` must wait for EncryptionAtRest and, with
+private networking required, for the endpoint of each of its regions: give it
+`AtlasKmsEncryption.project_id`, an output of EncryptionAtRest and of every endpoint, so the wait is a
+data dependency (docs/cluster.md, "Key traffic over AWS PrivateLink").
 """
 
 from __future__ import annotations
@@ -81,7 +83,11 @@ class AtlasKmsEncryptionArgs:
     rotation_period_days: int = 365
     tags: Mapping[str, str] = field(default_factory=dict)
     require_private_networking: bool = False
-    """Atlas reaches the key only over AWS PrivateLink, through an endpoint Atlas runs in the key's region."""
+    """Atlas reaches the key only over AWS PrivateLink, through endpoints Atlas runs in its own VPCs."""
+    private_endpoint_regions: Sequence[str] = ()
+    """With `require_private_networking`: every region that holds the cluster's nodes (AWS form). Atlas
+    creates a cluster, or adds nodes, only in regions with an approved endpoint; the key's region always
+    gets one too."""
     protect: bool = True
     """Refuse `pulumi destroy` and replacements of the created key."""
     retain_key_on_delete: bool = True
@@ -169,16 +175,26 @@ def key_access_policy(key_arn: str) -> str:
     )
 
 
+def private_endpoint_regions(args: AtlasKmsEncryptionArgs) -> list[str]:
+    """The regions that get a KMS private endpoint (AWS form, sorted): none without private networking,
+    else every cluster region and the key's."""
+    if not args.require_private_networking:
+        return []
+    return sorted({*args.private_endpoint_regions, args.key_region})
+
+
 class AtlasKmsEncryption(pulumi.ComponentResource):
     """Atlas project encryption at rest with a customer-managed AWS KMS key."""
 
     project_id: pulumi.Output[str]
-    """The project id, as an output of EncryptionAtRest: clusters that use it wait for encryption."""
+    """The project id, as an output of EncryptionAtRest and of every KMS private endpoint: clusters that
+    use it wait for encryption and for an endpoint in each region."""
     key_arn: pulumi.Output[str]
     role_arn: pulumi.Output[str]
     encryption_at_rest_id: pulumi.Output[str]
-    kms_private_endpoint_id: pulumi.Output[str | None]
-    """The EncryptionAtRestPrivateEndpoint's id; None when Atlas reaches the key over the public KMS endpoint."""
+    kms_private_endpoint_ids: dict[str, pulumi.Output[str]]
+    """Each EncryptionAtRestPrivateEndpoint's id by region (AWS form); empty when Atlas reaches the key over
+    the public KMS endpoint."""
 
     def __init__(self, name: str, args: AtlasKmsEncryptionArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TOKEN, name, None, renamed_from(PREVIOUS_TOKEN, opts))
@@ -272,26 +288,39 @@ class AtlasKmsEncryption(pulumi.ComponentResource):
             opts=child,
         )
 
-        self.kms_private_endpoint_id = pulumi.Output.from_input(None)
-        if args.require_private_networking:
+        self.kms_private_endpoint_ids = {}
+        waits_for: list[pulumi.Output[str]] = [encryption.project_id]
+        for region in private_endpoint_regions(args):
             # After EncryptionAtRest has require_private_networking on (the provider's prerequisite,
-            # docs/resources/encryption_at_rest_private_endpoint.md; the official atlas-aws module's
-            # encryption_private_endpoint waits for its encryption module too): its project_id output
-            # carries that order. One endpoint, in the key's region (the module's default), in Atlas's
-            # region form. AWS KMS needs no approval on the AWS side, unlike Azure Key Vault: the
-            # provider's AWS acceptance test expects ACTIVE with no approval step.
+            # docs/resources/encryption_at_rest_private_endpoint.md, v2.16.0; the official atlas-aws module's
+            # encryption_private_endpoint waits for its encryption module too): its project_id output carries
+            # that order. One per region, named by region, in Atlas's region form: the module takes a set of
+            # regions (`encryption.private_endpoint_regions`, one module call each). AWS KMS needs no approval
+            # on the AWS side, unlike Azure Key Vault: the provider's AWS acceptance test expects ACTIVE with
+            # no approval step (internal/service/encryptionatrestprivateendpoint/resource_test.go, v2.16.0).
             endpoint = atlas.EncryptionAtRestPrivateEndpoint(
-                f"{name}-private-endpoint",
+                f"{name}-private-endpoint-{region}",
                 project_id=encryption.project_id,
                 cloud_provider="AWS",
-                region_name=atlas_region_name(args.key_region),
+                region_name=atlas_region_name(region),
                 opts=pulumi.ResourceOptions(
-                    parent=self, custom_timeouts=KMS_ENDPOINT_TIMEOUTS, replace_on_changes=KMS_ENDPOINT_REPLACE_ON
+                    parent=self,
+                    custom_timeouts=KMS_ENDPOINT_TIMEOUTS,
+                    replace_on_changes=KMS_ENDPOINT_REPLACE_ON,
+                    # The single endpoint of before, always in the key's region, keeps its URN.
+                    aliases=[pulumi.Alias(name=f"{name}-private-endpoint")] if region == args.key_region else None,
                 ),
             )
-            self.kms_private_endpoint_id = endpoint.id
+            self.kms_private_endpoint_ids[region] = endpoint.id
+            # Its project_id (an input, so known at preview, where an unknown project id would read as a
+            # replacement of the cluster) carries the wait for the endpoint's create.
+            waits_for.append(endpoint.project_id)
 
-        self.project_id = encryption.project_id
+        # A cluster that takes this project id waits for encryption and, with private networking required,
+        # for the endpoint of every region: Atlas creates clusters and adds nodes only in regions with an
+        # approved endpoint (Atlas, "Manage Customer Keys with AWS KMS Over Private Endpoints"). A region added
+        # later gets its endpoint in the same `pulumi up`, before the cluster update that puts nodes there.
+        self.project_id = pulumi.Output.all(*waits_for).apply(lambda ids: str(ids[0]))
         self.key_arn = key_arn
         self.role_arn = role.arn
         self.encryption_at_rest_id = encryption.id
@@ -301,6 +330,6 @@ class AtlasKmsEncryption(pulumi.ComponentResource):
                 "key_arn": self.key_arn,
                 "role_arn": self.role_arn,
                 "encryption_at_rest_id": self.encryption_at_rest_id,
-                "kms_private_endpoint_id": self.kms_private_endpoint_id,
+                "kms_private_endpoint_ids": self.kms_private_endpoint_ids,
             }
         )
