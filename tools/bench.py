@@ -371,6 +371,8 @@ CREATE_SECONDS: dict[str, float] = {
     "aws:iam/rolePolicy:RolePolicy": 10,
     "mongodbatlas:index/cloudProviderAccessAuthorization:CloudProviderAccessAuthorization": 20,
     "mongodbatlas:index/encryptionAtRest:EncryptionAtRest": 20,
+    # Exactly its create_duration (atlas_platform/components/encryption.py, IAM_PROPAGATION).
+    "time:index/sleep:Sleep": 30,
     # ESTIMATE, not measured: Atlas builds an interface endpoint to KMS in its own VPC, like the
     # Atlas side of PrivateLink above. The provider polls every 30 s until it leaves INITIATING
     # (encryptionatrestprivateendpoint/state_transition.go, v2.16.0); nothing public gives a duration.
@@ -391,6 +393,7 @@ KMS_CHAIN_TYPES = frozenset(
         "aws:iam/role:Role",
         "aws:kms/key:Key",
         "aws:iam/rolePolicy:RolePolicy",
+        "time:index/sleep:Sleep",
         "mongodbatlas:index/cloudProviderAccessAuthorization:CloudProviderAccessAuthorization",
         "mongodbatlas:index/encryptionAtRest:EncryptionAtRest",
         "mongodbatlas:index/encryptionAtRestPrivateEndpoint:EncryptionAtRestPrivateEndpoint",

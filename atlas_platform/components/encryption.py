@@ -25,6 +25,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 import pulumi_mongodbatlas as atlas
+import pulumiverse_time
 
 from .facts import atlas_region_name
 from .naming import renamed_from
@@ -55,6 +56,13 @@ KEY_ADMIN_ACTIONS = (
     "kms:RotateKeyOnDemand",
 )
 KEY_USER_ACTIONS = ("kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey")
+
+# How long a new or changed role policy is given to propagate through IAM before Atlas first assumes the
+# role: the official atlas-aws module's wait before the log integration, the export bucket and encryption
+# (terraform-mongodbatlas-atlas-aws modules/log_integration/main.tf and modules/backup_export/main.tf,
+# `time_sleep.iam_propagation`, create_duration "30s"). The provider's authorization retries
+# CANNOT_ASSUME_ROLE only 3 times, 10 s apart (resource_cloud_provider_access_authorization.go, v2.16.0).
+IAM_PROPAGATION = "30s"
 
 # KMS refuses a key policy naming a principal it can't see yet, and the AWS provider retries
 # CreateKey until IAM has propagated the new role (default 2 minutes). A longer window turns the
@@ -166,6 +174,23 @@ def atlas_trust_policy(access: atlas.CloudProviderAccessSetup) -> pulumi.Output[
     ).apply(lambda values: trust_policy(*values))
 
 
+def role_arn_after_propagation(
+    name: str, role: aws.iam.Role, policy: aws.iam.RolePolicy, parent: pulumi.Resource
+) -> pulumi.Output[str]:
+    """`role`'s ARN once its policy has had IAM_PROPAGATION to propagate: a pulumiverse-time Sleep created
+    after the policy (it reads the policy document), waited out again whenever the role or the policy
+    changes (triggers force a new Sleep: RequiresReplace in terraform-provider-time's
+    internal/provider/resource_time_sleep.go). The authorization takes its role ARN from the Sleep's
+    triggers, so the wait is a data edge, with no depends_on; nothing else waits for it."""
+    sleep = pulumiverse_time.Sleep(
+        f"{name}-iam-propagation",
+        create_duration=IAM_PROPAGATION,
+        triggers={"roleArn": role.arn, "policy": policy.policy},
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    return sleep.triggers.apply(lambda triggers: str((triggers or {})["roleArn"]))
+
+
 def key_access_policy(key_arn: str) -> str:
     return json.dumps(
         {
@@ -257,17 +282,17 @@ class AtlasKmsEncryption(pulumi.ComponentResource):
             opts=child,
         )
 
-        # No output of the role policy feeds the authorization, yet Atlas must not find the role
-        # without its key permissions. This single explicit edge orders it (and EncryptionAtRest,
-        # which reads the authorization's role_id) after the policy, and gives IAM a little more
-        # time to propagate the trust policy before Atlas's first AssumeRole; the provider itself
-        # retries CANNOT_ASSUME_ROLE three times, 10 s apart.
+        # Atlas must not find the role without its key permissions, nor before IAM has propagated them:
+        # the role ARN reaches the authorization (and EncryptionAtRest, which reads its role_id) only after
+        # the policy and IAM_PROPAGATION. The provider itself retries CANNOT_ASSUME_ROLE only 3 x 10 s.
         authorization = atlas.CloudProviderAccessAuthorization(
             f"{name}-authorization",
             project_id=args.project_id,
             role_id=access.role_id,
-            aws=atlas.CloudProviderAccessAuthorizationAwsArgs(iam_assumed_role_arn=role.arn),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[key_access]),
+            aws=atlas.CloudProviderAccessAuthorizationAwsArgs(
+                iam_assumed_role_arn=role_arn_after_propagation(name, role, key_access, self)
+            ),
+            opts=child,
         )
 
         # The provider retries this create for 3 minutes on CANNOT_ASSUME_ROLE,
