@@ -462,6 +462,8 @@ def org_security_args(cfg: StackConfig) -> OrgSecurityArgs | None:
             identity_provider_id=federation.identity_provider_id,
             domain_restriction_enabled=federation.domain_restriction_enabled,
             domain_allow_list=federation.domain_allow_list,
+            data_access_identity_provider_ids=federation.data_access_identity_provider_ids,
+            post_auth_role_grants=federation.post_auth_role_grants,
         )
         if federation
         else None,

@@ -313,6 +313,19 @@ class StackConfig(StackModel):
                 "the organization holds production's project, so only a production stack manages its settings; "
                 "remove `organization` here and set it in the production stack file",
             )
+        # The organization's data-access identity providers are what Atlas keeps after the next update:
+        # one this stack's oidc users sign in through must be among them, or the update detaches it.
+        users = info.data.get("database_users") or []
+        if organization.federation is not None:
+            listed = set(organization.federation.data_access_identity_provider_ids)
+            missing = sorted({u.identity_provider_id for u in users if u.identity_provider_id and u.identity_provider_id not in listed})
+            if missing:
+                raise invalid(
+                    "oidc_idp_not_listed",
+                    f"organization.federation.dataAccessIdentityProviderIds {sorted(listed)} leaves out {', '.join(missing)}, "
+                    "which this stack's oidc users sign in through; Atlas would detach it from database access on the next "
+                    f"update and lock those users out: add {', '.join(missing)} to dataAccessIdentityProviderIds",
+                )
         federation = info.data.get("federation")
         if organization.federation and federation and organization.federation.settings_id != federation.settings_id:
             raise invalid(
