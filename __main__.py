@@ -138,7 +138,8 @@ if cfg.cluster is not None:
             cfg,
             project.project_id,
             kms.project_id if kms else None,
-            snapshot_export.export_bucket_id if snapshot_export else None,
+            # Exporting only while enabled: a section with `enabled: false` keeps the bucket registered.
+            snapshot_export.export_bucket_id if snapshot_export and cfg.snapshot_export.enabled else None,
         ),
     )
 

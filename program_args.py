@@ -87,6 +87,7 @@ def encryption_args(cfg: StackConfig, project_id: pulumi.Input[str]) -> AtlasKms
         deletion_window_days=encryption.deletion_window_days,
         rotation_period_days=encryption.rotation_period_days,
         require_private_networking=cfg.production_defaults.kms_private_networking,
+        private_endpoints_removed=encryption.private_endpoints_removed,
         # Every region that holds nodes (electable, read-only or analytics: each region of the config has some).
         private_endpoint_regions=sorted(r.region for r in cluster.regions),
         tags=standard_tags(cfg),
@@ -429,8 +430,10 @@ def log_export_args(cfg: StackConfig, project_id: pulumi.Input[str]) -> AtlasLog
 
 
 def snapshot_export_args(cfg: StackConfig, project_id: pulumi.Input[str]) -> SnapshotExportBucketArgs | None:
+    """The export bucket and its registration: while the stack file has a `snapshotExport` section, exporting
+    or not (`enabled: false` keeps them while the schedule stops exporting: docs/cluster.md)."""
     snapshots = cfg.snapshot_export
-    if not snapshots.enabled:
+    if not cfg.keeps_snapshot_export_bucket:
         return None
     return SnapshotExportBucketArgs(
         project_id=project_id,
@@ -441,6 +444,7 @@ def snapshot_export_args(cfg: StackConfig, project_id: pulumi.Input[str]) -> Sna
         lifecycle=_lifecycle(snapshots.lifecycle),
         tags=standard_tags(cfg),
         protect=cfg.production_defaults.protect,
+        exporting=snapshots.enabled,
     )
 
 

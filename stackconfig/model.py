@@ -253,6 +253,12 @@ class StackConfig(StackModel):
             )
         return network
 
+    @property
+    def keeps_snapshot_export_bucket(self) -> bool:
+        """The stack file has a `snapshotExport` section: the export bucket and its Atlas registration exist,
+        whether or not the schedule exports to them (`enabled: false` is the first step of removing them)."""
+        return "snapshot_export" in self.model_fields_set
+
     def private_service_regions(self) -> list[str]:
         """The regions that get an Atlas endpoint service: those of `network.privateEndpoints` where the
         cluster has nodes (every entry's when the stack has no cluster)."""

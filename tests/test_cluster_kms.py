@@ -220,7 +220,8 @@ def test_kms_resources_live_inside_their_component(plans):
     plan = plans("prod")
     component = plan.one(COMPONENT)
     children = {c.type for c in plan.children(component)}
-    private = {"mongodbatlas:index/encryptionAtRestPrivateEndpoint:EncryptionAtRestPrivateEndpoint"}
+    # With private networking: its endpoints and the guard that refuses turning it off in one edit.
+    private = {"mongodbatlas:index/encryptionAtRestPrivateEndpoint:EncryptionAtRestPrivateEndpoint", "time:index/static:Static"}
     expected = {SETUP, ROLE, KEY, "aws:kms/alias:Alias", ROLE_POLICY, SLEEP, AUTHORIZATION, ENCRYPTION}
     assert children == expected | (private if load_stack("prod").cluster.kms_private(True) else set())
     for child in plan.children(component):

@@ -219,3 +219,47 @@ def test_the_pack_accepts_private_networking_and_ignores_encryption_that_is_off(
     for props in (_encryption(True), _encryption(False, enabled=False)):
         encryption = resource("mongodbatlas:index/encryptionAtRest:EncryptionAtRest", "payments-kms", props)
         assert PACK_RULE not in verdict(policy_pack, encryption).policies("mandatory")
+
+
+# ---- turning private networking off: two steps, the one-step edit refused before anything changes ----
+
+GUARD = "time:index/static:Static"
+
+
+@pytest.mark.parametrize("stack", CLUSTER_STACKS)
+def test_the_guard_is_protected_exactly_while_the_endpoints_are_wanted(plans, stack):
+    plan, cfg = plans(stack), load_stack(stack)
+    assert cfg.cluster is not None
+    guards = plan.of_type(GUARD, within=KMS_COMPONENT)
+    assert len(guards) == (1 if cfg.cluster.kms_private(cfg.is_prod) else 0)
+    for guard in guards:
+        assert guard.protect is not cfg.cluster.encryption.private_endpoints_removed
+        assert guard.inputs == {}
+
+
+@pytest.mark.parametrize("stack", OTHER_STACKS)
+def test_step_one_removes_the_endpoints_keeps_the_flag_and_unprotects_the_guard(plan_variant, stack):
+    def step_one(config: dict[str, Any]) -> None:
+        encrypt_privately(config)
+        encryption_section(config)["privateEndpointsRemoved"] = True
+
+    plan = plan_variant(stack, step_one)
+    assert plan.one(ENCRYPTION).inputs["awsKmsConfig"]["requirePrivateNetworking"] is True
+    assert plan.of_type(ENDPOINT) == []
+    assert plan.one(GUARD).protect is False
+
+
+@pytest.mark.parametrize("stack", OTHER_STACKS)
+def test_endpoints_removed_without_private_networking_is_refused(stack):
+    def removed_alone(config: dict[str, Any]) -> None:
+        config[key("cluster")]["encryption"] = {"enabled": True, "keyArn": EXISTING_KEY, "privateEndpointsRemoved": True}
+
+    message = refusal(stack, removed_alone)
+    assert f"Pulumi.{stack}.yaml: atlas-platform:cluster.encryption: privateEndpointsRemoved is step 1" in message
+    assert "set requirePrivateNetworking: false (step 2)" in message
+
+
+@pytest.mark.parametrize("stack", PROD_STACKS)
+def test_production_refuses_removing_its_kms_endpoints(stack):
+    message = refusal(stack, lambda c: encryption_section(c).update(privateEndpointsRemoved=True))
+    assert "cluster.encryption.privateEndpointsRemoved: production keeps its KMS private endpoints" in message

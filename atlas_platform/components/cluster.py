@@ -289,7 +289,11 @@ class ProdCluster(pulumi.ComponentResource):
                 # With a Backup Compliance Policy Atlas refuses to delete the schedule; letting
                 # the provider forget it instead keeps `pulumi destroy` of the cluster possible.
                 skip_destroy=True if args.compliance_contact else None,
-                auto_export_enabled=True if schedule.export_bucket_id is not None else None,
+                # Sent either way: Update sends auto_export_enabled only when set (GetOkExists) and `export`
+                # only when set (GetOk) (resource_cloud_backup_schedule.go, v2.16.0,
+                # cloudBackupScheduleCreateOrUpdate), so leaving them out to turn exports off could leave
+                # Atlas exporting; `export` itself cannot be sent empty, false turns it off.
+                auto_export_enabled=schedule.export_bucket_id is not None,
                 export=atlas.CloudBackupScheduleExportArgs(
                     export_bucket_id=schedule.export_bucket_id, frequency_type=schedule.export_frequency
                 )

@@ -96,6 +96,11 @@ class AtlasKmsEncryptionArgs:
     """With `require_private_networking`: every region that holds the cluster's nodes (AWS form). Atlas
     creates a cluster, or adds nodes, only in regions with an approved endpoint; the key's region always
     gets one too."""
+    private_endpoints_removed: bool = False
+    """Step 1 of turning `require_private_networking` off: the endpoints are deleted while it stays on.
+    Atlas refuses to stop requiring private networking while any endpoint exists
+    (CANNOT_DISABLE_ENCRYPTION_AT_REST_REQUIRE_PRIVATE_NETWORKING_WHILE_PRIVATE_ENDPOINTS_EXIST), and Pulumi
+    runs updates before deletes, so the flag can go only in a later `pulumi up`."""
     protect: bool = True
     """Refuse `pulumi destroy` and replacements of the created key."""
     retain_key_on_delete: bool = True
@@ -201,9 +206,9 @@ def key_access_policy(key_arn: str) -> str:
 
 
 def private_endpoint_regions(args: AtlasKmsEncryptionArgs) -> list[str]:
-    """The regions that get a KMS private endpoint (AWS form, sorted): none without private networking,
-    else every cluster region and the key's."""
-    if not args.require_private_networking:
+    """The regions that get a KMS private endpoint (AWS form, sorted): none without private networking (or
+    while it is being turned off), else every cluster region and the key's."""
+    if not args.require_private_networking or args.private_endpoints_removed:
         return []
     return sorted({*args.private_endpoint_regions, args.key_region})
 
@@ -312,6 +317,20 @@ class AtlasKmsEncryption(pulumi.ComponentResource):
             enabled_for_search_nodes=True,
             opts=child,
         )
+
+        if args.private_endpoints_removed and not args.require_private_networking:
+            raise ValueError(f"{name}: private_endpoints_removed is the first step of turning require_private_networking off")
+        if args.require_private_networking:
+            # Refuses, before anything changes, the one-step edit that turns private networking off while the
+            # endpoints exist: that update would run before their deletes and Atlas would refuse it. The guard is
+            # protected while the endpoints are wanted, so deleting it with them stops the preview ("unable to
+            # delete resource ... marked for protection"); step 1 (`private_endpoints_removed`) unprotects it
+            # and deletes the endpoints, and step 2 deletes it with the flag turned off. It holds nothing:
+            # a pulumiverse-time Static, the time private networking was required.
+            pulumiverse_time.Static(
+                f"{name}-private-networking-guard",
+                opts=pulumi.ResourceOptions(parent=self, protect=not args.private_endpoints_removed),
+            )
 
         self.kms_private_endpoint_ids = {}
         waits_for: list[pulumi.Output[str]] = [encryption.project_id]
