@@ -40,7 +40,7 @@ from stackconfig.cluster import MaintenanceWindow
 from stackconfig.log_export import Lifecycle
 from stackconfig.network import EndpointVpc as EndpointVpcConfig
 from stackconfig.network import PrivateEndpointRegion, endpoint_key, parse_cidr
-from stackconfig.operations import BASELINE
+from stackconfig.operations import BASELINE, INTEGRATION_REGIONS
 from stackconfig.users import DatabaseUser, parse_role
 
 
@@ -356,13 +356,16 @@ def alert_args(cfg: StackConfig, project_id: pulumi.Input[str]) -> AlertBaseline
         IntegrationSpec(
             type=i.type,
             api_key=_revealed(cfg.secret(i.api_key_secret)),
-            region=i.region,
+            # Explicit for the types that take them: they are Optional+Computed and the provider's update
+            # starts from Atlas's integration, so a key removed from the stack file would change nothing
+            # (tools/omitted.json). US is Atlas's default region; a metrics switch left out is off.
+            region=i.region or ("US" if i.type in INTEGRATION_REGIONS else None),
             service_key=_revealed(cfg.secret(i.service_key_secret)),
             url=i.url,
             secret=_revealed(cfg.secret(i.webhook_secret)),
-            send_database_metrics=i.send_database_metrics,
-            send_collection_latency_metrics=i.send_collection_latency_metrics,
-            send_query_stats_metrics=i.send_query_stats_metrics,
+            send_database_metrics=bool(i.send_database_metrics) if i.type == "DATADOG" else None,
+            send_collection_latency_metrics=bool(i.send_collection_latency_metrics) if i.type == "DATADOG" else None,
+            send_query_stats_metrics=bool(i.send_query_stats_metrics) if i.type == "DATADOG" else None,
         )
         for i in cfg.integrations
     ]

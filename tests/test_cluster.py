@@ -53,7 +53,8 @@ def test_staging_gets_its_own_cheaper_cluster(plans):
     assert [rc["electableSpecs"] for rc in region_configs(staging)] == [{"instanceSize": "M10", "nodeCount": 3}]
     assert staging.inputs["pitEnabled"] is False
     assert staging.inputs["backupEnabled"] is True
-    assert "encryptionAtRestProvider" not in staging.inputs
+    # Explicitly NONE: an omitted provider would keep whatever Atlas has (tools/omitted.json).
+    assert staging.inputs["encryptionAtRestProvider"] == "NONE"
     assert staging.inputs["terminationProtectionEnabled"] is False
     assert staging.protect is False
     assert "retainBackupsEnabled" not in staging.inputs

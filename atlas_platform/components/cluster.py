@@ -246,7 +246,9 @@ class ProdCluster(pulumi.ComponentResource):
             pit_enabled=args.pit_enabled,
             # Snapshots outlive the cluster if it is ever deleted (prod).
             retain_backups_enabled=args.protect or None,
-            encryption_at_rest_provider="AWS" if encrypted else None,
+            # NONE, not left out, when the customer key is not used: Optional+Computed, so an omitted value
+            # keeps what Atlas has and turning the key off would change nothing (tools/omitted.json).
+            encryption_at_rest_provider="AWS" if encrypted else "NONE",
             termination_protection_enabled=args.termination_protection,
             redact_client_log_data=args.redact_client_log_data,
             advanced_configuration=atlas.AdvancedClusterAdvancedConfigurationArgs(minimum_enabled_tls_protocol=args.minimum_tls),
