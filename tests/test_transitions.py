@@ -108,3 +108,16 @@ def test_a_sign_in_kind_change_replaces_the_user_delete_first(variant_plans):
     changes = compare(variant_plans("staging"), variant_plans("staging/user-dba-x509"))
     (user,) = [c for c in changes if c.type == "mongodbatlas:index/databaseUser:DatabaseUser"]
     assert user.action == "delete then create" and "authDatabaseName forces a replacement" in user.why
+
+
+def test_make_diff_prints_the_steps_for_a_refused_transition_and_the_hazards(variant_plans):
+    from tools.diff import render_changes
+
+    old, new = variant_plans("staging/kms-private"), variant_plans("staging/kms-public")
+    text = render_changes(compare(old, new), "title")
+    assert "[blocked: protected]" in text and "steps: Atlas refuses to stop requiring private networking" in text
+    changes = compare(old, new)
+    for change in changes:
+        change.blocked = False
+    found = hazards(old, new, changes)
+    assert "private-networking-off-with-endpoints" in render_changes(changes, "title", found)

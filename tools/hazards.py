@@ -80,6 +80,17 @@ HAZARDS: dict[str, str] = {
 }
 
 
+# The steps for a step the engine refuses on purpose (a guard, not only `protect` of prod): what to do
+# instead, as docs/changes.md ("Transitions") says.
+REFUSED_STEPS: dict[str, str] = {
+    EXPORT_BUCKET: "the schedule still exports to it: set snapshotExport.enabled: false and run `pulumi up`, "
+    "then remove the snapshotExport section and run `pulumi up` again",
+    "time:index/static:Static": "Atlas refuses to stop requiring private networking while KMS private endpoints exist: "
+    "add cluster.encryption.privateEndpointsRemoved: true (keep requirePrivateNetworking) and run `pulumi up`, then "
+    "set requirePrivateNetworking: false, remove privateEndpointsRemoved and run `pulumi up` again",
+}
+
+
 def _by_urn(plan: Plan) -> dict[str, Registration]:
     return {r.urn: r for r in plan.resources}
 
