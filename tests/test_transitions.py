@@ -29,6 +29,10 @@ def test_each_transition_plans_without_a_hazard_or_is_refused_before_anything_ch
     changes = compare(old, new)
     assert changes, f"{row.id}: the two variants plan the same resources; the row tests nothing"
     found = hazards(old, new, changes)
+    if row.outcome == "import first":
+        # Only what `pulumi import` takes care of; docs/changes.md gives the commands.
+        assert found and {h.kind for h in found} == {"adopt-only-created"}, found
+        found = []
     assert not found, "\n".join(f"{h.kind} on {h.resource}: {h.detail} ({HAZARDS[h.kind]})" for h in found)
     blocked = [f"{c.action} {c.name}" for c in changes if c.blocked]
     if row.outcome == "refused":
@@ -56,7 +60,7 @@ def test_the_changes_page_lists_every_transition_with_its_outcome():
     for row in TRANSITIONS:
         assert row.label in documented, f"docs/changes.md (Transitions) has no row `| {row.feature} | {row.direction} | ... |`"
         outcome = documented[row.label]
-        expected = "steps" if row.outcome == "refused" else "one edit"
+        expected = "one edit" if row.outcome == "one edit" else "steps"
         assert expected in outcome, f"{row.label}: the page says {outcome!r}, the plan is {row.outcome} ({row.id})"
 
 

@@ -130,7 +130,8 @@ class Transition:
     before: str
     after: str
     outcome: str
-    """`one edit`, or `refused` (the engine refuses a step at preview; docs/changes.md gives the steps)."""
+    """`one edit`, `refused` (the engine refuses a step at preview; docs/changes.md gives the steps), or
+    `import first` (the plan creates what must be adopted with `pulumi import`: docs/changes.md gives the steps)."""
     direction: str = "on -> off"
     """As docs/changes.md's row for this feature says it: `on -> off`, `off -> on`, or a named step."""
 
@@ -171,7 +172,7 @@ TRANSITIONS: list[Transition] = [
     *_pair("custom roles", "staging", "staging/custom-roles-removed"),
     *_pair("resource policies", "prod", "prod/resource-policies-off"),
     *_pair("organization settings", "prod/organization-gen-ai-on", "prod"),
-    *_pair("organization", "prod", "prod/organization-removed", off_outcome="refused"),
+    *_pair("organization", "prod", "prod/organization-removed", off_outcome="refused", on_outcome="import first"),
     *_pair("cluster region", "prod/region-added", "prod", off_outcome="refused"),
     *_pair("cluster region", "staging/region-added", "staging"),
     *_pair("private endpoint region", "staging/endpoint-region-added", "staging"),

@@ -73,6 +73,12 @@ HAZARDS: dict[str, str] = {
         "the input is Optional+Computed or sent only when set: left out, Atlas keeps its old value, so the edit "
         "changes nothing there (tools/omitted.json)"
     ),
+    "adopt-only-created": (
+        "the resource is adopted with `pulumi import`, never created: the organization's Create makes a new organization and "
+        "needs org_owner_id (internal/service/organization/resource_organization.go, resourceCreate), the federation link's "
+        "Create refuses ('this resource must be imported', resource_federated_settings_connected_org.go): run `make org-import` "
+        "and `pulumi import --file` first (docs/access.md)"
+    ),
     "user-moved-by-update": (
         "the provider updates a database user at its new auth database, where it does not exist: Atlas answers not "
         "found (internal/service/databaseuser/resource_database_user.go, Update)"
@@ -136,7 +142,10 @@ def hazards(old: Plan, new: Plan, changes: list[Change] | None = None) -> list[H
             if endpoint is None or not _reads(cluster, endpoint.urn):
                 found.append(Hazard("nodes-before-kms-endpoint", cluster.name, f"{region} has no KMS endpoint the cluster waits for"))
 
+    adopted = {"mongodbatlas:index/organization:Organization", "mongodbatlas:index/federatedSettingsOrgConfig:FederatedSettingsOrgConfig"}
     for change in changes:
+        if change.action == "create" and change.type in adopted:
+            found.append(Hazard("adopt-only-created", change.name, "created by this run instead of imported"))
         if change.action != "update":
             continue
         resource = after[change.urn]
