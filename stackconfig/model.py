@@ -324,7 +324,9 @@ class StackConfig(StackModel):
         users = info.data.get("database_users") or []
         if organization.federation is not None:
             listed = set(organization.federation.data_access_identity_provider_ids)
-            missing = sorted({u.identity_provider_id for u in users if u.identity_provider_id and u.identity_provider_id not in listed})
+            missing = sorted(
+                {u.identity_provider_id for u in users if u.identity_provider_id and u.identity_provider_id not in listed}
+            )
             if missing:
                 raise invalid(
                     "oidc_idp_not_listed",

@@ -32,7 +32,6 @@ Domain = Annotated[
 ]
 
 
-
 def _grant_hint(value: str) -> str:
     if value == ORG_OWNER:
         return "; ORG_OWNER is refused here: everyone who signs in through the identity provider would own the organization"

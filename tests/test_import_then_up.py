@@ -95,14 +95,15 @@ def test_settings_the_stack_file_cannot_express_are_ones_the_provider_keeps(adop
     assert omitted_table()[ORGANIZATION_TYPE]["inputs"]["skipDefaultAlertsSettings"]["omitted"] == "kept"
 
 
-@pytest.mark.parametrize("name", ["dataAccessIdentityProviderIds", "postAuthRoleGrants", "identityProviderId", "domainAllowLists"])
+@pytest.mark.parametrize(
+    "name", ["dataAccessIdentityProviderIds", "postAuthRoleGrants", "identityProviderId", "domainAllowLists"]
+)
 def test_the_check_fails_when_the_program_would_leave_a_federation_list_out(adopted, name):
-    plan = Plan(project=adopted.project, stack=adopted.stack, resources=[r for r in adopted.resources])
-    link = plan.one(FEDERATION_CONFIG_TYPE)
+    link = adopted.one(FEDERATION_CONFIG_TYPE)
     original = dict(link.inputs)
     try:
         del link.inputs[name]
-        assert any(f"{FEDERATION_CONFIG_TYPE}.{name}: left out" in problem for problem in clearing_values(plan))
+        assert any(f"{FEDERATION_CONFIG_TYPE}.{name}: left out" in problem for problem in clearing_values(adopted))
     finally:
         link.inputs.clear()
         link.inputs.update(original)

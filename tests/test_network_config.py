@@ -445,8 +445,10 @@ def test_a_cluster_region_no_vpc_reaches_is_refused():
                 vpc["crossRegionPrivateLink"] = False
 
     found = problems("prod", unreached)
-    assert f"{NETWORK}: no VPC reaches the endpoint service in us-west-2: it has no vpcs of its own and every other VPC has " \
+    assert (
+        f"{NETWORK}: no VPC reaches the endpoint service in us-west-2: it has no vpcs of its own and every other VPC has "
         "crossRegionPrivateLink off; list a VPC of that region, or turn crossRegionPrivateLink on for one elsewhere" in found
+    )
 
 
 def test_prod_without_a_cluster_is_refused():

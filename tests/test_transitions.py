@@ -69,7 +69,7 @@ def test_the_changes_page_lists_every_transition_with_its_outcome():
 
 def test_turning_private_networking_off_with_endpoints_is_a_hazard_without_the_guard(variant_plans):
     old, new = variant_plans("staging/kms-private"), variant_plans("staging/kms-public")
-    changes = [c for c in compare(old, new)]
+    changes = compare(old, new)
     for change in changes:
         change.blocked = False  # as if the guard were not protected
     assert [h.kind for h in hazards(old, new, changes)] == ["private-networking-off-with-endpoints"]
@@ -91,9 +91,9 @@ def test_a_cluster_not_waiting_for_a_kms_endpoint_is_a_hazard(variant_plans):
     original = cluster.property_dependencies
     try:
         cluster.property_dependencies = cut
-        assert Hazard("nodes-before-kms-endpoint", cluster.name, "US_WEST_1 has no KMS endpoint the cluster waits for") in hazards(
-            variant_plans("prod"), new
-        )
+        assert Hazard(
+            "nodes-before-kms-endpoint", cluster.name, "US_WEST_1 has no KMS endpoint the cluster waits for"
+        ) in hazards(variant_plans("prod"), new)
     finally:
         cluster.property_dependencies = original
 

@@ -162,7 +162,9 @@ TRANSITIONS: list[Transition] = [
     *_pair("KMS private networking", "staging/kms-private", "staging/kms-public", off_outcome="refused"),
     Transition("KMS private networking", "staging/kms-private", "staging/kms-private-endpoints-removed", "one edit", "step 1"),
     Transition("KMS private networking", "staging/kms-private-endpoints-removed", "staging/kms-public", "one edit", "step 2"),
-    Transition("KMS private networking", "staging/kms-private-endpoints-removed", "staging/kms-private", "one edit", "step 1 undone"),
+    Transition(
+        "KMS private networking", "staging/kms-private-endpoints-removed", "staging/kms-private", "one edit", "step 1 undone"
+    ),
     *_pair("auditing", "staging", "staging/auditing-off"),
     *_pair("alert baseline", "prod", "prod/alert-baseline-off"),
     *_pair("alert baseline", "staging", "staging/alert-baseline-off"),

@@ -37,7 +37,8 @@ USER = "mongodbatlas:index/databaseUser:DatabaseUser"
 @cache
 def omitted_table() -> dict[str, Any]:
     """tools/omitted.json: what omitting each input the program sets does (kept, clears, ...)."""
-    return dict(json.loads(OMITTED.read_text()))["types"]
+    types: dict[str, Any] = json.loads(OMITTED.read_text())["types"]
+    return types
 
 
 @dataclass(frozen=True)
@@ -127,22 +128,29 @@ def hazards(old: Plan, new: Plan, changes: list[Change] | None = None) -> list[H
         previous = before.get(encryption.urn)
         was = bool(previous and previous.inputs.get("awsKmsConfig", {}).get("requirePrivateNetworking"))
         now = bool(encryption.inputs.get("awsKmsConfig", {}).get("requirePrivateNetworking"))
-        endpoints = [r for r in old.resources if r.type == KMS_ENDPOINT]
-        if ordering and was and not now and endpoints:
-            found.append(Hazard("private-networking-off-with-endpoints", encryption.name, f"{len(endpoints)} endpoint(s)"))
+        remaining = [r for r in old.resources if r.type == KMS_ENDPOINT]
+        if ordering and was and not now and remaining:
+            found.append(Hazard("private-networking-off-with-endpoints", encryption.name, f"{len(remaining)} endpoint(s)"))
 
     # Nodes in a region whose KMS endpoint the cluster does not wait for.
     for cluster in (r for r in new.resources if r.type == CLUSTER):
-        endpoints = {e.inputs.get("regionName"): e for e in new.resources if e.type == KMS_ENDPOINT}
-        if not endpoints:
+        by_region = {e.inputs.get("regionName"): e for e in new.resources if e.type == KMS_ENDPOINT}
+        if not by_region:
             continue
-        regions = {rc.get("regionName") for spec in cluster.inputs.get("replicationSpecs", []) for rc in spec.get("regionConfigs", [])}
+        regions = {
+            rc.get("regionName") for spec in cluster.inputs.get("replicationSpecs", []) for rc in spec.get("regionConfigs", [])
+        }
         for region in sorted(str(r) for r in regions):
-            endpoint = endpoints.get(region)
+            endpoint = by_region.get(region)
             if endpoint is None or not _reads(cluster, endpoint.urn):
-                found.append(Hazard("nodes-before-kms-endpoint", cluster.name, f"{region} has no KMS endpoint the cluster waits for"))
+                found.append(
+                    Hazard("nodes-before-kms-endpoint", cluster.name, f"{region} has no KMS endpoint the cluster waits for")
+                )
 
-    adopted = {"mongodbatlas:index/organization:Organization", "mongodbatlas:index/federatedSettingsOrgConfig:FederatedSettingsOrgConfig"}
+    adopted = {
+        "mongodbatlas:index/organization:Organization",
+        "mongodbatlas:index/federatedSettingsOrgConfig:FederatedSettingsOrgConfig",
+    }
     for change in changes:
         if change.action == "create" and change.type in adopted:
             found.append(Hazard("adopt-only-created", change.name, "created by this run instead of imported"))
