@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from atlas_platform.components.encryption import KMS_ENDPOINT_REPLACE_ON
-from atlas_platform.components.facts import atlas_region_name
+from atlas_platform.components.facts import atlas_region_name, aws_region_name
 from stackconfig import StackConfig
 from tests.conftest import STACKS, key, load_stack
 from tests.conftest import load_changed as load
@@ -70,7 +70,7 @@ def assert_plan_matches_config(plan, cfg: StackConfig) -> None:
     component = plan.one(KMS_COMPONENT)
     for endpoint in endpoints:
         assert endpoint.inputs["cloudProvider"] == "AWS"
-        assert endpoint.name == f"{component.name}-private-endpoint-{endpoint.inputs['regionName'].lower().replace('_', '-')}"
+        assert endpoint.name == f"{component.name}-private-endpoint-{aws_region_name(endpoint.inputs['regionName'])}"
         # After EncryptionAtRest has private networking on: through its project_id, not an explicit edge.
         assert endpoint.property_dependencies["projectId"] == [encryption.urn]
         assert set(endpoint.dependencies) == {encryption.urn}

@@ -10,6 +10,7 @@ import pulumi_mongodbatlas as atlas
 import pytest
 from pulumi.runtime import settings as pulumi_settings
 
+from atlas_platform.components.facts import atlas_region_name
 from atlas_platform.components.private_endpoint import (
     ATLAS_PORTS,
     AllowedSource,
@@ -313,7 +314,7 @@ def test_a_region_without_nodes_gets_no_endpoint_service_its_vpcs_reach_the_clus
     assert sorted(e.inputs["serviceRegion"] for e in eu) == ["us-east-1", "us-east-2", "us-west-2"]
     assert {e.inputs["region"] for e in eu} == {"eu-west-1"}
     for endpoint in eu:
-        service = services[endpoint.inputs["serviceRegion"].upper().replace("-", "_")]
+        service = services[atlas_region_name(endpoint.inputs["serviceRegion"])]
         assert endpoint.inputs["serviceName"] == service.outputs["endpointServiceName"]
         assert "EU_WEST_1" in service.inputs["supportedRemoteRegions"]
     # Its sources are rules in its own region only, on its cross-region endpoints' groups.

@@ -225,6 +225,8 @@ class AtlasKmsEncryption(pulumi.ComponentResource):
     kms_private_endpoint_ids: dict[str, pulumi.Output[str]]
     """Each EncryptionAtRestPrivateEndpoint's id by region (AWS form); empty when Atlas reaches the key over
     the public KMS endpoint."""
+    kms_private_endpoint_id: pulumi.Output[str | None]
+    """The key region's endpoint id (the one endpoint of 0.1.0); None without private networking."""
 
     def __init__(self, name: str, args: AtlasKmsEncryptionArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TOKEN, name, None, renamed_from(PREVIOUS_TOKEN, opts))
@@ -360,6 +362,9 @@ class AtlasKmsEncryption(pulumi.ComponentResource):
             # replacement of the cluster) carries the wait for the endpoint's create.
             waits_for.append(endpoint.project_id)
 
+        key_endpoint = self.kms_private_endpoint_ids.get(args.key_region)
+        self.kms_private_endpoint_id = key_endpoint if key_endpoint is not None else pulumi.Output.from_input(None)
+
         # A cluster that takes this project id waits for encryption and, with private networking required,
         # for the endpoint of every region: Atlas creates clusters and adds nodes only in regions with an
         # approved endpoint (Atlas, "Manage Customer Keys with AWS KMS Over Private Endpoints"). A region added
@@ -375,5 +380,6 @@ class AtlasKmsEncryption(pulumi.ComponentResource):
                 "role_arn": self.role_arn,
                 "encryption_at_rest_id": self.encryption_at_rest_id,
                 "kms_private_endpoint_ids": self.kms_private_endpoint_ids,
+                "kms_private_endpoint_id": self.kms_private_endpoint_id,
             }
         )
