@@ -95,7 +95,7 @@ def private_srv(
             private_endpoints[region].vpc_endpoint_ids[via or endpoint_key(home, name, region)]
             for region, via in sorted(path.items())
         ]
-        for (home, name), path in cfg.network.private_paths().items()
+        for (home, name), path in cfg.network.private_paths(sorted(private_endpoints)).items()
     }
     by_vpc: pulumi.Output[dict[str, str | None]] = pulumi.Output.all(strings, paths).apply(
         lambda pair: private_srv_by_vpc(pair[0], pair[1])
@@ -139,7 +139,8 @@ if cfg.cluster is not None:
             cfg,
             project.project_id,
             kms.project_id if kms else None,
-            snapshot_export.export_bucket_id if snapshot_export else None,
+            # Exporting only while enabled: a section with `enabled: false` keeps the bucket registered.
+            snapshot_export.export_bucket_id if snapshot_export and cfg.snapshot_export.enabled else None,
         ),
     )
 
@@ -148,12 +149,15 @@ if cfg.cluster is not None:
 # the read of the private connection strings waits for both.
 if cfg.network.access_list:
     IpAccessList(f"{prefix}-access", access_list_args(cfg, project.project_id))
+# An endpoint service only where the cluster has nodes; VPCs of other regions reach them cross-region.
+service_regions = cfg.private_service_regions()
 private_endpoints = {
     r.region: PrivateEndpoint(
         f"{prefix}-privatelink-{r.region}",
         private_endpoint_args(cfg, r, project.project_id),
     )
     for r in cfg.network.private_endpoints
+    if r.region in service_regions
 }
 
 # --- Database users by function (docs/users.md) ---
@@ -239,7 +243,9 @@ if private_endpoints:
                 "privateSrv": private_srv_by_region.get(region, {}),
             }
             for region, pe in private_endpoints.items()
-        },
+        }
+        # A region without nodes has no service of its own: its VPCs' strings go through other regions' endpoints.
+        | {region: {"privateSrv": srv} for region, srv in private_srv_by_region.items() if region not in private_endpoints},
     )
 pulumi.export("databaseUsers", {name: u.username for name, u in database_users.items()})
 pulumi.export(

@@ -40,7 +40,7 @@ from stackconfig.cluster import MaintenanceWindow
 from stackconfig.log_export import Lifecycle
 from stackconfig.network import EndpointVpc as EndpointVpcConfig
 from stackconfig.network import PrivateEndpointRegion, endpoint_key, parse_cidr
-from stackconfig.operations import BASELINE
+from stackconfig.operations import BASELINE, INTEGRATION_REGIONS
 from stackconfig.service_account import ServiceAccountSettings
 from stackconfig.users import DatabaseUser, parse_role
 
@@ -88,6 +88,9 @@ def encryption_args(cfg: StackConfig, project_id: pulumi.Input[str]) -> AtlasKms
         deletion_window_days=encryption.deletion_window_days,
         rotation_period_days=encryption.rotation_period_days,
         require_private_networking=cfg.production_defaults.kms_private_networking,
+        private_endpoints_removed=encryption.private_endpoints_removed,
+        # Every region that holds nodes (electable, read-only or analytics: each region of the config has some).
+        private_endpoint_regions=sorted(r.region for r in cluster.regions),
         tags=standard_tags(cfg),
         protect=cfg.production_defaults.protect,
         retain_key_on_delete=cfg.production_defaults.retain_encryption_key,
@@ -356,13 +359,16 @@ def alert_args(cfg: StackConfig, project_id: pulumi.Input[str]) -> AlertBaseline
         IntegrationSpec(
             type=i.type,
             api_key=_revealed(cfg.secret(i.api_key_secret)),
-            region=i.region,
+            # Explicit for the types that take them: they are Optional+Computed and the provider's update
+            # starts from Atlas's integration, so a key removed from the stack file would change nothing
+            # (tools/omitted.json). US is Atlas's default region; a metrics switch left out is off.
+            region=i.region or ("US" if i.type in INTEGRATION_REGIONS else None),
             service_key=_revealed(cfg.secret(i.service_key_secret)),
             url=i.url,
             secret=_revealed(cfg.secret(i.webhook_secret)),
-            send_database_metrics=i.send_database_metrics,
-            send_collection_latency_metrics=i.send_collection_latency_metrics,
-            send_query_stats_metrics=i.send_query_stats_metrics,
+            send_database_metrics=bool(i.send_database_metrics) if i.type == "DATADOG" else None,
+            send_collection_latency_metrics=bool(i.send_collection_latency_metrics) if i.type == "DATADOG" else None,
+            send_query_stats_metrics=bool(i.send_query_stats_metrics) if i.type == "DATADOG" else None,
         )
         for i in cfg.integrations
     ]
@@ -430,8 +436,10 @@ def log_export_args(cfg: StackConfig, project_id: pulumi.Input[str]) -> AtlasLog
 
 
 def snapshot_export_args(cfg: StackConfig, project_id: pulumi.Input[str]) -> SnapshotExportBucketArgs | None:
+    """The export bucket and its registration: while the stack file has a `snapshotExport` section, exporting
+    or not (`enabled: false` keeps them while the schedule stops exporting: docs/cluster.md)."""
     snapshots = cfg.snapshot_export
-    if not snapshots.enabled:
+    if not cfg.keeps_snapshot_export_bucket:
         return None
     return SnapshotExportBucketArgs(
         project_id=project_id,
@@ -442,6 +450,7 @@ def snapshot_export_args(cfg: StackConfig, project_id: pulumi.Input[str]) -> Sna
         lifecycle=_lifecycle(snapshots.lifecycle),
         tags=standard_tags(cfg),
         protect=cfg.production_defaults.protect,
+        exporting=snapshots.enabled,
     )
 
 
@@ -463,6 +472,8 @@ def org_security_args(cfg: StackConfig) -> OrgSecurityArgs | None:
             identity_provider_id=federation.identity_provider_id,
             domain_restriction_enabled=federation.domain_restriction_enabled,
             domain_allow_list=federation.domain_allow_list,
+            data_access_identity_provider_ids=federation.data_access_identity_provider_ids,
+            post_auth_role_grants=federation.post_auth_role_grants,
         )
         if federation
         else None,

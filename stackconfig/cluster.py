@@ -352,8 +352,25 @@ class Encryption(StackModel):
     rotation_period_days: int = Field(365, ge=90, le=2560)
     """Days between automatic rotations of the created key (90-2560)."""
     require_private_networking: bool | None = None
-    """Atlas reaches the key only over AWS PrivateLink, through an endpoint Atlas runs in the key's region.
-    Default: on in prod (which refuses false), off elsewhere."""
+    """Atlas reaches the key only over AWS PrivateLink, through endpoints Atlas runs in every region of the
+    cluster and in the key's. Default: on in prod (which refuses false), off elsewhere. Turning it off takes
+    two `pulumi up`s: `privateEndpointsRemoved: true` first (docs/cluster.md)."""
+    private_endpoints_removed: bool = False
+    """Step 1 of 2 of turning requirePrivateNetworking off: the KMS private endpoints are deleted while Atlas
+    still requires private networking (Atlas refuses to stop requiring it while any exists, and Pulumi
+    deletes only after it updates). Step 2: `requirePrivateNetworking: false`, and remove this key. Between
+    the two, Atlas cannot reach the key: run step 2 right after."""
+
+    @field_validator("private_endpoints_removed")
+    @classmethod
+    def _endpoints_in_prod(cls, removed: bool, info: ValidationInfo) -> bool:
+        if removed and in_production(info):
+            raise invalid(
+                "not_allowed",
+                "production keeps its KMS private endpoints (it refuses requirePrivateNetworking: false, which this "
+                "key is the first step of); remove privateEndpointsRemoved",
+            )
+        return removed
 
     @field_validator("require_private_networking")
     @classmethod
@@ -400,6 +417,13 @@ class Encryption(StackModel):
     def _key_source(self) -> Encryption:
         if self.enabled is False and (self.key_arn or self.key_admin_arns or self.key_user_arns):
             raise invalid("unused_key", "key settings only apply with encryption on; remove them or drop enabled: false")
+        if self.private_endpoints_removed and self.require_private_networking is not True:
+            raise invalid(
+                "endpoints_removed_without_private_networking",
+                "privateEndpointsRemoved is step 1 of turning requirePrivateNetworking off and keeps it on; write "
+                "requirePrivateNetworking: true with it, or, once step 1 is applied, remove privateEndpointsRemoved "
+                "and set requirePrivateNetworking: false (step 2)",
+            )
         if self.enabled is False and self.require_private_networking:
             raise invalid(
                 "private_without_kms",

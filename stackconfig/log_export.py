@@ -161,7 +161,9 @@ class SnapshotExport(StackModel):
     """Automatic export of backup snapshots to an S3 bucket of their own (CloudBackupSnapshotExportBucket)."""
 
     enabled: bool = False
-    """Export snapshots automatically (opt-in: every export is a full copy of the data, billed by Atlas)."""
+    """Export snapshots automatically (opt-in: every export is a full copy of the data, billed by Atlas).
+    While the section is written, the bucket and its Atlas registration exist: `enabled: false` stops the
+    exports and keeps them (the first step of removing the export); removing the section deletes them."""
     frequency: Annotated[str, member_of(SNAPSHOT_FREQUENCIES, "a snapshot export frequency")] = "monthly"
     """Which snapshots Atlas exports: monthly (default) or weekly."""
     bucket_name: BucketName | None = None

@@ -223,21 +223,28 @@ class StackConfig(StackModel):
         # Atlas lists a multi-region cluster's private connection string only once every region
         # with nodes has an endpoint: an endpoint in one region alone gives applications nothing.
         cluster = info.data.get("cluster")
-        if cluster is None or not network.private_endpoints:
+        if not network.private_endpoints or "cluster" not in info.data:
             return network
-        covered = {endpoint.region for endpoint in network.private_endpoints}
-        missing = [r.region for r in cluster.regions if r.region not in covered]
-        if missing:
-            raise invalid(
-                "endpoint_regions",
-                f"the cluster has nodes in {', '.join(missing)} but privateEndpoints has no entry there; Atlas gives "
-                "a multi-region cluster a private connection string only when every region with nodes has an "
-                f"endpoint: add privateEndpoints entries for {', '.join(missing)}",
-            )
+        node_regions = [r.region for r in cluster.regions] if cluster is not None else None
+        services = network.service_regions(node_regions)
+        if cluster is not None:
+            covered = {endpoint.region for endpoint in network.private_endpoints}
+            missing = [r for r in node_regions or [] if r not in covered]
+            if missing:
+                raise invalid(
+                    "endpoint_regions",
+                    f"the cluster has nodes in {', '.join(missing)} but privateEndpoints has no entry there; Atlas gives "
+                    "a multi-region cluster a private connection string only when every region with nodes has an "
+                    f"endpoint: add privateEndpoints entries for {', '.join(missing)} (`- region: <region>` with no "
+                    "vpcs when only other regions' VPCs reach it, over cross-region PrivateLink)",
+                )
+        _each_service_is_reached(network, services)
+        if cluster is None:
+            return network
         # The private SRV string lists every node, each reached through its own region's endpoint:
         # an application VPC must reach every region that can hold the primary after a failover.
         electable = [r.region for r in cluster.regions if r.electable_nodes]
-        unreachable = network.unreachable(electable)
+        unreachable = network.unreachable(electable, services)
         if unreachable:
             raise invalid(
                 "no_private_path",
@@ -249,6 +256,17 @@ class StackConfig(StackModel):
                 "(region, via: a VPC of that region peered or routed to this one, cidrBlocks)",
             )
         return network
+
+    @property
+    def keeps_snapshot_export_bucket(self) -> bool:
+        """The stack file has a `snapshotExport` section: the export bucket and its Atlas registration exist,
+        whether or not the schedule exports to them (`enabled: false` is the first step of removing them)."""
+        return "snapshot_export" in self.model_fields_set
+
+    def private_service_regions(self) -> list[str]:
+        """The regions that get an Atlas endpoint service: those of `network.privateEndpoints` where the
+        cluster has nodes (every entry's when the stack has no cluster)."""
+        return self.network.service_regions([r.region for r in self.cluster.regions] if self.cluster is not None else None)
 
     @field_validator("alerts")
     @classmethod
@@ -305,6 +323,21 @@ class StackConfig(StackModel):
                 "the organization holds production's project, so only a production stack manages its settings; "
                 "remove `organization` here and set it in the production stack file",
             )
+        # The organization's data-access identity providers are what Atlas keeps after the next update:
+        # one this stack's oidc users sign in through must be among them, or the update detaches it.
+        users = info.data.get("database_users") or []
+        if organization.federation is not None:
+            listed = set(organization.federation.data_access_identity_provider_ids)
+            missing = sorted(
+                {u.identity_provider_id for u in users if u.identity_provider_id and u.identity_provider_id not in listed}
+            )
+            if missing:
+                raise invalid(
+                    "oidc_idp_not_listed",
+                    f"organization.federation.dataAccessIdentityProviderIds {sorted(listed)} leaves out {', '.join(missing)}, "
+                    "which this stack's oidc users sign in through; Atlas would detach it from database access on the next "
+                    f"update and lock those users out: add {', '.join(missing)} to dataAccessIdentityProviderIds",
+                )
         federation = info.data.get("federation")
         if organization.federation and federation and organization.federation.settings_id != federation.settings_id:
             raise invalid(
@@ -352,3 +385,32 @@ class StackConfig(StackModel):
     def secret(self, name: SecretName | None) -> Secret | None:
         """The value of the secret config key `name` (e.g. a channel's `serviceKeySecret`)."""
         return None if name is None else self._secrets[name]
+
+
+def _each_service_is_reached(network: Network, services: list[str]) -> None:
+    """Every endpoint service gets at least one interface endpoint (a VPC of its region, or another
+    region's cross-region one), routes go only to regions with a service, and an entry with no VPCs
+    of its own is a region with nodes (a service nobody uses costs money and serves nothing)."""
+    for entry in network.private_endpoints:
+        if entry.region not in services and not entry.vpcs:
+            raise invalid(
+                "empty_endpoint_region",
+                f"privateEndpoints entry {entry.region} has no vpcs and the cluster has no nodes there, so it would do "
+                f"nothing; remove it, or list the application VPCs of {entry.region}",
+            )
+        for vpc in entry.vpcs:
+            for route in vpc.routed_regions:
+                if route.region not in services:
+                    raise invalid(
+                        "routed_region",
+                        f"VPC {vpc.name!r} ({entry.region}) is routed to {route.region}, where the cluster has no nodes and so "
+                        f"no endpoint service; route only to regions with nodes ({', '.join(services) or 'none'})",
+                    )
+    paths = network.private_paths(services)
+    for region in services:
+        if not any(region in path for path in paths.values()):
+            raise invalid(
+                "unreached_endpoint_region",
+                f"no VPC reaches the endpoint service in {region}: it has no vpcs of its own and every other VPC has "
+                "crossRegionPrivateLink off; list a VPC of that region, or turn crossRegionPrivateLink on for one elsewhere",
+            )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Annotated, Any
 
 from pydantic import (
@@ -344,12 +344,15 @@ class EndpointVpc(StackModel):
 
 
 class PrivateEndpointRegion(StackModel):
-    """AWS PrivateLink to the cluster in one region: one Atlas endpoint service, one endpoint per VPC."""
+    """AWS PrivateLink in one region: the application VPCs there and, where the cluster has nodes, the
+    region's Atlas endpoint service (one interface endpoint into it per VPC that reaches it)."""
 
     region: AwsRegion
-    """The AWS region of the application VPCs and of cluster nodes (e.g. us-east-1)."""
-    vpcs: Annotated[list[EndpointVpc], Field(min_length=1)]
-    """The application VPCs in this region that connect privately."""
+    """An AWS region where the cluster has nodes (it gets an Atlas endpoint service), or where
+    application VPCs are that reach the cluster's regions only cross-region (e.g. us-east-1)."""
+    vpcs: list[EndpointVpc] = []
+    """The application VPCs in this region that connect privately. None: a cluster region that only the
+    other regions' VPCs reach, over cross-region PrivateLink."""
 
     @field_validator("region", mode="before")
     @classmethod
@@ -406,24 +409,31 @@ class Network(StackModel):
         _check_routes(regions)
         return regions
 
-    def private_paths(self) -> dict[tuple[str, str], dict[str, str | None]]:
-        """Each VPC, as (its region, its name) -> every region it reaches privately -> the name of
-        the VPC whose endpoint it uses there (None: its own, local or cross-region)."""
-        regions = [r.region for r in self.private_endpoints]
+    def service_regions(self, node_regions: Collection[str] | None) -> list[str]:
+        """The entries' regions that get an Atlas endpoint service: those where the cluster has nodes
+        (`node_regions`; None: no cluster in the stack, so every entry's). A region without nodes needs
+        none: its VPCs reach the cluster's regions over cross-region PrivateLink."""
+        return [r.region for r in self.private_endpoints if node_regions is None or r.region in node_regions]
+
+    def private_paths(self, service_regions: Collection[str] | None = None) -> dict[tuple[str, str], dict[str, str | None]]:
+        """Each VPC, as (its region, its name) -> every service region it reaches privately -> the
+        name of the VPC whose endpoint it uses there (None: its own, local or cross-region).
+        `service_regions`: see `service_regions` (None: every entry's region)."""
+        regions = [r.region for r in self.private_endpoints] if service_regions is None else list(service_regions)
         paths: dict[tuple[str, str], dict[str, str | None]] = {}
         for entry in self.private_endpoints:
             for vpc in entry.vpcs:
-                own: dict[str, str | None] = {entry.region: None}
+                own: dict[str, str | None] = {entry.region: None} if entry.region in regions else {}
                 if vpc.cross_region_private_link:
                     own |= dict.fromkeys(regions, None)
                 paths[(entry.region, vpc.name)] = own | {route.region: route.via for route in vpc.routed_regions}
         return paths
 
-    def unreachable(self, regions: list[str]) -> list[tuple[str, str, str]]:
+    def unreachable(self, regions: list[str], service_regions: Collection[str] | None = None) -> list[tuple[str, str, str]]:
         """(VPC name, its region, cluster region) for each of `regions` a VPC has no private path to."""
         return [
             (name, home, region)
-            for (home, name), path in self.private_paths().items()
+            for (home, name), path in self.private_paths(service_regions).items()
             for region in regions
             if region not in path
         ]

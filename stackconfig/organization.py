@@ -13,10 +13,12 @@ from typing import Annotated
 
 from pydantic import StringConstraints, ValidationInfo, field_validator, model_validator
 
-from .base import StackModel, invalid, matches, unique
+from .base import StackModel, invalid, matches, member_of, unique
 from .environment import in_production
 from .operations import EmailAddress
 from .project import AtlasId
+from .service_account import ORG_OWNER, ORG_ROLES
+from .users import IdpId
 
 # Atlas's organization name: 1-64 characters (Admin API v2, AtlasOrganization.name).
 OrgName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
@@ -28,6 +30,16 @@ Domain = Annotated[
         "write the lowercase domain your users' email addresses end with (e.g. example.com)",
     ),
 ]
+
+
+def _grant_hint(value: str) -> str:
+    if value == ORG_OWNER:
+        return "; ORG_OWNER is refused here: everyone who signs in through the identity provider would own the organization"
+    return ""
+
+
+# Organization roles Atlas grants after a federated sign-in (Admin API v2, ConnectedOrgConfig.postAuthRoleGrants).
+PostAuthRole = Annotated[str, member_of(ORG_ROLES, "an organization role to grant after sign-in", _grant_hint)]
 
 # The settings production cannot do without, with what each one stops.
 STRICT_SETTINGS: dict[str, str] = {
@@ -51,12 +63,38 @@ class OrgFederation(StackModel):
     """Only users whose email domain is in `domainAllowList` may join the organization."""
     domain_allow_list: list[Domain] = []
     """Email domains allowed in when `domainRestrictionEnabled` is on (e.g. example.com)."""
+    # Both lists are Optional and not Computed in the provider, and its Update sends whatever changed
+    # (internal/service/federatedsettingsorgconfig/resource_federated_settings_connected_org.go, v2.16.0,
+    # resourceUpdate: HasChange -> Set...): after `pulumi import`, leaving one out of the program is a
+    # change to empty, which Atlas applies. So neither has a default: write what Atlas shows.
+    data_access_identity_provider_ids: list[IdpId]
+    """Every identity provider (its 24-character IdP ID) that may be used for database access in this
+    organization's projects, as Atlas shows under Federation Management > Organizations: all of them,
+    including those only other stacks' OIDC users name. Required: an update without one detaches it, and
+    every OIDC database user signing in through it is locked out. Write [] when no project uses OIDC for
+    database access. The oidc users of this stack file must be covered."""
+    post_auth_role_grants: list[PostAuthRole]
+    """Organization roles Atlas grants every user who signs in through the identity provider (e.g.
+    [ORG_MEMBER]), as Atlas shows them. Required, for the same reason: an update without them empties
+    the list. Write [] for none. ORG_OWNER is refused."""
 
     @field_validator("domain_allow_list")
     @classmethod
     def _unique_domains(cls, domains: list[str]) -> list[str]:
         unique(domains, "domain")
         return domains
+
+    @field_validator("data_access_identity_provider_ids")
+    @classmethod
+    def _unique_idps(cls, ids: list[str]) -> list[str]:
+        unique(ids, "identity provider")
+        return ids
+
+    @field_validator("post_auth_role_grants")
+    @classmethod
+    def _unique_grants(cls, roles: list[str]) -> list[str]:
+        unique(roles, "role")
+        return roles
 
     @model_validator(mode="after")
     def _restriction_needs_domains(self) -> OrgFederation:

@@ -180,3 +180,25 @@ def atlas(atlas_server):
     assert atlas_server.violations == [], "requests or responses the vendored Atlas spec rejects:\n" + "\n".join(
         atlas_server.violations
     )
+
+
+@pytest.fixture(scope="session")
+def variant_plans(plans: Callable[[str], Plan]) -> Callable[[str], Plan]:
+    """Plan of each variant of tests/transitions.py (`VARIANTS`), computed once per session; an unedited
+    variant is the session's plan of its fixture."""
+    from tests.transitions import VARIANTS
+
+    cache: dict[str, Plan] = {}
+
+    def get(name: str) -> Plan:
+        if name not in cache:
+            stack, edit = VARIANTS[name]
+            if edit is None:
+                cache[name] = plans(stack)
+            else:
+                config = stack_config(stack)
+                edit(config)
+                cache[name] = run_stack(stack, config=config)
+        return cache[name]
+
+    return get

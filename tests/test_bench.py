@@ -28,8 +28,12 @@ KMS_CHAIN = [
     "aws:iam/role:Role",
     "aws:kms/key:Key",
     "aws:iam/rolePolicy:RolePolicy",
+    # Atlas assumes the role only after IAM propagation (the official modules' 30 s).
+    "time:index/sleep:Sleep",
     "mongodbatlas:index/cloudProviderAccessAuthorization:CloudProviderAccessAuthorization",
     "mongodbatlas:index/encryptionAtRest:EncryptionAtRest",
+    # The cluster waits for the KMS private endpoint of each of its regions (prod requires private networking).
+    "mongodbatlas:index/encryptionAtRestPrivateEndpoint:EncryptionAtRestPrivateEndpoint",
 ]
 
 

@@ -78,6 +78,10 @@ CASES: dict[str, list[tuple[str, dict[str, Any]]]] = {
     "forbid-open-access-list": [
         ("deny", access_list_change("0.0.0.0/0")),
         ("deny", access_list_change("10.20.0.0/16", "0.0.0.0/0")),
+        # IPv6's open range too: Atlas takes IPv6 access-list entries.
+        ("deny", access_list_change("::/0")),
+        ("deny", access_list_change("2001:db8::/32", "::/0")),
+        ("allow", access_list_change("2001:db8::/32")),
         ("allow", access_list_change("10.20.0.0/16", "203.0.113.7/32")),
         ("allow", access_list_change()),
         ("allow", cluster_change()),  # another action: the rule does not apply

@@ -39,8 +39,10 @@ def test_prod_cluster_is_dedicated_protected_backed_up_and_encrypted(plans):
     assert inputs["encryptionAtRestProvider"] == "AWS"
     assert inputs["advancedConfiguration"]["minimumEnabledTlsProtocol"] == "TLS1_2"
     assert inputs["redactClientLogData"] is True
-    # A slow create must not make the provider delete a production cluster.
+    # A slow create must not make the provider delete a production cluster; the input is create-only,
+    # so it is ignored after create (a stack made production later, or an imported cluster, still plans).
     assert inputs["deleteOnCreateTimeout"] is False
+    assert cluster.ignore_changes == ["deleteOnCreateTimeout"]
 
 
 def test_staging_gets_its_own_cheaper_cluster(plans):
@@ -51,7 +53,8 @@ def test_staging_gets_its_own_cheaper_cluster(plans):
     assert [rc["electableSpecs"] for rc in region_configs(staging)] == [{"instanceSize": "M10", "nodeCount": 3}]
     assert staging.inputs["pitEnabled"] is False
     assert staging.inputs["backupEnabled"] is True
-    assert "encryptionAtRestProvider" not in staging.inputs
+    # Explicitly NONE: an omitted provider would keep whatever Atlas has (tools/omitted.json).
+    assert staging.inputs["encryptionAtRestProvider"] == "NONE"
     assert staging.inputs["terminationProtectionEnabled"] is False
     assert staging.protect is False
     assert "retainBackupsEnabled" not in staging.inputs

@@ -19,7 +19,9 @@ AUTHORIZATION = "mongodbatlas:index/cloudProviderAccessAuthorization:CloudProvid
 ENCRYPTION = "mongodbatlas:index/encryptionAtRest:EncryptionAtRest"
 CLUSTER = "mongodbatlas:index/advancedCluster:AdvancedCluster"
 COMPONENT = "atlas-platform:index:AtlasKmsEncryption"
-CHAIN = (SETUP, ROLE, KEY, ROLE_POLICY, AUTHORIZATION, ENCRYPTION, CLUSTER)
+SLEEP = "time:index/sleep:Sleep"
+ACCESS_ROLE = "atlas-platform:index:AtlasAccessRole"
+CHAIN = (SETUP, ROLE, KEY, ROLE_POLICY, SLEEP, AUTHORIZATION, ENCRYPTION, CLUSTER)
 
 EXISTING_KEY = "arn:aws:kms:us-west-2:444455556666:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 ADMIN = "arn:aws:iam::111111111111:role/payments-prod-kms-admin"
@@ -46,7 +48,10 @@ def test_the_chain_runs_in_order_up_to_the_cluster(plans):
 def test_the_cluster_waits_for_encryption_at_rest_through_its_project_id(plans):
     plan = plans("prod")
     cluster, encryption = plan.one(CLUSTER), plan.one(ENCRYPTION)
-    assert cluster.property_dependencies["projectId"] == [encryption.urn]
+    endpoints = plan.of_type("mongodbatlas:index/encryptionAtRestPrivateEndpoint:EncryptionAtRestPrivateEndpoint")
+    # EncryptionAtRest, and (prod requires private networking) the KMS endpoint of every region.
+    assert endpoints
+    assert sorted(cluster.property_dependencies["projectId"]) == sorted([encryption.urn, *(e.urn for e in endpoints)])
     assert explicit_dependencies(cluster) == set()
     assert cluster.inputs["projectId"] == encryption.outputs["projectId"]
 
@@ -54,8 +59,6 @@ def test_the_cluster_waits_for_encryption_at_rest_through_its_project_id(plans):
 # The explicit depends_on edges the program may have, each justified where it is made: (waiter type,
 # awaited type) -> why no data dependency can carry the order.
 JUSTIFIED_EDGES = {
-    # atlas_platform/components/encryption.py, atlas_platform/components/atlas_role.py: the policy outputs nothing the authorization reads.
-    (AUTHORIZATION, ROLE_POLICY): "Atlas assumes the role only once its policy is attached",
     # program_args/app_user: the role is named as a plain string, known at preview for the pack.
     (
         "mongodbatlas:index/databaseUser:DatabaseUser",
@@ -83,10 +86,26 @@ def test_every_explicit_edge_is_one_without_a_data_dependency(plans, stack):
                 assert resource.parent == awaited.parent, f"{resource.name} waits for another component's {awaited.name}"
 
 
-def test_prod_has_the_kms_authorization_edge(plans):
-    plan = plans("prod")
-    authorization = plan.one(AUTHORIZATION, within=KMS_COMPONENT)
-    assert explicit_dependencies(authorization) == {plan.one(ROLE_POLICY, within=KMS_COMPONENT).urn}
+@pytest.mark.parametrize("stack", STACKS)
+def test_atlas_assumes_each_role_only_after_its_policy_and_the_iam_propagation_wait(plans, stack):
+    """Every authorization (encryption, log export, snapshot export) takes its role's ARN from a 30 s
+    Sleep that reads the role's policy: a data edge, no depends_on, re-run when role or policy changes."""
+    plan = plans(stack)
+    authorizations = plan.of_type(AUTHORIZATION)
+    sleeps = plan.of_type(SLEEP)
+    assert len(sleeps) == len(authorizations)
+    for authorization in authorizations:
+        siblings = [r for r in plan.resources if r.parent == authorization.parent]
+        (sleep,) = [r for r in siblings if r.type == SLEEP]
+        (policy,) = [r for r in siblings if r.type == ROLE_POLICY]
+        (role,) = [r for r in siblings if r.type == ROLE]
+        assert sleep.inputs["createDuration"] == "30s"
+        assert sleep.inputs["triggers"] == {"roleArn": role.outputs["arn"], "policy": policy.inputs["policy"]}
+        assert set(sleep.property_dependencies["triggers"]) == {role.urn, policy.urn}
+        assert authorization.inputs["aws"]["iamAssumedRoleArn"] == role.outputs["arn"]
+        assert authorization.property_dependencies["aws"] == [sleep.urn]
+        assert explicit_dependencies(authorization) == set()
+        assert explicit_dependencies(sleep) == set()
 
 
 def test_role_trusts_only_atlas_account_with_the_external_id(plans):
@@ -201,8 +220,9 @@ def test_kms_resources_live_inside_their_component(plans):
     plan = plans("prod")
     component = plan.one(COMPONENT)
     children = {c.type for c in plan.children(component)}
-    private = {"mongodbatlas:index/encryptionAtRestPrivateEndpoint:EncryptionAtRestPrivateEndpoint"}
-    expected = {SETUP, ROLE, KEY, "aws:kms/alias:Alias", ROLE_POLICY, AUTHORIZATION, ENCRYPTION}
+    # With private networking: its endpoints and the guard that refuses turning it off in one edit.
+    private = {"mongodbatlas:index/encryptionAtRestPrivateEndpoint:EncryptionAtRestPrivateEndpoint", "time:index/static:Static"}
+    expected = {SETUP, ROLE, KEY, "aws:kms/alias:Alias", ROLE_POLICY, SLEEP, AUTHORIZATION, ENCRYPTION}
     assert children == expected | (private if load_stack("prod").cluster.kms_private(True) else set())
     for child in plan.children(component):
         assert child.name.startswith(f"{component.name}-")

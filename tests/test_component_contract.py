@@ -218,8 +218,10 @@ def test_an_encrypted_cluster_waits_for_encryption_through_its_project_id_alone(
     cluster = plan.one("mongodbatlas:index/advancedCluster:AdvancedCluster")
     (encryption,) = encryptions
     assert cluster.inputs["encryptionAtRestProvider"] == "AWS"
-    # The wait is data: the project id comes from EncryptionAtRest, and no explicit edge was added.
-    assert cluster.property_dependencies["projectId"] == [encryption.urn]
+    # The wait is data: the project id comes from EncryptionAtRest (and each KMS private endpoint, when
+    # private networking is required), and no explicit edge was added.
+    endpoints = plan.of_type("mongodbatlas:index/encryptionAtRestPrivateEndpoint:EncryptionAtRestPrivateEndpoint")
+    assert sorted(cluster.property_dependencies["projectId"]) == sorted([encryption.urn, *(e.urn for e in endpoints)])
     assert set(cluster.dependencies) == {u for deps in cluster.property_dependencies.values() for u in deps}
 
 

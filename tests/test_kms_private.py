@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from atlas_platform.components.encryption import KMS_ENDPOINT_REPLACE_ON
-from atlas_platform.components.facts import atlas_region_name
+from atlas_platform.components.facts import atlas_region_name, aws_region_name
 from stackconfig import StackConfig
 from tests.conftest import STACKS, key, load_stack
 from tests.conftest import load_changed as load
@@ -48,6 +48,12 @@ def encrypt_privately(config: dict[str, Any]) -> None:
 # ---- the plan has what the stack file asks for ----
 
 
+def endpoint_regions(cfg: StackConfig) -> list[str]:
+    """Atlas-form regions that need a KMS private endpoint: every region with nodes, and the key's."""
+    assert cfg.cluster is not None
+    return sorted({*(atlas_region_name(r.region) for r in cfg.cluster.regions), atlas_region_name(key_region(cfg))})
+
+
 def assert_plan_matches_config(plan, cfg: StackConfig) -> None:
     assert cfg.cluster is not None
     endpoints = plan.of_type(ENDPOINT)
@@ -57,20 +63,33 @@ def assert_plan_matches_config(plan, cfg: StackConfig) -> None:
     if not private:
         assert endpoints == []
         return
-    endpoint, encryption = plan.one(ENDPOINT), plan.one(ENCRYPTION)
-    assert endpoint.inputs["cloudProvider"] == "AWS"
-    # In the key's region, in Atlas's form (the provider's own AWS example and the atlas-aws module).
-    assert endpoint.inputs["regionName"] == atlas_region_name(key_region(cfg))
-    assert endpoint.inputs["regionName"] == encryption.inputs["awsKmsConfig"]["region"]
-    # After EncryptionAtRest has private networking on: through its project_id, not an explicit edge.
-    assert endpoint.property_dependencies["projectId"] == [encryption.urn]
-    assert set(endpoint.dependencies) == {encryption.urn}
-    assert endpoint.parent == plan.one(KMS_COMPONENT).urn
-    assert set(endpoint.replace_on_changes) == set(KMS_ENDPOINT_REPLACE_ON) == {"projectId", "cloudProvider", "regionName"}
-    assert endpoint.custom_timeouts["create"]
-    # The cluster waits for EncryptionAtRest only; the endpoint builds beside it (docs/performance.md).
-    assert not plan.depends_on(plan.one(CLUSTER), endpoint)
-    assert ENDPOINT not in {r.type for r in critical_path(plan).chain}
+    encryption, cluster = plan.one(ENCRYPTION), plan.one(CLUSTER)
+    # One per region that holds nodes, and one in the key's region, each named by its region.
+    assert sorted(e.inputs["regionName"] for e in endpoints) == endpoint_regions(cfg)
+    assert encryption.inputs["awsKmsConfig"]["region"] in {e.inputs["regionName"] for e in endpoints}
+    component = plan.one(KMS_COMPONENT)
+    for endpoint in endpoints:
+        assert endpoint.inputs["cloudProvider"] == "AWS"
+        assert endpoint.name == f"{component.name}-private-endpoint-{aws_region_name(endpoint.inputs['regionName'])}"
+        # After EncryptionAtRest has private networking on: through its project_id, not an explicit edge.
+        assert endpoint.property_dependencies["projectId"] == [encryption.urn]
+        assert set(endpoint.dependencies) == {encryption.urn}
+        assert endpoint.parent == component.urn
+        assert set(endpoint.replace_on_changes) == set(KMS_ENDPOINT_REPLACE_ON) == {"projectId", "cloudProvider", "regionName"}
+        assert endpoint.custom_timeouts["create"]
+        # The cluster waits for every endpoint through its project id (data, no depends_on): Atlas puts
+        # nodes only in regions with an approved endpoint.
+        assert endpoint.urn in cluster.property_dependencies["projectId"]
+        # The endpoint of before (always in the key's region) keeps its URN through an alias.
+        old = {"name": f"{component.name}-private-endpoint"}
+        in_key_region = endpoint.inputs["regionName"] == encryption.inputs["awsKmsConfig"]["region"]
+        assert any(old.items() <= spec.items() for spec in endpoint.alias_specs) == in_key_region
+    assert cluster.inputs["projectId"] == encryption.inputs["projectId"]
+    # No explicit depends_on on the cluster: every edge it has is a data edge.
+    assert set(cluster.dependencies) <= {urn for urns in cluster.property_dependencies.values() for urn in urns}
+    # On the critical path: EncryptionAtRest, an endpoint, then the cluster.
+    chain = [r.type for r in critical_path(plan).chain]
+    assert chain[chain.index(CLUSTER) - 1] == ENDPOINT
 
 
 @pytest.mark.parametrize("stack", CLUSTER_STACKS)
@@ -84,7 +103,7 @@ def test_private_networking_turned_on_plans_the_endpoint_in_the_key_region(plan_
     cfg = load(stack, encrypt_privately)
     assert cfg.cluster is not None and cfg.cluster.kms_private(cfg.is_prod)
     assert_plan_matches_config(plan, cfg)
-    assert plan.one(ENDPOINT).inputs["regionName"] == "US_WEST_2"
+    assert "US_WEST_2" in {e.inputs["regionName"] for e in plan.of_type(ENDPOINT)}
 
 
 @pytest.mark.parametrize("stack", OTHER_STACKS)
@@ -200,3 +219,47 @@ def test_the_pack_accepts_private_networking_and_ignores_encryption_that_is_off(
     for props in (_encryption(True), _encryption(False, enabled=False)):
         encryption = resource("mongodbatlas:index/encryptionAtRest:EncryptionAtRest", "payments-kms", props)
         assert PACK_RULE not in verdict(policy_pack, encryption).policies("mandatory")
+
+
+# ---- turning private networking off: two steps, the one-step edit refused before anything changes ----
+
+GUARD = "time:index/static:Static"
+
+
+@pytest.mark.parametrize("stack", CLUSTER_STACKS)
+def test_the_guard_is_protected_exactly_while_the_endpoints_are_wanted(plans, stack):
+    plan, cfg = plans(stack), load_stack(stack)
+    assert cfg.cluster is not None
+    guards = plan.of_type(GUARD, within=KMS_COMPONENT)
+    assert len(guards) == (1 if cfg.cluster.kms_private(cfg.is_prod) else 0)
+    for guard in guards:
+        assert guard.protect is not cfg.cluster.encryption.private_endpoints_removed
+        assert guard.inputs == {}
+
+
+@pytest.mark.parametrize("stack", OTHER_STACKS)
+def test_step_one_removes_the_endpoints_keeps_the_flag_and_unprotects_the_guard(plan_variant, stack):
+    def step_one(config: dict[str, Any]) -> None:
+        encrypt_privately(config)
+        encryption_section(config)["privateEndpointsRemoved"] = True
+
+    plan = plan_variant(stack, step_one)
+    assert plan.one(ENCRYPTION).inputs["awsKmsConfig"]["requirePrivateNetworking"] is True
+    assert plan.of_type(ENDPOINT) == []
+    assert plan.one(GUARD).protect is False
+
+
+@pytest.mark.parametrize("stack", OTHER_STACKS)
+def test_endpoints_removed_without_private_networking_is_refused(stack):
+    def removed_alone(config: dict[str, Any]) -> None:
+        config[key("cluster")]["encryption"] = {"enabled": True, "keyArn": EXISTING_KEY, "privateEndpointsRemoved": True}
+
+    message = refusal(stack, removed_alone)
+    assert f"Pulumi.{stack}.yaml: atlas-platform:cluster.encryption: privateEndpointsRemoved is step 1" in message
+    assert "set requirePrivateNetworking: false (step 2)" in message
+
+
+@pytest.mark.parametrize("stack", PROD_STACKS)
+def test_production_refuses_removing_its_kms_endpoints(stack):
+    message = refusal(stack, lambda c: encryption_section(c).update(privateEndpointsRemoved=True))
+    assert "cluster.encryption.privateEndpointsRemoved: production keeps its KMS private endpoints" in message

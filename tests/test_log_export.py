@@ -101,7 +101,10 @@ def test_each_log_export_writes_its_stack_files_log_types_into_a_hardened_bucket
             assert not plan.depends_on(integration, encryption)
         statements = json.loads(role_policy.inputs["policy"])["Statement"]
         writes = next(s for s in statements if s["Action"] == "s3:PutObject")
-        assert writes["Resource"].endswith(f"/{cfg.log_export.prefix_path}/*")
+        # The whole dedicated bucket, as the official module grants: Atlas's validation object need not
+        # be under the prefix (only real Atlas shows where it writes it).
+        bucket_arn = bucket.outputs["arn"]
+        assert writes["Resource"] == f"{bucket_arn}/*"
         assert {a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])} == {
             "s3:GetBucketLocation",
             "s3:PutObject",
@@ -143,20 +146,35 @@ def test_nothing_of_the_exports_waits_for_the_cluster_but_the_schedule(plans, st
 def test_snapshot_export_is_opt_in_and_the_schedule_exports_to_its_bucket(plans, stack):
     plan, cfg = plans(stack), load_stack(stack)
     components = plan.of_type(SNAPSHOT_EXPORT)
-    assert len(components) == (1 if cfg.snapshot_export.enabled else 0)
+    assert len(components) == (1 if cfg.keeps_snapshot_export_bucket else 0)
     for component in components:
         _assert_hardened(plan, component)
         (registration,) = _under(plan, component, EXPORT_BUCKET)
         _, _, authorization = _role_chain(plan, component)
         assert authorization.urn in registration.property_dependencies["iamRoleId"]
         assert registration.inputs["cloudProvider"] == "AWS"
-        (schedule,) = plan.of_type(SCHEDULE)
-        assert schedule.inputs["autoExportEnabled"] is True
-        assert schedule.inputs["export"]["frequencyType"] == cfg.snapshot_export.frequency
-        assert registration.urn in schedule.property_dependencies["export"]
-    if not components:
-        for schedule in plan.of_type(SCHEDULE):
-            assert "export" not in schedule.inputs and "autoExportEnabled" not in schedule.inputs
+        # Protected while the schedule exports to it: a one-step removal is refused before anything changes.
+        assert registration.protect is (cfg.is_prod or cfg.snapshot_export.enabled)
+    for schedule in plan.of_type(SCHEDULE):
+        # Always explicit: the provider sends auto_export_enabled only when set, so "off" must be false.
+        assert schedule.inputs["autoExportEnabled"] is cfg.snapshot_export.enabled
+        if cfg.snapshot_export.enabled:
+            (registration,) = _under(plan, components[0], EXPORT_BUCKET)
+            assert schedule.inputs["export"]["frequencyType"] == cfg.snapshot_export.frequency
+            assert registration.urn in schedule.property_dependencies["export"]
+        else:
+            assert "export" not in schedule.inputs
+
+
+def test_snapshot_export_turned_off_keeps_its_bucket_and_registration_unprotected(plan_variant):
+    """Step 1 of removing the export: the schedule stops exporting (false, explicitly), the registration
+    stays (nothing is deleted in this run) and is no longer protected, so the next edit may remove it."""
+    plan = plan_variant("staging", lambda c: c.__setitem__(key("snapshotExport"), {"enabled": False}))
+    (component,) = plan.of_type(SNAPSHOT_EXPORT)
+    (registration,) = _under(plan, component, EXPORT_BUCKET)
+    assert registration.protect is False
+    (schedule,) = plan.of_type(SCHEDULE)
+    assert schedule.inputs["autoExportEnabled"] is False and "export" not in schedule.inputs
 
 
 def test_turning_the_prod_log_export_off_with_a_reason_removes_it(plan_variant):

@@ -362,7 +362,8 @@ def endpoint_missing_in(regions: str) -> str:
     return (
         f"{NETWORK}: the cluster has nodes in {regions} but privateEndpoints has no entry there; Atlas gives a "
         "multi-region cluster a private connection string only when every region with nodes has an endpoint: "
-        f"add privateEndpoints entries for {regions}"
+        f"add privateEndpoints entries for {regions} (`- region: <region>` with no vpcs when only other regions' "
+        "VPCs reach it, over cross-region PrivateLink)"
     )
 
 
@@ -404,8 +405,50 @@ def test_endpoint_in_a_region_without_cluster_nodes_is_allowed():
             }
         )
 
-    regions = [e.region for e in load("prod", extra).network.private_endpoints]
-    assert regions == ["us-east-1", "us-east-2", "us-west-2", "eu-west-1"]
+    cfg = load("prod", extra)
+    assert [e.region for e in cfg.network.private_endpoints] == ["us-east-1", "us-east-2", "us-west-2", "eu-west-1"]
+    # Its VPC reaches the cluster's regions cross-region: no endpoint service of its own there.
+    assert cfg.private_service_regions() == ["us-east-1", "us-east-2", "us-west-2"]
+
+
+def test_a_cluster_region_may_have_no_vpc_of_its_own():
+    def no_vpcs(config):
+        for entry in config[NETWORK]["privateEndpoints"]:
+            if entry["region"] == "us-west-2":
+                entry.pop("vpcs")
+
+    cfg = load("prod", no_vpcs)
+    assert cfg.private_service_regions() == ["us-east-1", "us-east-2", "us-west-2"]
+    paths = cfg.network.private_paths(cfg.private_service_regions())
+    assert all("us-west-2" in path for path in paths.values())
+
+
+def test_a_region_with_neither_nodes_nor_vpcs_is_refused():
+    def empty(config):
+        config[NETWORK]["privateEndpoints"].append({"region": "eu-west-1"})
+
+    assert problems("prod", empty) == [
+        f"{NETWORK}: privateEndpoints entry eu-west-1 has no vpcs and the cluster has no nodes there, so it would do "
+        "nothing; remove it, or list the application VPCs of eu-west-1"
+    ]
+
+
+def test_a_cluster_region_no_vpc_reaches_is_refused():
+    def unreached(config):
+        entries = config[NETWORK]["privateEndpoints"]
+        for entry in entries:
+            if entry["region"] == "us-west-2":
+                entry.pop("vpcs")
+        # Nobody reaches us-west-2 then: it has no VPC, and no other VPC has a cross-region endpoint.
+        for entry in entries:
+            for vpc in entry.get("vpcs", []):
+                vpc["crossRegionPrivateLink"] = False
+
+    found = problems("prod", unreached)
+    assert (
+        f"{NETWORK}: no VPC reaches the endpoint service in us-west-2: it has no vpcs of its own and every other VPC has "
+        "crossRegionPrivateLink off; list a VPC of that region, or turn crossRegionPrivateLink on for one elsewhere" in found
+    )
 
 
 def test_prod_without_a_cluster_is_refused():

@@ -19,6 +19,9 @@ FEDERATION = {
     "settingsId": "5f0000000000000000000c01",
     "identityProviderId": "0oa1b2c3d4e5f6g7h8i9",
     "domainAllowList": ["example.com"],
+    # The workforce IdP prod's oidc users name, and one only another stack's users sign in through.
+    "dataAccessIdentityProviderIds": ["5f0000000000000000000d99", "5f0000000000000000000d01"],
+    "postAuthRoleGrants": ["ORG_MEMBER"],
 }
 
 
@@ -59,6 +62,29 @@ def test_the_federation_link_is_adopted_too_and_keeps_its_identity_provider(plan
     assert link.inputs["identityProviderId"] == FEDERATION["identityProviderId"]
     assert link.inputs["domainRestrictionEnabled"] is True and link.inputs["domainAllowLists"] == ["example.com"]
     assert link.inputs["orgId"] == load_stack("prod").org_id
+    # Sent always, as written (sorted): left out, the provider's update after the import would empty them.
+    assert link.inputs["dataAccessIdentityProviderIds"] == ["5f0000000000000000000d01", "5f0000000000000000000d99"]
+    assert link.inputs["postAuthRoleGrants"] == ["ORG_MEMBER"]
+
+
+@pytest.mark.parametrize("field", ["dataAccessIdentityProviderIds", "postAuthRoleGrants"])
+def test_federation_without_what_atlas_would_empty_is_refused(field):
+    federation = {k: v for k, v in FEDERATION.items() if k != field}
+    message = refused(lambda c: c[ORG].__setitem__("federation", federation))
+    assert f"atlas-platform:organization.federation.{field}" in message
+
+
+def test_an_oidc_users_identity_provider_left_out_of_data_access_is_refused():
+    federation = {**FEDERATION, "dataAccessIdentityProviderIds": ["5f0000000000000000000d99"]}
+    message = refused(lambda c: c[ORG].__setitem__("federation", federation))
+    assert "dataAccessIdentityProviderIds ['5f0000000000000000000d99'] leaves out 5f0000000000000000000d01" in message
+    assert "add 5f0000000000000000000d01 to dataAccessIdentityProviderIds" in message
+
+
+def test_granting_org_owner_after_sign_in_is_refused():
+    federation = {**FEDERATION, "postAuthRoleGrants": ["ORG_MEMBER", "ORG_OWNER"]}
+    message = refused(lambda c: c[ORG].__setitem__("federation", federation))
+    assert "ORG_OWNER is refused here" in message
 
 
 def test_import_ids_are_the_ones_the_providers_take():
@@ -68,7 +94,7 @@ def test_import_ids_are_the_ones_the_providers_take():
         org_id="5f0000000000000000000a01",
         name="Payments Corp",
         security_contact="security@example.com",
-        federation=OrgFederationArgs("5f0000000000000000000c01", "0oa1", True, ("example.com",)),
+        federation=OrgFederationArgs("5f0000000000000000000c01", "0oa1", True, ("example.com",), (), ()),
     )
     assert import_ids(args) == {
         ORGANIZATION_TYPE: "5f0000000000000000000a01",

@@ -77,7 +77,7 @@ def test_the_declared_dependencies_are_the_programs_and_are_installed(wheel: Pat
     from importlib.metadata import version
 
     requirements = [Requirement(r) for r in metadata(wheel).get_all("Requires-Dist")]
-    assert {r.name for r in requirements} == {"pulumi", "pulumi-mongodbatlas", "pulumi-aws", "pulumi-random"}
+    assert {r.name for r in requirements} == {"pulumi", "pulumi-mongodbatlas", "pulumi-aws", "pulumi-random", "pulumiverse-time"}
     for requirement in requirements:
         # What the fresh virtualenv borrows (below) must be what the wheel asks for.
         assert requirement.specifier.contains(version(requirement.name)), (requirement, version(requirement.name))

@@ -10,6 +10,7 @@ import pulumi_mongodbatlas as atlas
 import pytest
 from pulumi.runtime import settings as pulumi_settings
 
+from atlas_platform.components.facts import atlas_region_name
 from atlas_platform.components.private_endpoint import (
     ATLAS_PORTS,
     AllowedSource,
@@ -288,7 +289,7 @@ def test_existing_security_group_is_attached_instead_of_a_new_one(plan_variant):
             assert vpce.inputs["securityGroupIds"] == ["sg-0a1b2c3d4e5f60799"]
 
 
-def test_each_region_gets_its_own_endpoint_service_and_aws_region(plan_variant):
+def test_a_region_without_nodes_gets_no_endpoint_service_its_vpcs_reach_the_cluster_cross_region(plan_variant):
     def second_region(config):
         config[NETWORK]["privateEndpoints"].append(
             {
@@ -305,19 +306,39 @@ def test_each_region_gets_its_own_endpoint_service_and_aws_region(plan_variant):
         )
 
     plan = plan_variant("prod", second_region)
-    # A fourth entry (a region without cluster nodes is allowed) next to prod's three.
-    assert len(plan.of_type(SERVICE)) == 4
+    # The cluster has no nodes in eu-west-1: no Atlas endpoint service there (it would serve nothing).
     services = {r.inputs["region"]: r for r in plan.of_type(SERVICE)}
-    assert sorted(services) == ["EU_WEST_1", "US_EAST_1", "US_EAST_2", "US_WEST_2"]
-    endpoints = {r.inputs["region"]: r for r in plan.of_type(VPCE) if "serviceRegion" not in r.inputs}
-    assert sorted(endpoints) == ["eu-west-1", "us-east-1", "us-east-2", "us-west-2"]
-    for region, endpoint in endpoints.items():
-        assert endpoint.parent == component(plan, region).urn
-    assert endpoints["eu-west-1"].inputs["serviceName"].startswith("com.amazonaws.vpce.eu-west-1.")
-    assert endpoints["eu-west-1"].inputs["serviceName"] == services["EU_WEST_1"].outputs["endpointServiceName"]
-    # Its sources are rules in its own region only, also on its cross-region endpoints' groups.
+    assert sorted(services) == ["US_EAST_1", "US_EAST_2", "US_WEST_2"]
+    # The EU VPC reaches each cluster region through a cross-region endpoint created in its own region.
+    eu = [r for r in plan.of_type(VPCE) if r.inputs["vpcId"] == "vpc-0a1b2c3d4e5f60790"]
+    assert sorted(e.inputs["serviceRegion"] for e in eu) == ["us-east-1", "us-east-2", "us-west-2"]
+    assert {e.inputs["region"] for e in eu} == {"eu-west-1"}
+    for endpoint in eu:
+        service = services[atlas_region_name(endpoint.inputs["serviceRegion"])]
+        assert endpoint.inputs["serviceName"] == service.outputs["endpointServiceName"]
+        assert "EU_WEST_1" in service.inputs["supportedRemoteRegions"]
+    # Its sources are rules in its own region only, on its cross-region endpoints' groups.
     assert {r.inputs["region"] for r in plan.of_type(RULE) if r.inputs.get("cidrIpv4") == "10.11.0.0/16"} == {"eu-west-1"}
+    # Its private connection string is exported too, read through those endpoints.
     assert sorted(plan.exports["privateEndpoints"]) == ["eu-west-1", "us-east-1", "us-east-2", "us-west-2"]
+    assert set(plan.exports["privateEndpoints"]["eu-west-1"]) == {"privateSrv"}
+    assert plan.exports["privateEndpoints"]["eu-west-1"]["privateSrv"]["app-eu"].startswith("mongodb+srv://")
+
+
+def test_a_cluster_region_without_a_vpc_of_its_own_is_served_cross_region(plan_variant):
+    def no_vpc_in_us_west_2(config):
+        for entry in config[NETWORK]["privateEndpoints"]:
+            if entry["region"] == "us-west-2":
+                del entry["vpcs"]
+
+    plan = plan_variant("prod", no_vpc_in_us_west_2)
+    services = {r.inputs["region"]: r for r in plan.of_type(SERVICE)}
+    assert sorted(services) == ["US_EAST_1", "US_EAST_2", "US_WEST_2"]
+    into_west = [e for e in plan.of_type(VPCE) if e.inputs["serviceName"] == services["US_WEST_2"].outputs["endpointServiceName"]]
+    # Only the other regions' VPCs, each from its own region.
+    assert sorted(e.inputs["region"] for e in into_west) == ["us-east-1", "us-east-2"]
+    assert services["US_WEST_2"].inputs["supportedRemoteRegions"] == ["US_EAST_1", "US_EAST_2"]
+    assert not in_region(plan, SG, "us-west-2")
 
 
 # --- the component on its own, with a cluster -------------------------------------------------------

@@ -176,3 +176,17 @@ def test_changes_doc_names_the_provider_versions():
     text = CHANGES.read_text()
     for provider in replacements.table()["providers"].values():
         assert provider["pulumiVersion"] in text and provider["terraformVersion"] in text
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_types_the_table_replaces_delete_first_are_registered_delete_first(plans, stack):
+    """A "delete then create" verdict holds only while the component really sets delete_before_replace,
+    and an input the table lists as replacing where the provider would update is in replace_on_changes."""
+    wrong = []
+    for r in plans(stack).resources:
+        entry = replacements.types().get(r.type) or {}
+        if entry.get("deleteBeforeReplace") and not r.delete_before_replace:
+            wrong.append(f"{r.name} ({r.type}): not delete_before_replace")
+    users = plans(stack).of_type("mongodbatlas:index/databaseUser:DatabaseUser")
+    assert users and all(u.replace_on_changes == ["authDatabaseName"] for u in users)
+    assert not wrong, "\n".join(wrong)

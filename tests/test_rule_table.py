@@ -121,6 +121,8 @@ CASES: dict[str, list[tuple[str, Change]]] = {
         ("allow", Change(cidr="203.0.113.7/32")),
         ("deny", Change(cidr="0.0.0.0/0")),
         ("deny", Change(cidr="0.0.0.0/0", production=True)),
+        ("deny", Change(cidr="::/0")),
+        ("allow", Change(cidr="2001:db8::/32")),
     ],
     "require-tls12": [
         ("allow", Change(tls="TLS1_2")),

@@ -382,10 +382,13 @@ CREATE_SECONDS: dict[str, float] = {
     "aws:iam/rolePolicy:RolePolicy": 10,
     "mongodbatlas:index/cloudProviderAccessAuthorization:CloudProviderAccessAuthorization": 20,
     "mongodbatlas:index/encryptionAtRest:EncryptionAtRest": 20,
+    # Exactly its create_duration (atlas_platform/components/encryption.py, IAM_PROPAGATION).
+    "time:index/sleep:Sleep": 30,
     # ESTIMATE, not measured: Atlas builds an interface endpoint to KMS in its own VPC, like the
     # Atlas side of PrivateLink above. The provider polls every 30 s until it leaves INITIATING
-    # (encryptionatrestprivateendpoint/state_transition.go, v2.16); nothing public gives a duration.
-    # It waits only for EncryptionAtRest, beside the cluster, so it is off the critical path.
+    # (encryptionatrestprivateendpoint/state_transition.go, v2.16.0); nothing public gives a duration.
+    # With private networking required the cluster waits for the endpoint of each of its regions
+    # (Atlas puts nodes only where one is approved), so this estimate is on the critical path.
     "mongodbatlas:index/encryptionAtRestPrivateEndpoint:EncryptionAtRestPrivateEndpoint": 5 * MINUTE,
 }
 DEFAULT_SECONDS = 10.0
@@ -401,11 +404,14 @@ KMS_CHAIN_TYPES = frozenset(
         "aws:iam/role:Role",
         "aws:kms/key:Key",
         "aws:iam/rolePolicy:RolePolicy",
+        "time:index/sleep:Sleep",
         "mongodbatlas:index/cloudProviderAccessAuthorization:CloudProviderAccessAuthorization",
         "mongodbatlas:index/encryptionAtRest:EncryptionAtRest",
+        "mongodbatlas:index/encryptionAtRestPrivateEndpoint:EncryptionAtRestPrivateEndpoint",
     }
 )
 ENCRYPTION_TYPE = "mongodbatlas:index/encryptionAtRest:EncryptionAtRest"
+KMS_ENDPOINT_TYPE = "mongodbatlas:index/encryptionAtRestPrivateEndpoint:EncryptionAtRestPrivateEndpoint"
 PRIVATELINK_TYPES = frozenset(
     {
         "mongodbatlas:index/privateLinkEndpoint:PrivateLinkEndpoint",
@@ -474,7 +480,8 @@ def critical_path(plan: Plan) -> CriticalPath:
 def critical_path_problems(plan: Plan, path: CriticalPath) -> list[str]:
     """Why the critical path is not "the cluster chain, and only a few seconds of its consumers after it".
 
-    - before the cluster: only the project and the KMS -> EncryptionAtRest chain (when the stack has one);
+    - before the cluster: only the project and the KMS -> EncryptionAtRest chain (when the stack has one),
+      ending with a KMS private endpoint when the stack requires private networking;
     - after the cluster: each resource needs the one before it on the path through a property
       (an output it reads, not an explicit depends_on), starting with a cluster output, and is fast;
     - the PrivateLink chain is neither on the path nor waiting for the cluster.
@@ -490,8 +497,9 @@ def critical_path_problems(plan: Plan, path: CriticalPath) -> list[str]:
         if resource.type not in KMS_CHAIN_TYPES:
             problems.append(f"{resource.name} ({resource.type}) holds up the cluster and is not part of the KMS chain")
     encrypted = any(r.type == ENCRYPTION_TYPE for r in plan.resources)
-    if encrypted and (not before or before[-1].type != ENCRYPTION_TYPE):
-        problems.append("the cluster does not start right after EncryptionAtRest on the critical path")
+    last_of_chain = KMS_ENDPOINT_TYPE if any(r.type == KMS_ENDPOINT_TYPE for r in plan.resources) else ENCRYPTION_TYPE
+    if encrypted and (not before or before[-1].type != last_of_chain):
+        problems.append(f"the cluster does not start right after {last_of_chain.rsplit(':', 1)[-1]} on the critical path")
     for upstream, resource in zip([cluster, *after], after, strict=False):
         reads = any(upstream.urn in urns for urns in resource.property_dependencies.values())
         if not reads:
@@ -534,7 +542,7 @@ def render_critical_path(label: str, plan: Plan) -> tuple[list[str], bool]:
         lines += ["  verdict: NOT the cluster chain:", *(f"    - {p}" for p in problems)]
     else:
         lines.append(
-            "  verdict: the cluster chain (project -> KMS -> EncryptionAtRest -> cluster) sets the duration; after it only"
+            "  verdict: the cluster chain (project -> KMS -> EncryptionAtRest [-> KMS private endpoints] -> cluster) sets the duration; after it only"
             " fast resources that read its outputs (users scoped by its name, secrets holding its connection string);"
             " nothing of PrivateLink waits for it"
         )

@@ -208,19 +208,30 @@ def compare(old: Plan, new: Plan) -> list[Change]:
     return sorted(changes, key=lambda c: (order.index(c.action), c.type, c.name))
 
 
-def render_changes(changes: list[Change], title: str) -> str:
+def render_changes(changes: list[Change], title: str, hazards: list[Any] | None = None) -> str:
+    """The listing `make diff` prints; `hazards` (tools/hazards.py) are what a real `pulumi up` of these
+    changes together would run into, each with the provider source that says so."""
     lines = [title, ""]
     if not changes:
         lines.append("No changes: both trees plan the same resources with the same inputs.")
         return "\n".join(lines)
+    from .hazards import REFUSED_STEPS
+
     for change in changes:
         flag = "  [blocked: protected]" if change.blocked else ""
         lines.append(f"{ACTIONS[change.action]} {change.action}  {change.type}  {change.name}{flag}")
         if change.old_urn:
             lines.append(f"      renamed from {change.old_urn.rsplit('::', 1)[-1]} (alias)")
         lines.extend(f"      {text}" for text in [*change.changed, *change.why, *change.notes])
+        if change.blocked and change.type in REFUSED_STEPS:
+            lines.append(f"      steps: {REFUSED_STEPS[change.type]}")
     counts = {a: sum(1 for c in changes if c.action == a) for a in ACTIONS}
     lines += ["", "Summary: " + ", ".join(f"{n} {a}" for a, n in counts.items() if n)]
+    if hazards:
+        from .hazards import HAZARDS
+
+        lines += ["", f"{len(hazards)} hazard(s) a real `pulumi up` would run into:"]
+        lines += [f"  - {h.kind} ({h.resource}): {h.detail}. {HAZARDS[h.kind]}" for h in hazards]
     blocked = sum(1 for c in changes if c.blocked)
     if blocked:
         lines.append(
@@ -273,8 +284,8 @@ def resolve_base(base: str, repo: Path = ROOT) -> str:
     return found.stdout.strip()
 
 
-def diff_stack(stack: str, base: str, repo: Path = ROOT) -> tuple[str, list[Change]]:
-    """(resolved BASE commit, changes from BASE to the working tree) for `stack`."""
+def diff_stack(stack: str, base: str, repo: Path = ROOT) -> tuple[str, list[Change], list[Any]]:
+    """(resolved BASE commit, changes from BASE to the working tree, their hazards) for `stack`."""
     commit = resolve_base(base, repo)
     scratch = Path(tempfile.mkdtemp(prefix="atlas-diff-"))
     tree = scratch / "base"
@@ -293,7 +304,11 @@ def diff_stack(stack: str, base: str, repo: Path = ROOT) -> tuple[str, list[Chan
                     errors.append(f"planning stack '{stack}' in {label} failed:\n{error}")
             if errors:
                 raise DiffError("\n".join(errors))
-        return commit, compare(old_future.result(), new_future.result())
+        from .hazards import hazards
+
+        old_plan, new_plan = old_future.result(), new_future.result()
+        changes = compare(old_plan, new_plan)
+        return commit, changes, hazards(old_plan, new_plan, changes)
     finally:
         _git("worktree", "remove", "--force", str(tree), cwd=repo)
         shutil.rmtree(scratch, ignore_errors=True)
@@ -306,12 +321,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--base", default="HEAD", help="git ref to compare the working tree with (default HEAD)")
     args = parser.parse_args(argv)
     try:
-        commit, changes = diff_stack(args.stack, args.base)
+        commit, changes, found = diff_stack(args.stack, args.base)
     except DiffError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     title = f"Changes to stack '{args.stack}' from {args.base} ({commit[:12]}) to the working tree, planned offline:"
-    print(render_changes(changes, title))
+    print(render_changes(changes, title, found))
     return 0
 
 

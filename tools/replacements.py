@@ -34,7 +34,8 @@ def split_target(target: str) -> tuple[str, str]:
 def input_verdict(token: str, name: str) -> str:
     entry = types()[token]
     if name in entry["replaceOn"]:
-        return "delete then create" if entry["handling"] == "deleteBeforeReplace" else "replace"
+        delete_first = entry["handling"] == "deleteBeforeReplace" or entry.get("deleteBeforeReplace", False)
+        return "delete then create" if delete_first else "replace"
     if name in entry.get("ignoredByProgram", {}):
         # The program's ignore_changes wins over the provider's create-only error.
         return "ignored after create"

@@ -328,6 +328,15 @@ class AppUser(pulumi.ComponentResource):
                 protect=args.protect,
                 depends_on=waits_for,
                 aliases=[pulumi.Alias(name=previous)] if previous else None,
+                # A new sign-in kind moves the user between `admin` and `$external`, and the provider's
+                # Update addresses the user by the planned auth database, where it does not exist yet:
+                # Atlas answers not found (UpdateDatabaseUser(plan.ProjectID, plan.AuthDatabaseName, ...) in
+                # internal/service/databaseuser/resource_database_user.go, v2.16.0; the attribute has no
+                # RequiresReplace). So the engine replaces the user, old one first: whether Atlas takes
+                # the same username on a second auth database only real Atlas shows; delete-first works
+                # either way. Every replacement of a user is delete-first then (docs/changes.md).
+                replace_on_changes=["authDatabaseName"],
+                delete_before_replace=True,
             ),
         )
 

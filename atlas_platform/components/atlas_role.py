@@ -20,7 +20,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_mongodbatlas as atlas
 
-from .encryption import ROLE_IDENTITY, atlas_trust_policy
+from .encryption import ROLE_IDENTITY, atlas_trust_policy, role_arn_after_propagation
 
 TOKEN = "atlas-platform:index:AtlasAccessRole"
 # New with the atlas-platform tokens: no stack was ever deployed under an older one, so no alias.
@@ -59,14 +59,17 @@ class AtlasAccessRole(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, ignore_changes=ROLE_IDENTITY),
         )
         permissions = aws.iam.RolePolicy(f"{name}-policy", role=role.id, policy=args.policy, opts=child)
-        # As in atlas_platform/components/encryption.py: Atlas must not find the role without its permissions, and no
-        # output of the policy feeds the authorization, so this one explicit edge orders them.
+        # As in atlas_platform/components/encryption.py: Atlas must not find the role without its permissions,
+        # nor before IAM has propagated them (the official module's 30 s wait before the log integration and
+        # the export bucket): the role ARN reaches the authorization through the wait.
         authorization = atlas.CloudProviderAccessAuthorization(
             f"{name}-authorization",
             project_id=args.project_id,
             role_id=access.role_id,
-            aws=atlas.CloudProviderAccessAuthorizationAwsArgs(iam_assumed_role_arn=role.arn),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[permissions]),
+            aws=atlas.CloudProviderAccessAuthorizationAwsArgs(
+                iam_assumed_role_arn=role_arn_after_propagation(name, role, permissions, self)
+            ),
+            opts=child,
         )
 
         self.role_id = authorization.role_id

@@ -246,7 +246,9 @@ class ProdCluster(pulumi.ComponentResource):
             pit_enabled=args.pit_enabled,
             # Snapshots outlive the cluster if it is ever deleted (prod).
             retain_backups_enabled=args.protect or None,
-            encryption_at_rest_provider="AWS" if encrypted else None,
+            # NONE, not left out, when the customer key is not used: Optional+Computed, so an omitted value
+            # keeps what Atlas has and turning the key off would change nothing (tools/omitted.json).
+            encryption_at_rest_provider="AWS" if encrypted else "NONE",
             termination_protection_enabled=args.termination_protection,
             redact_client_log_data=args.redact_client_log_data,
             advanced_configuration=atlas.AdvancedClusterAdvancedConfigurationArgs(minimum_enabled_tls_protocol=args.minimum_tls),
@@ -255,10 +257,11 @@ class ProdCluster(pulumi.ComponentResource):
             # A create that outlives its timeout is left alone in prod instead of deleted.
             delete_on_create_timeout=False if args.protect else None,
             tags=dict(args.tags),
-            # Create-only, and not held by Atlas: after `pulumi import` the state has no value, and the
-            # provider refuses any value set then ("cannot be updated or set after import",
-            # internal/common/customplanmodifier/create_only_default_bool.go, v2.16.0). Ignored after
-            # create, it still applies to a cluster this program creates.
+            # delete_on_create_timeout is create-only (CreateOnlyBoolWithDefault(true) in
+            # internal/service/advancedcluster/schema.go, v2.16.0: any other value after create is a plan
+            # error, "cannot be updated or set after import", customplanmodifier/create_only_default_bool.go),
+            # and not held by Atlas: a cluster created before `protect` was on, or imported, would fail every
+            # plan. Ignored after create, it still applies to a cluster this program creates.
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect, ignore_changes=["deleteOnCreateTimeout"]),
         )
 
@@ -290,7 +293,11 @@ class ProdCluster(pulumi.ComponentResource):
                 # With a Backup Compliance Policy Atlas refuses to delete the schedule; letting
                 # the provider forget it instead keeps `pulumi destroy` of the cluster possible.
                 skip_destroy=True if args.compliance_contact else None,
-                auto_export_enabled=True if schedule.export_bucket_id is not None else None,
+                # Sent either way: Update sends auto_export_enabled only when set (GetOkExists) and `export`
+                # only when set (GetOk) (resource_cloud_backup_schedule.go, v2.16.0,
+                # cloudBackupScheduleCreateOrUpdate), so leaving them out to turn exports off could leave
+                # Atlas exporting; `export` itself cannot be sent empty, false turns it off.
+                auto_export_enabled=schedule.export_bucket_id is not None,
                 export=atlas.CloudBackupScheduleExportArgs(
                     export_bucket_id=schedule.export_bucket_id, frequency_type=schedule.export_frequency
                 )

@@ -7,10 +7,12 @@ CloudProviderAccessSetup (Atlas names its AWS account and an external id)
 -> least-privilege role policy on the key
 -> CloudProviderAccessAuthorization (Atlas assumes the role)
 -> EncryptionAtRest (Atlas checks it can use the key)
--> with `require_private_networking`, an EncryptionAtRestPrivateEndpoint in the key's region.
-A cluster created with `encryption_at_rest_provider="AWS"` must wait for EncryptionAtRest: give it
-`AtlasKmsEncryption.project_id`, which is an output of the EncryptionAtRest resource. It does not
-wait for the private endpoint (docs/performance.md says why, with the sources).
+-> with `require_private_networking`, an EncryptionAtRestPrivateEndpoint in every region that holds
+   cluster nodes, and in the key's region.
+A cluster created with `encryption_at_rest_provider="AWS"` must wait for EncryptionAtRest and, with
+private networking required, for the endpoint of each of its regions: give it
+`AtlasKmsEncryption.project_id`, an output of EncryptionAtRest and of every endpoint, so the wait is a
+data dependency (docs/cluster.md, "Key traffic over AWS PrivateLink").
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 import pulumi_mongodbatlas as atlas
+import pulumiverse_time
 
 from .facts import atlas_region_name
 from .naming import renamed_from
@@ -54,6 +57,13 @@ KEY_ADMIN_ACTIONS = (
 )
 KEY_USER_ACTIONS = ("kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey")
 
+# How long a new or changed role policy is given to propagate through IAM before Atlas first assumes the
+# role: the official atlas-aws module's wait before the log integration, the export bucket and encryption
+# (terraform-mongodbatlas-atlas-aws modules/log_integration/main.tf and modules/backup_export/main.tf,
+# `time_sleep.iam_propagation`, create_duration "30s"). The provider's authorization retries
+# CANNOT_ASSUME_ROLE only 3 times, 10 s apart (resource_cloud_provider_access_authorization.go, v2.16.0).
+IAM_PROPAGATION = "30s"
+
 # KMS refuses a key policy naming a principal it can't see yet, and the AWS provider retries
 # CreateKey until IAM has propagated the new role (default 2 minutes). A longer window turns the
 # key into the gate that holds the rest of the chain until IAM has caught up.
@@ -81,7 +91,16 @@ class AtlasKmsEncryptionArgs:
     rotation_period_days: int = 365
     tags: Mapping[str, str] = field(default_factory=dict)
     require_private_networking: bool = False
-    """Atlas reaches the key only over AWS PrivateLink, through an endpoint Atlas runs in the key's region."""
+    """Atlas reaches the key only over AWS PrivateLink, through endpoints Atlas runs in its own VPCs."""
+    private_endpoint_regions: Sequence[str] = ()
+    """With `require_private_networking`: every region that holds the cluster's nodes (AWS form). Atlas
+    creates a cluster, or adds nodes, only in regions with an approved endpoint; the key's region always
+    gets one too."""
+    private_endpoints_removed: bool = False
+    """Step 1 of turning `require_private_networking` off: the endpoints are deleted while it stays on.
+    Atlas refuses to stop requiring private networking while any endpoint exists
+    (CANNOT_DISABLE_ENCRYPTION_AT_REST_REQUIRE_PRIVATE_NETWORKING_WHILE_PRIVATE_ENDPOINTS_EXIST), and Pulumi
+    runs updates before deletes, so the flag can go only in a later `pulumi up`."""
     protect: bool = True
     """Refuse `pulumi destroy` and replacements of the created key."""
     retain_key_on_delete: bool = True
@@ -168,6 +187,23 @@ def atlas_trust_policy(access: atlas.CloudProviderAccessSetup) -> pulumi.Output[
 ROLE_IDENTITY = ["name", "namePrefix", "path"]
 
 
+def role_arn_after_propagation(
+    name: str, role: aws.iam.Role, policy: aws.iam.RolePolicy, parent: pulumi.Resource
+) -> pulumi.Output[str]:
+    """`role`'s ARN once its policy has had IAM_PROPAGATION to propagate: a pulumiverse-time Sleep created
+    after the policy (it reads the policy document), waited out again whenever the role or the policy
+    changes (triggers force a new Sleep: RequiresReplace in terraform-provider-time's
+    internal/provider/resource_time_sleep.go). The authorization takes its role ARN from the Sleep's
+    triggers, so the wait is a data edge, with no depends_on; nothing else waits for it."""
+    sleep = pulumiverse_time.Sleep(
+        f"{name}-iam-propagation",
+        create_duration=IAM_PROPAGATION,
+        triggers={"roleArn": role.arn, "policy": policy.policy},
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    return sleep.triggers.apply(lambda triggers: str((triggers or {})["roleArn"]))
+
+
 def key_access_policy(key_arn: str) -> str:
     return json.dumps(
         {
@@ -177,16 +213,28 @@ def key_access_policy(key_arn: str) -> str:
     )
 
 
+def private_endpoint_regions(args: AtlasKmsEncryptionArgs) -> list[str]:
+    """The regions that get a KMS private endpoint (AWS form, sorted): none without private networking (or
+    while it is being turned off), else every cluster region and the key's."""
+    if not args.require_private_networking or args.private_endpoints_removed:
+        return []
+    return sorted({*args.private_endpoint_regions, args.key_region})
+
+
 class AtlasKmsEncryption(pulumi.ComponentResource):
     """Atlas project encryption at rest with a customer-managed AWS KMS key."""
 
     project_id: pulumi.Output[str]
-    """The project id, as an output of EncryptionAtRest: clusters that use it wait for encryption."""
+    """The project id, as an output of EncryptionAtRest and of every KMS private endpoint: clusters that
+    use it wait for encryption and for an endpoint in each region."""
     key_arn: pulumi.Output[str]
     role_arn: pulumi.Output[str]
     encryption_at_rest_id: pulumi.Output[str]
+    kms_private_endpoint_ids: dict[str, pulumi.Output[str]]
+    """Each EncryptionAtRestPrivateEndpoint's id by region (AWS form); empty when Atlas reaches the key over
+    the public KMS endpoint."""
     kms_private_endpoint_id: pulumi.Output[str | None]
-    """The EncryptionAtRestPrivateEndpoint's id; None when Atlas reaches the key over the public KMS endpoint."""
+    """The key region's endpoint id (the one endpoint of 0.1.0); None without private networking."""
 
     def __init__(self, name: str, args: AtlasKmsEncryptionArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TOKEN, name, None, renamed_from(PREVIOUS_TOKEN, opts))
@@ -249,17 +297,17 @@ class AtlasKmsEncryption(pulumi.ComponentResource):
             opts=child,
         )
 
-        # No output of the role policy feeds the authorization, yet Atlas must not find the role
-        # without its key permissions. This single explicit edge orders it (and EncryptionAtRest,
-        # which reads the authorization's role_id) after the policy, and gives IAM a little more
-        # time to propagate the trust policy before Atlas's first AssumeRole; the provider itself
-        # retries CANNOT_ASSUME_ROLE three times, 10 s apart.
+        # Atlas must not find the role without its key permissions, nor before IAM has propagated them:
+        # the role ARN reaches the authorization (and EncryptionAtRest, which reads its role_id) only after
+        # the policy and IAM_PROPAGATION. The provider itself retries CANNOT_ASSUME_ROLE only 3 x 10 s.
         authorization = atlas.CloudProviderAccessAuthorization(
             f"{name}-authorization",
             project_id=args.project_id,
             role_id=access.role_id,
-            aws=atlas.CloudProviderAccessAuthorizationAwsArgs(iam_assumed_role_arn=role.arn),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[key_access]),
+            aws=atlas.CloudProviderAccessAuthorizationAwsArgs(
+                iam_assumed_role_arn=role_arn_after_propagation(name, role, key_access, self)
+            ),
+            opts=child,
         )
 
         # The provider retries this create for 3 minutes on CANNOT_ASSUME_ROLE,
@@ -280,26 +328,56 @@ class AtlasKmsEncryption(pulumi.ComponentResource):
             opts=child,
         )
 
-        self.kms_private_endpoint_id = pulumi.Output.from_input(None)
+        if args.private_endpoints_removed and not args.require_private_networking:
+            raise ValueError(f"{name}: private_endpoints_removed is the first step of turning require_private_networking off")
         if args.require_private_networking:
+            # Refuses, before anything changes, the one-step edit that turns private networking off while the
+            # endpoints exist: that update would run before their deletes and Atlas would refuse it. The guard is
+            # protected while the endpoints are wanted, so deleting it with them stops the preview ("unable to
+            # delete resource ... marked for protection"); step 1 (`private_endpoints_removed`) unprotects it
+            # and deletes the endpoints, and step 2 deletes it with the flag turned off. It holds nothing:
+            # a pulumiverse-time Static, the time private networking was required.
+            pulumiverse_time.Static(
+                f"{name}-private-networking-guard",
+                opts=pulumi.ResourceOptions(parent=self, protect=not args.private_endpoints_removed),
+            )
+
+        self.kms_private_endpoint_ids = {}
+        waits_for: list[pulumi.Output[str]] = [encryption.project_id]
+        for region in private_endpoint_regions(args):
             # After EncryptionAtRest has require_private_networking on (the provider's prerequisite,
-            # docs/resources/encryption_at_rest_private_endpoint.md; the official atlas-aws module's
-            # encryption_private_endpoint waits for its encryption module too): its project_id output
-            # carries that order. One endpoint, in the key's region (the module's default), in Atlas's
-            # region form. AWS KMS needs no approval on the AWS side, unlike Azure Key Vault: the
-            # provider's AWS acceptance test expects ACTIVE with no approval step.
+            # docs/resources/encryption_at_rest_private_endpoint.md, v2.16.0; the official atlas-aws module's
+            # encryption_private_endpoint waits for its encryption module too): its project_id output carries
+            # that order. One per region, named by region, in Atlas's region form: the module takes a set of
+            # regions (`encryption.private_endpoint_regions`, one module call each). AWS KMS needs no approval
+            # on the AWS side, unlike Azure Key Vault: the provider's AWS acceptance test expects ACTIVE with
+            # no approval step (internal/service/encryptionatrestprivateendpoint/resource_test.go, v2.16.0).
             endpoint = atlas.EncryptionAtRestPrivateEndpoint(
-                f"{name}-private-endpoint",
+                f"{name}-private-endpoint-{region}",
                 project_id=encryption.project_id,
                 cloud_provider="AWS",
-                region_name=atlas_region_name(args.key_region),
+                region_name=atlas_region_name(region),
                 opts=pulumi.ResourceOptions(
-                    parent=self, custom_timeouts=KMS_ENDPOINT_TIMEOUTS, replace_on_changes=KMS_ENDPOINT_REPLACE_ON
+                    parent=self,
+                    custom_timeouts=KMS_ENDPOINT_TIMEOUTS,
+                    replace_on_changes=KMS_ENDPOINT_REPLACE_ON,
+                    # The single endpoint of before, always in the key's region, keeps its URN.
+                    aliases=[pulumi.Alias(name=f"{name}-private-endpoint")] if region == args.key_region else None,
                 ),
             )
-            self.kms_private_endpoint_id = endpoint.id
+            self.kms_private_endpoint_ids[region] = endpoint.id
+            # Its project_id (an input, so known at preview, where an unknown project id would read as a
+            # replacement of the cluster) carries the wait for the endpoint's create.
+            waits_for.append(endpoint.project_id)
 
-        self.project_id = encryption.project_id
+        key_endpoint = self.kms_private_endpoint_ids.get(args.key_region)
+        self.kms_private_endpoint_id = key_endpoint if key_endpoint is not None else pulumi.Output.from_input(None)
+
+        # A cluster that takes this project id waits for encryption and, with private networking required,
+        # for the endpoint of every region: Atlas creates clusters and adds nodes only in regions with an
+        # approved endpoint (Atlas, "Manage Customer Keys with AWS KMS Over Private Endpoints"). A region added
+        # later gets its endpoint in the same `pulumi up`, before the cluster update that puts nodes there.
+        self.project_id = pulumi.Output.all(*waits_for).apply(lambda ids: str(ids[0]))
         self.key_arn = key_arn
         self.role_arn = role.arn
         self.encryption_at_rest_id = encryption.id
@@ -309,6 +387,7 @@ class AtlasKmsEncryption(pulumi.ComponentResource):
                 "key_arn": self.key_arn,
                 "role_arn": self.role_arn,
                 "encryption_at_rest_id": self.encryption_at_rest_id,
+                "kms_private_endpoint_ids": self.kms_private_endpoint_ids,
                 "kms_private_endpoint_id": self.kms_private_endpoint_id,
             }
         )

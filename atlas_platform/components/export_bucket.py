@@ -32,6 +32,11 @@ class SnapshotExportBucketArgs:
     lifecycle: BucketLifecycle = field(default_factory=lambda: BucketLifecycle(storage_class="GLACIER_IR"))
     tags: Mapping[str, str] = field(default_factory=dict)
     protect: bool = True
+    exporting: bool = True
+    """The backup schedule exports to this registration. Then it is protected: Atlas refuses to delete a
+    registration a schedule still exports to, and Pulumi runs the schedule's update before the delete, so
+    removing both in one edit is refused by the engine before anything changes (docs/cluster.md, "Snapshot
+    export"). False (the schedule no longer exports) is the first step of removing it."""
 
 
 class SnapshotExportBucket(pulumi.ComponentResource):
@@ -67,14 +72,16 @@ class SnapshotExportBucket(pulumi.ComponentResource):
             opts=child,
         )
         # Every input forces a replacement (resource_cloud_backup_snapshot_export_bucket.go, ForceNew), and a
-        # schedule that still exports to it blocks the delete (docs/resources/cloud_backup_snapshot_export_bucket.md).
+        # schedule that still exports to it blocks the delete: "make these updates in isolated terraform apply
+        # operations first" (docs/resources/cloud_backup_snapshot_export_bucket.md, v2.16.0). Protected while
+        # exported to, so the engine refuses a delete or replacement in the same run as the schedule's change.
         export = atlas.CloudBackupSnapshotExportBucket(
             f"{name}-registration",
             project_id=args.project_id,
             cloud_provider="AWS",
             bucket_name=bucket.bucket_name,
             iam_role_id=writer.role_id,
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect or args.exporting),
         )
 
         self.export_bucket_id = export.export_bucket_id

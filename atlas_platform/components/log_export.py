@@ -66,7 +66,11 @@ class AtlasLogExport(pulumi.ComponentResource):
                 protect=args.protect,
             ),
             role_description="Assumed by MongoDB Atlas to write the project's logs to their S3 bucket",
-            objects=f"{args.prefix_path}/*",
+            # The whole (dedicated) bucket, not only `prefix_path`: where Atlas writes the object it checks
+            # the role with when the integration is created is not documented, and the official atlas-aws
+            # module grants PutObject on `<bucket>/*` (modules/log_integration/main.tf, s3_access), as the
+            # provider's own S3 example does (examples/mongodbatlas_log_integration/s3bucket/aws.tf, v2.16.0).
+            objects="*",
             write_sid="WriteLogs",
             opts=child,
         )

@@ -36,6 +36,12 @@ class OrgFederationArgs:
     """Always sent: an update without it detaches the identity provider (the provider's Update)."""
     domain_restriction_enabled: bool
     domain_allow_list: Sequence[str] = ()
+    data_access_identity_provider_ids: Sequence[str] | None = None
+    """Every identity provider usable for database access in the organization. None leaves the input
+    out, and the provider's Update then empties Atlas's list (Optional, not Computed): give it always
+    for an adopted organization."""
+    post_auth_role_grants: Sequence[str] | None = None
+    """Organization roles granted after a federated sign-in; None empties Atlas's list, as above."""
 
 
 @dataclass(frozen=True)
@@ -108,6 +114,16 @@ class OrgSecurity(pulumi.ComponentResource):
                 domain_restriction_enabled=args.federation.domain_restriction_enabled,
                 # A list to the provider, a set to Atlas: sorted, so reordering is no change.
                 domain_allow_lists=sorted(args.federation.domain_allow_list),
+                # Sent always, as the stack file says: both are Optional and not Computed, and Update sends
+                # whatever changed (resource_federated_settings_connected_org.go, v2.16.0), so an import
+                # followed by an update without them would empty them (the OIDC identity providers detached
+                # from database access: every OIDC database user locked out).
+                data_access_identity_provider_ids=sorted(args.federation.data_access_identity_provider_ids)
+                if args.federation.data_access_identity_provider_ids is not None
+                else None,
+                post_auth_role_grants=sorted(args.federation.post_auth_role_grants)
+                if args.federation.post_auth_role_grants is not None
+                else None,
                 opts=adopted,
             )
             self.domain_restriction_enabled = federation.domain_restriction_enabled

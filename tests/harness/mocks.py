@@ -221,12 +221,28 @@ PROVIDER_OUTPUTS.update(
             "uniqueId": f"AROA{hex_id('role-id', name, length=17).upper()}",
         },
         "aws:iam/rolePolicy:RolePolicy": lambda name, inputs: {"name": f"{name}-{hex_id('policy', name, length=7)}"},
+        # pulumiverse-time's Sleep keeps its inputs (create_duration, triggers) and has no other output;
+        # its id is the RFC 3339 time it finished (terraform-provider-time resource_time_sleep.go, Create).
+        "time:index/sleep:Sleep": lambda name, inputs: {},
+        # A Static records the time it was created (terraform-provider-time resource_time_static.go).
+        "time:index/static:Static": lambda name, inputs: {
+            "rfc3339": "2026-01-01T00:00:00Z",
+            "unix": 1767225600,
+            "year": 2026,
+            "month": 1,
+            "day": 1,
+            "hour": 0,
+            "minute": 0,
+            "second": 0,
+        },
     }
 )
 ID_FORMATS.update(
     {
         "aws:kms/key:Key": lambda name: uuid_id("kms", name),
         "aws:iam/role:Role": lambda name: f"{name}-{hex_id('role', name, length=7)}",
+        "time:index/sleep:Sleep": lambda name: "2026-01-01T00:00:30Z",
+        "time:index/static:Static": lambda name: "2026-01-01T00:00:00Z",
     }
 )
 
