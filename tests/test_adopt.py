@@ -131,6 +131,9 @@ def test_the_import_document_names_exactly_the_plans_registrations(plan: Plan, d
     assert left == {
         "payments-prod-kms-authorization",
         "payments-prod-kms-key-access",
+        # The program's own pulumiverse-time resources: the IAM propagation wait and the private networking guard.
+        "payments-prod-kms-iam-propagation",
+        "payments-prod-kms-private-networking-guard",
         "payments-prod-secrets-key-key",
         "payments-prod-secrets-key-alias",
         # prod's `app` password users rotate by alternating slots (docs/users.md, "Rotation"): the
@@ -144,7 +147,7 @@ def test_the_import_document_names_exactly_the_plans_registrations(plan: Plan, d
         "payments-prod-user-reporting-secret",
         "payments-prod-user-reporting-secret-version",
     }, (
-        "only what Atlas cannot hand over: new passwords and their secrets, the stack's secrets key, the key policy, and the authorization"
+        "only what Atlas cannot hand over: new passwords and their secrets, the stack's secrets key, the key policy, the authorization and its wait, and the guard"
     )
 
 

@@ -52,6 +52,10 @@ CREATED = {
     "aws:kms/key:Key": "a KMS key this stack owns (the users' secrets, or exported logs and snapshots)",
     "aws:kms/alias:Alias": "the readable name of that key",
     "aws:iam/rolePolicy:RolePolicy": "the program's least-privilege policy on the key, added to the role Atlas assumes",
+    "time:index/sleep:Sleep": "the program's wait for IAM to propagate a role's new policy (30 s; nothing in Atlas or AWS)",
+    "time:index/static:Static": (
+        "the program's guard that refuses a one-step switch-off of KMS private networking at preview (holds nothing)"
+    ),
     "mongodbatlas:index/cloudProviderAccessAuthorization:CloudProviderAccessAuthorization": (
         "cannot be imported (docs/resources/cloud_provider_access_authorization.md); the first `pulumi up` authorizes "
         "the same role again, which the provider's docs say has no adverse effect"

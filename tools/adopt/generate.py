@@ -622,8 +622,8 @@ def _encryption(live: LiveProject, cluster: dict[str, Any], target: Target, out:
             out,
             "KMS over PrivateLink",
             "Atlas reaches the key over the public KMS endpoint; production requires PrivateLink, so the first `pulumi up` "
-            "turns on requirePrivateNetworking and creates the private endpoint in the key's region (Atlas reaches the key "
-            "only through it once it is ACTIVE: docs/cluster.md)",
+            "turns on requirePrivateNetworking and creates a KMS private endpoint in the key's region and in every region "
+            "with nodes (Atlas reaches the key only through them once they are ACTIVE: docs/cluster.md)",
         )
     if role is None:
         out.items.append(
