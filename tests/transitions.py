@@ -74,6 +74,24 @@ def _endpoint_region(config: dict[str, Any]) -> None:
     )
 
 
+def _user_setting(name: str, setting: str, value: Any) -> Edit:
+    def run(config: dict[str, Any]) -> None:
+        for user in config[key("databaseUsers")]:
+            if user["name"] == name:
+                user[setting] = value
+
+    return run
+
+
+REVIEW = {
+    "serviceAccount": {
+        "projectRoles": ["GROUP_READ_ONLY", "GROUP_DATABASE_ACCESS_ADMIN"],
+        "accessList": [{"cidrBlock": "203.0.113.112/28", "comment": "review runners nat"}],
+    }
+}
+SINGLE_USER = "the API's driver cannot re-read its secret without a restart yet, ticket PAY-412"
+
+
 def _without_custom_roles(config: dict[str, Any]) -> None:
     config.pop(key("customRoles"))
     for user in config[key("databaseUsers")]:
@@ -82,12 +100,7 @@ def _without_custom_roles(config: dict[str, Any]) -> None:
 
 
 def _user_auth(name: str, auth: str) -> Edit:
-    def run(config: dict[str, Any]) -> None:
-        for user in config[key("databaseUsers")]:
-            if user["name"] == name:
-                user["auth"] = auth
-
-    return run
+    return _user_setting(name, "auth", auth)
 
 
 # name -> (fixture stack, edit of its stack file)
@@ -103,6 +116,11 @@ VARIANTS: dict[str, tuple[str, Edit | None]] = {
     "prod/organization-removed": ("prod", _pop("organization")),
     "prod/organization-gen-ai-on": ("prod", lambda c: c[key("organization")].__setitem__("genAiFeaturesEnabled", True)),
     "prod/region-added": ("prod", _region("us-west-1", {"readOnlyNodes": 1})),
+    "prod/review-on": ("prod", _set("review", REVIEW)),
+    "prod/api-single-user": (
+        "prod",
+        _both(_user_setting("api", "rotation", "single"), _user_setting("api", "singleUserReason", SINGLE_USER)),
+    ),
     "staging": ("staging", None),
     "staging/auditing-off": (
         "staging",
@@ -175,4 +193,6 @@ TRANSITIONS: list[Transition] = [
     *_pair("cluster region", "staging/region-added", "staging"),
     *_pair("private endpoint region", "staging/endpoint-region-added", "staging"),
     *_pair("database user sign-in kind", "staging", "staging/user-dba-x509"),
+    *_pair("live access review", "prod/review-on", "prod", off_outcome="refused"),
+    *_pair("alternating rotation", "prod", "prod/api-single-user", off_outcome="refused"),
 ]
