@@ -9,9 +9,11 @@ from the Admin API spec); Atlas accepts no others, and an invented one would fai
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from difflib import get_close_matches
 from typing import Annotated, Any
+from urllib.parse import parse_qsl, urlsplit
 
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
@@ -315,13 +317,82 @@ DATADOG_REGIONS: tuple[str, ...] = ("US", "EU", "US3", "US5", "AP1", "US1_FED")
 EmailAddress = Annotated[
     str, matches(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}", "an email address", "write a full address such as dba-oncall@example.com")
 ]
+
+# A stack-file value is planned, printed by the preview and kept in state in the clear; only a secret
+# config key is not. These shapes are credentials wherever they are written.
+_CREDENTIAL_QUERY_NAME = re.compile(
+    r"(?:.*[_-])?(?:token|key|apikey|secret|sig|signature|password|passwd|pwd|auth|code|credentials?)", re.IGNORECASE
+)
+_SLACK_TOKEN = re.compile(r"xox[a-z]-|xapp-", re.IGNORECASE)
+_HEX_SECRET = re.compile(r"[0-9A-Fa-f]{32,}")
+_BASE64_SECRET = re.compile(r"[A-Za-z0-9+/=_-]{32,}")
+_SIGN_INSTEAD = (
+    "Atlas signs every request with `webhookSecret` (the name of a secret config key, "
+    "`pulumi config set --secret <name> <value>`): have the endpoint check that signature, and write the URL without the credential"
+)
+
+
+def _url_credential(url: str) -> str | None:
+    """What credential an https URL carries, if any (never the credential itself)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if parts.username or parts.password:
+        return f"has a user name or password before {host!r} (user:password@); {_SIGN_INSTEAD}"
+    if host == "hooks.slack.com" and parts.path.startswith("/services/"):
+        return (
+            "is a Slack incoming-webhook URL, whose path is its credential; use a SLACK channel instead: "
+            "`channelName` and `apiTokenSecret`, the name of a secret config key holding the bot token "
+            "(`pulumi config set --secret <name> <token>`)"
+        )
+    for name, _ in parse_qsl(parts.query, keep_blank_values=True):
+        if _CREDENTIAL_QUERY_NAME.fullmatch(name):
+            return f"carries a credential in its query (`{name}=`); {_SIGN_INSTEAD}"
+    return None
+
+
+def _no_credential_in_url(url: str) -> str:
+    found = _url_credential(url)
+    if found:
+        raise invalid("credential_in_setting", f"the URL (not repeated here) {found}")
+    return url
+
+
+def _token_shape(text: str) -> str | None:
+    name = text.strip().removeprefix("#")
+    if "://" in name:
+        return "a URL"
+    if _SLACK_TOKEN.match(name):
+        return "a Slack token"
+    if _HEX_SECRET.fullmatch(name):
+        return "a long hex secret"
+    # Slack channel names are lowercase (letters, digits, - and _): a long mixed-case run with digits is a key.
+    if _BASE64_SECRET.fullmatch(name) and re.search(r"\d", name) and re.search(r"[a-z]", name) and re.search(r"[A-Z]", name):
+        return "a long base64 secret"
+    return None
+
+
+def _no_token_in_channel_name(name: str) -> str:
+    shape = _token_shape(name)
+    if shape:
+        raise invalid(
+            "credential_in_setting",
+            f"the value (not repeated here) looks like {shape}, not a channel name; write the channel, e.g. #ops-alerts, "
+            "and keep the bot token in a secret config key (`pulumi config set --secret <name> <token>`) named by "
+            "`apiTokenSecret: <name>`",
+        )
+    return name
+
+
 HttpsUrl = Annotated[
     str,
     matches(r"https://[^\s]+", "an https URL", "write the endpoint as https://... (Atlas sends alerts in the clear otherwise)"),
+    AfterValidator(_no_credential_in_url),
 ]
 ChannelType = Annotated[str, member_of(CHANNEL_TYPES, "a notification channel type")]
 DatadogRegion = Annotated[str, member_of(DATADOG_REGIONS, "a Datadog region")]
-SlackChannel = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+SlackChannel = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80), AfterValidator(_no_token_in_channel_name)
+]
 
 # Which keys each channel type takes, beyond name/type/categories/intervalMin.
 CHANNEL_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {

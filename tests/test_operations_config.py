@@ -311,3 +311,80 @@ def test_audit_clause_naming_an_atype_as_the_command_is_refused_with_the_command
     assert "Pulumi.prod.yaml" in message and "atlas-platform:auditing.extraFilters[0]:" in message
     assert f"param.command {atype!r} is an audit event type, not a command name" in message
     assert f"write {command!r}" in message
+
+
+# --- no credential in an ordinary field: it would be planned, printed and kept in the clear ---------
+
+
+def _channel(name: str, **fields: Any) -> Callable[[dict[str, Any]], None]:
+    def change(config: dict[str, Any]) -> None:
+        channel = next(c for c in config[key("notifications")] if c["name"] == name)
+        channel.update(fields)
+
+    return change
+
+
+SLACK_HOOK = "https://hooks.slack.com/services/T0000SLACK/B0000HOOK/abcdefghijklmnopqrstuvwx"
+
+
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        pytest.param(SLACK_HOOK, "is a Slack incoming-webhook URL, whose path is its credential", id="slack-webhook"),
+        pytest.param("https://siem.example.com/hook?token=s3cr3tvalue", "carries a credential in its query (`token=`)", id="token"),
+        pytest.param("https://siem.example.com/hook?source=atlas&api_key=k", "(`api_key=`)", id="api-key"),
+        pytest.param("https://x.example.com/hook?sv=2024&sig=abc%3D", "(`sig=`)", id="signature"),
+        pytest.param("https://atlas:hunter22@siem.example.com/hook", "has a user name or password", id="userinfo"),
+    ],
+)
+def test_a_credential_in_a_webhook_url_is_refused_without_repeating_it(tmp_path, url, said):
+    message = problem(tmp_path, "prod", _channel("security-webhook", url=url))
+    assert "atlas-platform:notifications[3].url: the URL (not repeated here)" in message
+    assert said in message
+    assert "secret config key" in message
+    for part in ("abcdefghijklmnopqrstuvwx", "s3cr3tvalue", "hunter22", "abc%3D"):
+        assert part not in message
+
+
+def test_a_credential_in_an_integration_url_is_refused(tmp_path):
+    def change(config):
+        config[key("integrations")].append({"type": "WEBHOOK", "url": "https://siem.example.com/in?key=abc"})
+
+    assert "integrations[1].url: the URL (not repeated here) carries a credential in its query (`key=`)" in problem(
+        tmp_path, "prod", change
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "shape"),
+    [
+        pytest.param("xoxb-1234567890-0987654321-AbCdEfGhIjKlMnOpQrStUvWx", "a Slack token", id="bot-token"),
+        pytest.param("xoxp-1234-5678-abcd", "a Slack token", id="user-token"),
+        pytest.param("0123456789abcdef0123456789abcdef", "a long hex secret", id="hex"),
+        pytest.param("#dGhpcyBpcyBhIHNlY3JldCBrZXkgb2YgNDA9Qm9i", "a long base64 secret", id="base64"),
+        pytest.param(SLACK_HOOK, "a URL", id="url"),
+    ],
+)
+def test_a_token_pasted_into_channel_name_is_refused(tmp_path, name, shape):
+    message = problem(tmp_path, "prod", _channel("ops-slack", channelName=name))
+    assert f"atlas-platform:notifications[2].channelName: the value (not repeated here) looks like {shape}" in message
+    assert "apiTokenSecret" in message and name not in message
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"url": "https://siem.example.com/atlas/payments-prod"},
+        {"url": "https://siem.example.com/atlas/hook?source=atlas&format=json"},
+        {"url": "https://hooks.example.com/services/payments"},
+    ],
+)
+def test_plain_webhook_urls_are_accepted(tmp_path, fields):
+    assert load(tmp_path, "prod", _channel("security-webhook", **fields)).notifications[3].url == fields["url"]
+
+
+@pytest.mark.parametrize(
+    "name", ["#ops-alerts", "payments-prod-alerts", "#payments-prod-database-alerts-critical-escalations-2026", "#ops_alerts_eu1"]
+)
+def test_ordinary_channel_names_are_accepted(tmp_path, name):
+    assert load(tmp_path, "prod", _channel("ops-slack", channelName=name)).notifications[2].channel_name == name
