@@ -23,6 +23,7 @@ from .alert_catalog import HOST_METRIC_NAMES, PROJECT_ALERT_EVENT_TYPES
 from .base import SecretName, StackModel, invalid, matches, member_of, unique
 from .cluster import AwsRegion
 from .environment import in_production
+from .network import Reason
 from .project import Label
 
 # The standard rules' keys: the ids of the rule table the pack checks too (atlas_platform/components/atlas_rules.py).
@@ -289,7 +290,9 @@ class Alerts(StackModel):
     """Atlas alert configurations: the production baseline plus extras."""
 
     enabled: bool | None = None
-    """Create the alert baseline. Default: on in prod, off elsewhere."""
+    """Create the alert baseline. Default: on in prod (off only with `optOutReason`), off elsewhere."""
+    opt_out_reason: Reason | None = None
+    """Production only: why this production stack creates no alert (required with `enabled: false` there)."""
     baseline: BaselineTuning = BaselineTuning()
     """Per-alert switches and thresholds of the baseline (keys: the alert names in docs/operations.md)."""
     custom: list[CustomAlert] = []
@@ -304,8 +307,38 @@ class Alerts(StackModel):
                 raise invalid("duplicate", f"custom alert name {alert.name!r} is taken by the baseline; pick another name")
         return custom
 
+    @model_validator(mode="after")
+    def _production_alerts_off_only_with_a_reason(self, info: ValidationInfo) -> Alerts:
+        # Auditing off is refused outright; alerting off is allowed in production, but never quietly: the
+        # reason is written here, reviewed with the stack file, and the pack's atlas-prod-alerts flags it.
+        production = in_production(info)
+        creates = self.creates_alerts(production)
+        if self.opt_out_reason and creates:
+            raise invalid(
+                "contradiction", "optOutReason is set but alerts are created; remove optOutReason, or set `enabled: false`"
+            )
+        if not production:
+            if self.opt_out_reason:
+                raise invalid("opt_out_outside_prod", "optOutReason only applies to production; remove it")
+            return self
+        if not creates and not self.opt_out_reason:
+            if self.enabled is False:
+                what, fix = "`enabled: false` leaves none", "remove `enabled: false`"
+            else:
+                what, fix = "every baseline alert is off and no `custom` one is written", "turn a baseline alert back on"
+            raise invalid(
+                "alerts_required",
+                f"production creates its alerts, and {what}; {fix}, or add optOutReason saying why nobody is alerted "
+                "by this program when this production cluster fails",
+            )
+        return self
+
     def resolved_enabled(self, production: bool) -> bool:
         return self.enabled if self.enabled is not None else production
+
+    def creates_alerts(self, production: bool) -> bool:
+        """Whether any alert configuration is created: a baseline alert on, or a custom one."""
+        return self.resolved_enabled(production) and (self.baseline_on(production) or bool(self.custom))
 
     def baseline_on(self, production: bool) -> bool:
         """Whether any alert of the baseline is created (what Atlas's default alerts would duplicate)."""

@@ -568,3 +568,18 @@ def test_an_edited_stack_file_gets_an_import_document_with_its_own_names(
         '**payments-prod-user-api-a-user labels**: Atlas has [{"key": "owner", "value": "payments-platform"}]' in outcome.report
     )
     assert '{"key": "owner", "value": "payments-api-team"}' in outcome.report
+
+
+def test_a_production_project_without_alerts_is_adopted_with_an_as_found_alerts_reason(atlas_server, tmp_path):
+    """Production alerting off needs a reason; adoption writes the as-found one, and the file loads."""
+    data = scenarios.hand_built()
+    data["listGroupAlertConfigs"] = []
+    outcome = adopt_from(atlas_server, data, tmp_path / "no-alerts")
+    assert outcome.code == 0, outcome.error or outcome.report
+    config = yaml.safe_load(outcome.written[0].read_text())["config"]
+    alerts = config[f"{NAMESPACE}:alerts"]
+    assert alerts["enabled"] is False
+    assert alerts["optOutReason"].startswith("No alert adopted when this project was adopted from Atlas (make adopt, 2026-12-07)")
+    values, secret_keys = engine_config(ROOT, "prod", stack_file=outcome.written[0])
+    cfg = load_stack_config(values, namespace=NAMESPACE, stack="prod", secret_keys=secret_keys)
+    assert not cfg.alerts.creates_alerts(cfg.is_prod)

@@ -388,3 +388,46 @@ def test_plain_webhook_urls_are_accepted(tmp_path, fields):
 )
 def test_ordinary_channel_names_are_accepted(tmp_path, name):
     assert load(tmp_path, "prod", _channel("ops-slack", channelName=name)).notifications[2].channel_name == name
+
+
+# --- production alerting off only with a reason ------------------------------------------------------
+
+ALERTS_REASON = "the SRE team's Prometheus alerts on this cluster instead, ticket OPS-12"
+
+
+def _alerts(value: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
+    return lambda config: config.__setitem__(key("alerts"), value)
+
+
+def test_prod_alerting_off_without_a_reason_is_refused(tmp_path):
+    message = problem(tmp_path, "prod", _alerts({"enabled": False}))
+    assert "atlas-platform:alerts: production creates its alerts, and `enabled: false` leaves none" in message
+    assert "remove `enabled: false`, or add optOutReason" in message
+
+
+def test_prod_with_every_baseline_alert_off_and_no_custom_alert_needs_a_reason_too(tmp_path):
+    from stackconfig.operations import BASELINE_KEYS
+
+    quiet = {"baseline": {k: {"enabled": False} for k in BASELINE_KEYS}}
+    message = problem(tmp_path, "prod", _alerts(quiet))
+    assert "every baseline alert is off and no `custom` one is written" in message
+    assert load(tmp_path, "prod", _alerts({**quiet, "optOutReason": ALERTS_REASON})).alerts.opt_out_reason == ALERTS_REASON
+
+
+def test_prod_alerting_off_with_a_reason_is_accepted():
+    from tests.conftest import load_changed
+
+    cfg = load_changed("prod", _alerts({"enabled": False, "optOutReason": ALERTS_REASON}))
+    assert cfg.alerts.opt_out_reason == ALERTS_REASON and not cfg.production_defaults.alerts
+
+
+@pytest.mark.parametrize(
+    ("stack", "value", "said"),
+    [
+        ("prod", {"optOutReason": ALERTS_REASON}, "optOutReason is set but alerts are created; remove optOutReason"),
+        ("staging", {"enabled": False, "optOutReason": ALERTS_REASON}, "optOutReason only applies to production"),
+        ("prod", {"enabled": False, "optOutReason": "n/a"}, "String should have at least 20 characters"),
+    ],
+)
+def test_an_alerts_opt_out_reason_is_refused_where_it_says_nothing(tmp_path, stack, value, said):
+    assert said in problem(tmp_path, stack, _alerts(value))

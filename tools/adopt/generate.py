@@ -1136,9 +1136,18 @@ def _alerts(live: LiveProject, target: Target, out: Generated) -> None:
             alerts["custom"] = custom_entries
     elif target.production:
         alerts["enabled"] = False
-        _with_comment(alerts, "enabled", "Production default: the alert baseline. Remove this line to create it.")
+        alerts["optOutReason"] = target.adopted("No alert adopted")
+        _with_comment(
+            alerts,
+            "optOutReason",
+            "Production default: the alert baseline. Written as found: remove `enabled` and `optOutReason` to create it.",
+        )
         _default_item(
-            out, "alert baseline", "no alert adoption could hold: `alerts.enabled: false`; remove it to create the baseline"
+            out,
+            "alert baseline",
+            "no alert adoption could hold: `alerts.enabled: false` with an as-found `optOutReason`; the pack's "
+            "atlas-prod-alerts (advisory) flags the stack unless its policy config gives optOutReason: remove both keys "
+            "to create the baseline",
         )
     if alerts:
         out.config["alerts"] = alerts
