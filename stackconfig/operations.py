@@ -19,7 +19,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, 
 
 from atlas_platform.components.atlas_rules import RULE_IDS, RULES
 
-from .alert_catalog import HOST_METRIC_NAMES, PROJECT_ALERT_EVENT_TYPES
+from .alert_catalog import HOST_METRIC_NAMES, PERCENT_METRICS, PROJECT_ALERT_EVENT_TYPES, UNITS_BY_FAMILY, metric_unit_family
 from .base import SecretName, StackModel, invalid, matches, member_of, unique
 from .cluster import AwsRegion
 from .environment import in_production
@@ -283,7 +283,45 @@ class CustomAlert(StackModel):
             # Atlas's unit depends on the event or metric (RAW for counts and percentages, a time
             # unit for lags and windows); a guessed default would be refused only at `pulumi up`.
             raise invalid("units_required", f"alert {self.name!r}: add `units` with `threshold` (e.g. RAW, SECONDS or HOURS)")
+        self._threshold_in_range()
         return self
+
+    def _threshold_in_range(self) -> None:
+        """A threshold its metric can cross, in the units Atlas takes for it: one that never or always fires is a typo."""
+        if self.threshold is None:
+            return
+        limit, measured = self.threshold, self.metric or self.event_type
+        if self.metric is not None and self.units is not None:
+            family = metric_unit_family(self.metric)
+            allowed = UNITS_BY_FAMILY[family]
+            if self.units not in allowed:
+                fix = f"write units: {allowed[0]}" if len(allowed) == 1 else f"write units as one of: {', '.join(allowed)}"
+                raise invalid(
+                    "units_mismatch", f"alert {self.name!r}: Atlas takes {self.metric} in {family} units, not {self.units}; {fix}"
+                )
+        if self.metric is None and limit != int(limit):
+            # Event thresholds are int32 in Atlas's spec (AlertsThresholdInteger, GreaterThanTimeThreshold).
+            raise invalid("not_allowed", f"alert {self.name!r}: {measured} takes a whole-number threshold, not {limit:g}")
+        if limit < 0:
+            raise invalid(
+                "not_allowed",
+                f"alert {self.name!r}: threshold {limit:g} is below 0, and {measured} is never negative, so the alert "
+                "would always or never fire; write 0 or more",
+            )
+        if self.metric in PERCENT_METRICS and limit > 100:
+            raise invalid(
+                "not_allowed",
+                f"alert {self.name!r}: {self.metric} is a percentage, 0-100, so a threshold of {limit:g} never "
+                "or always fires; write a percentage (e.g. 90)",
+            )
+        if self.operator == "LESS_THAN" and limit == 0:
+            raise invalid(
+                "not_allowed", f"alert {self.name!r}: nothing {measured} measures is below 0, so LESS_THAN 0 never fires"
+            )
+        if self.operator == "GREATER_THAN" and self.metric in PERCENT_METRICS and limit == 100:
+            raise invalid(
+                "not_allowed", f"alert {self.name!r}: {self.metric} never exceeds 100 %, so GREATER_THAN 100 never fires"
+            )
 
 
 class Alerts(StackModel):

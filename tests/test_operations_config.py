@@ -331,7 +331,9 @@ SLACK_HOOK = "https://hooks.slack.com/services/T0000SLACK/B0000HOOK/abcdefghijkl
     ("url", "said"),
     [
         pytest.param(SLACK_HOOK, "is a Slack incoming-webhook URL, whose path is its credential", id="slack-webhook"),
-        pytest.param("https://siem.example.com/hook?token=s3cr3tvalue", "carries a credential in its query (`token=`)", id="token"),
+        pytest.param(
+            "https://siem.example.com/hook?token=s3cr3tvalue", "carries a credential in its query (`token=`)", id="token"
+        ),
         pytest.param("https://siem.example.com/hook?source=atlas&api_key=k", "(`api_key=`)", id="api-key"),
         pytest.param("https://x.example.com/hook?sv=2024&sig=abc%3D", "(`sig=`)", id="signature"),
         pytest.param("https://atlas:hunter22@siem.example.com/hook", "has a user name or password", id="userinfo"),
@@ -431,3 +433,84 @@ def test_prod_alerting_off_with_a_reason_is_accepted():
 )
 def test_an_alerts_opt_out_reason_is_refused_where_it_says_nothing(tmp_path, stack, value, said):
     assert said in problem(tmp_path, stack, _alerts(value))
+
+
+# --- custom alert thresholds: in their metric's units and range --------------------------------------
+
+
+def _custom(**fields: Any) -> Callable[[dict[str, Any]], None]:
+    def change(config: dict[str, Any]) -> None:
+        config[key("alerts")]["custom"][0].update(fields)
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("fields", "said"),
+    [
+        pytest.param(
+            {"threshold": 150}, "SYSTEM_MEMORY_PERCENT_USED is a percentage, 0-100, so a threshold of 150", id="150-percent"
+        ),
+        pytest.param({"threshold": -10}, "threshold -10 is below 0", id="minus-10-percent"),
+        pytest.param({"threshold": 100}, "never exceeds 100 %, so GREATER_THAN 100 never fires", id="above-100-percent"),
+        pytest.param({"operator": "LESS_THAN", "threshold": 0}, "LESS_THAN 0 never fires", id="below-zero"),
+        pytest.param(
+            {"units": "SECONDS"}, "Atlas takes SYSTEM_MEMORY_PERCENT_USED in RAW units, not SECONDS; write units: RAW", id="units"
+        ),
+        pytest.param(
+            {"metric": "OPLOG_SLAVE_LAG_MASTER_TIME", "units": "RAW", "threshold": 60},
+            "in TIME units, not RAW; write units as one of: NANOSECONDS, MILLISECONDS",
+            id="time-metric-in-raw",
+        ),
+        pytest.param(
+            {"metric": "CONNECTIONS", "threshold": -1},
+            "threshold -1 is below 0, and CONNECTIONS is never negative",
+            id="negative-count",
+        ),
+        pytest.param(
+            {
+                "metric": None,
+                "eventType": "REPLICATION_OPLOG_WINDOW_RUNNING_OUT",
+                "operator": "LESS_THAN",
+                "threshold": 1.5,
+                "units": "HOURS",
+            },
+            "REPLICATION_OPLOG_WINDOW_RUNNING_OUT takes a whole-number threshold, not 1.5",
+            id="fractional-event-threshold",
+        ),
+    ],
+)
+def test_a_custom_threshold_that_never_or_always_fires_is_refused(tmp_path, fields, said):
+    message = problem(tmp_path, "prod", _custom(**fields))
+    assert "atlas-platform:alerts.custom[0]: alert 'memory-used':" in message
+    assert said in message
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"threshold": 0.5},
+        {"threshold": 99.5},
+        {"metric": "OPLOG_SLAVE_LAG_MASTER_TIME", "units": "MINUTES", "threshold": 2},
+        {"metric": "CONNECTIONS", "threshold": 5000},
+        {"metric": "MUNIN_CPU_USER", "threshold": 350},
+        {"metric": "DB_STORAGE_TOTAL", "units": "GIGABYTES", "threshold": 500},
+    ],
+)
+def test_custom_thresholds_in_range_and_units_are_accepted(tmp_path, fields):
+    alert = load(tmp_path, "prod", _custom(**fields)).alerts.custom[0]
+    assert (alert.metric, alert.threshold) == (fields.get("metric", "SYSTEM_MEMORY_PERCENT_USED"), fields["threshold"])
+
+
+def test_the_metric_units_agree_with_the_vendored_atlas_spec():
+    import json
+
+    from stackconfig.alert_catalog import HOST_METRIC_NAMES, UNITS_BY_FAMILY, metric_unit_family
+    from tests.conftest import ROOT
+
+    schemas = json.loads((ROOT / "tools/atlas_api/spec/atlas-admin-v2.json").read_text())["components"]["schemas"]
+    mapping = schemas["HostMetricThreshold"]["discriminator"]["mapping"]
+    assert set(mapping) == set(HOST_METRIC_NAMES)
+    for metric, ref in mapping.items():
+        units = schemas[ref.rsplit("/", 1)[1]]["properties"]["units"]["$ref"].rsplit("/", 1)[1]
+        assert tuple(schemas[units]["enum"]) == UNITS_BY_FAMILY[metric_unit_family(metric)], metric
