@@ -46,6 +46,7 @@ from stackconfig.operations import (
     BaselineAlert,
     BaselineTuning,
 )
+from stackconfig.network import NON_PUBLIC_RANGES
 from stackconfig.project import PROJECT_ROLES
 from stackconfig.users import READ_ONLY_ACTIONS, DatabaseUser
 
@@ -879,6 +880,14 @@ def _network(live: LiveProject, target: Target, out: Generated, cluster: dict[st
                 "is temporary (Atlas deletes it on its deleteAfterDate); the stack file holds no expiry, so managing it would keep it"
             )
             continue
+        private = _private_range(source)
+        if private is not None:
+            out.skipped[("access list", identity)] = (
+                f"is inside {private}, a private or carrier-grade NAT range, which the stack file refuses in an access list "
+                "(docs/network.md): no client reaches Atlas from it over the internet, so it stays in Atlas as it is; "
+                "a network peered with Atlas is written as its awsSecurityGroup"
+            )
+            continue
         comment = str(entry.get("comment") or "").strip()
         if not 3 <= len(comment) <= 80:
             out.skipped[("access list", identity)] = (
@@ -908,6 +917,14 @@ def _network(live: LiveProject, target: Target, out: Generated, cluster: dict[st
         )
     if network:
         out.config["network"] = network
+
+
+def _private_range(source: tuple[str, str]) -> str | None:
+    """The private or carrier-grade NAT range (stackconfig.network.NON_PUBLIC_RANGES) an entry lies in, if any."""
+    if source[0] == "awsSecurityGroup":
+        return None
+    network = ipaddress.ip_network(source[1], strict=False)
+    return next((str(r) for r in NON_PUBLIC_RANGES if r.version == network.version and network.subnet_of(r)), None)  # type: ignore[arg-type]
 
 
 def entry_source(entry: dict[str, Any]) -> tuple[str, str]:
