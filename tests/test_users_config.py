@@ -365,5 +365,8 @@ def test_atlas_managed_databases_are_refused_under_databases_as_under_roles(data
         config[key("databaseUsers")][0]["databases"] = ["payments", database]
 
     message = one_refusal("prod", change)
-    assert f"databaseUsers[0].databases: {database!r} would grant readWrite@{database}: Atlas manages the {database} database" in message
+    assert (
+        f"databaseUsers[0].databases: {database!r} would grant readWrite@{database}: Atlas manages the {database} database"
+        in message
+    )
     assert "list your application's database instead" in message

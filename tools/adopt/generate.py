@@ -37,6 +37,7 @@ from atlas_platform.components.facts import (
 )
 from stackconfig.alert_catalog import HOST_METRIC_NAMES, PROJECT_ALERT_EVENT_TYPES
 from stackconfig.cluster import DAYS_OF_WEEK, DEDICATED_TIERS, MONGODB_MAJOR_VERSIONS, SCALABLE_TIERS
+from stackconfig.network import NON_PUBLIC_RANGES
 from stackconfig.operations import (
     ALERT_CATEGORIES,
     AUTH_FAILURE_CLAUSE,
@@ -46,7 +47,6 @@ from stackconfig.operations import (
     BaselineAlert,
     BaselineTuning,
 )
-from stackconfig.network import NON_PUBLIC_RANGES
 from stackconfig.project import PROJECT_ROLES
 from stackconfig.users import READ_ONLY_ACTIONS, DatabaseUser
 
