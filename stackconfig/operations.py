@@ -392,7 +392,9 @@ EmailAddress = Annotated[
 # A stack-file value is planned, printed by the preview and kept in state in the clear; only a secret
 # config key is not. These shapes are credentials wherever they are written.
 _CREDENTIAL_QUERY_NAME = re.compile(
-    r"(?:.*[_-])?(?:token|key|apikey|secret|sig|signature|password|passwd|pwd|auth|code|credentials?)", re.IGNORECASE
+    r"token|key|apikey|secret|sig|signature|password|passwd|pwd|auth|code|credentials?"
+    r"|.*[_-](?:token|key|secret|password|signature)",
+    re.IGNORECASE,
 )
 _SLACK_TOKEN = re.compile(r"xox[a-z]-|xapp-", re.IGNORECASE)
 _HEX_SECRET = re.compile(r"[0-9A-Fa-f]{32,}")

@@ -336,6 +336,8 @@ SLACK_HOOK = "https://hooks.slack.com/services/T0000SLACK/B0000HOOK/abcdefghijkl
         ),
         pytest.param("https://siem.example.com/hook?source=atlas&api_key=k", "(`api_key=`)", id="api-key"),
         pytest.param("https://x.example.com/hook?sv=2024&sig=abc%3D", "(`sig=`)", id="signature"),
+        pytest.param("https://x.example.com/hook?X-Api-Key=abc", "(`X-Api-Key=`)", id="header-style-key"),
+        pytest.param("https://x.example.com/hook?auth_token=abc", "(`auth_token=`)", id="suffix-token"),
         pytest.param("https://atlas:hunter22@siem.example.com/hook", "has a user name or password", id="userinfo"),
     ],
 )
@@ -378,6 +380,7 @@ def test_a_token_pasted_into_channel_name_is_refused(tmp_path, name, shape):
     [
         {"url": "https://siem.example.com/atlas/payments-prod"},
         {"url": "https://siem.example.com/atlas/hook?source=atlas&format=json"},
+        {"url": "https://siem.example.com/atlas/hook?country_code=de&keyword=atlas&monkey=1"},
         {"url": "https://hooks.example.com/services/payments"},
     ],
 )
