@@ -408,3 +408,12 @@ def test_a_missing_key_is_explained_by_a_whole_sentence():
         "maintenanceWindow.protectedHours.endHour: required key is missing; add it (Hour the protection ends, 0-23 "
         "(e.g. 20: maintenance may start from 20:00).)"
     ) in message
+
+
+def test_region_no_as_the_cli_passes_it_is_refused_with_the_regions():
+    """The Pulumi CLI's YAML parser (gopkg.in/yaml.v3) keeps an unquoted `no` as text when the target is untyped."""
+    from tests.conftest import one_refusal
+
+    message = one_refusal("prod", lambda c: c[key("cluster")]["regions"][0].__setitem__("region", "no"))
+    assert "atlas-platform:cluster.regions[0].region: 'no' is not an AWS region Atlas supports; write one of:" in message
+    assert "eu-central-1" in message
