@@ -278,7 +278,7 @@ class StackConfig(StackModel):
                 "projectSettings.defaultAlerts is true while the alert baseline is on: Atlas would create its "
                 "default alerts beside the baseline and host-down, connections, query-targeting and other "
                 "alerts would notify twice; remove `defaultAlerts` (the baseline replaces Atlas's defaults), "
-                "or set `alerts.enabled: false` to keep only Atlas's defaults",
+                "or set `alerts.enabled: false` (in production with `alerts.optOutReason`) to keep only Atlas's defaults",
             )
         return alerts
 

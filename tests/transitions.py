@@ -20,6 +20,7 @@ Edit = Callable[[dict[str, Any]], None]
 
 EXISTING_KEY = "arn:aws:kms:us-east-1:222222222222:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 OPT_OUT = "audit logs reach the SIEM through Splunk instead, ticket SEC-88"
+ALERTS_OPT_OUT = "the SRE team's Prometheus alerts on this cluster instead, ticket OPS-12"
 
 
 def _set(section: str, value: Any) -> Edit:
@@ -109,7 +110,7 @@ VARIANTS: dict[str, tuple[str, Edit | None]] = {
     "prod/snapshot-export-paused": ("prod", lambda c: c[key("snapshotExport")].__setitem__("enabled", False)),
     "prod/snapshot-export-removed": ("prod", _pop("snapshotExport")),
     "prod/log-export-off": ("prod", _set("logExport", {"enabled": False, "optOutReason": OPT_OUT})),
-    "prod/alert-baseline-off": ("prod", _set("alerts", {"enabled": False})),
+    "prod/alert-baseline-off": ("prod", _set("alerts", {"enabled": False, "optOutReason": ALERTS_OPT_OUT})),
     "prod/service-account-removed": ("prod", _pop("serviceAccount")),
     "prod/custom-roles-removed": ("prod", _without_custom_roles),
     "prod/resource-policies-off": ("prod", _set("resourcePolicies", {"enabled": False})),

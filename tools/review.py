@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from atlas_platform.components.facts import atlas_region_name
-from stackconfig.service_account import NON_PUBLIC_RANGES
+from stackconfig.network import NON_PUBLIC_RANGES
 from tests.harness.runner import ROOT, Plan
 from tools.access_report import cell, table
 from tools.atlas_api import AtlasApiError, AtlasClient, CredentialsMissing, base_url_from_env, credentials_from_env
