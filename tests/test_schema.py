@@ -4,6 +4,7 @@ and agreeing with the loader on the example stack files and on a typo."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import jsonschema
@@ -104,6 +105,27 @@ def test_every_setting_has_a_description_and_lists_its_values():
         assert prop.get("description"), f"{name} has no description: give its field a docstring"
     log_types = shipped()["definitions"]["LogExport"]["properties"]["logTypes"]["items"]
     assert log_types["enum"] == ["MONGOD", "MONGOS", "MONGOD_AUDIT", "MONGOS_AUDIT"]
+
+
+def _patterns(node):
+    if isinstance(node, dict):
+        if isinstance(node.get("pattern"), str):
+            yield node["pattern"]
+        for value in node.values():
+            yield from _patterns(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _patterns(value)
+
+
+def test_every_pattern_reads_the_same_in_python_and_in_an_editor():
+    patterns = list(_patterns(shipped()))
+    assert patterns
+    for pattern in patterns:
+        re.compile(pattern)
+        # Python-only syntax an editor's ECMA-262 RegExp refuses.
+        assert "(?P" not in pattern, pattern
+        assert pattern.startswith("^(?:") and pattern.endswith(")$"), pattern
 
 
 def test_an_adopted_stack_file_names_the_schema():

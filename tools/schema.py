@@ -34,6 +34,7 @@ from tests.harness.stackfile import project_name
 SCHEMA_FILE = Path("schema/stack-file.schema.json")
 DRAFT = "http://json-schema.org/draft-07/schema#"
 # Examples a docstring gives: `(e.g. payments-prod)`, `e.g. M30`. Kept only where the field accepts them.
+PYTHON_GROUP = re.compile(r"\(\?P<\w+>")
 EXAMPLE = re.compile(r"\be\.g\.,? `?([^\s,;)`]+)`?")
 
 
@@ -64,6 +65,9 @@ def _draft07(node: Any, names: bool = False) -> Any:
     if names:
         return {k: _draft07(v) for k, v in node.items()}
     out = {k: _draft07(v, names=k in ("properties", "patternProperties", "$defs")) for k, v in node.items() if k != "title"}
+    if isinstance(out.get("pattern"), str):
+        # Python's named groups are not JavaScript's (editors run the pattern as an ECMA-262 RegExp).
+        out["pattern"] = PYTHON_GROUP.sub("(?:", out["pattern"])
     if "$ref" in out and len(out) > 1:
         out = {"allOf": [{"$ref": out.pop("$ref")}], **out}
     return out
