@@ -7,6 +7,7 @@ README's key reference).
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import types
 from collections.abc import Callable
@@ -18,12 +19,14 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
     TypeAdapter,
     ValidationError,
     ValidationInfo,
     field_validator,
 )
 from pydantic.alias_generators import to_camel
+from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema
 
 
@@ -116,6 +119,20 @@ def invalid(kind: str, message: str) -> PydanticCustomError:
     return PydanticCustomError(kind, message)
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class DescribedValidator(AfterValidator):
+    """An AfterValidator that also tells the stack file's JSON Schema (tools/schema.py) what it accepts,
+    so an editor offers the values and flags a wrong one as the loader would."""
+
+    json_schema: tuple[tuple[str, Any], ...] = ()
+
+    def __get_pydantic_json_schema__(self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        result = handler(schema)
+        # Stored as tuples (the validator is hashed with its Annotated type); JSON wants lists.
+        result.update({k: list(v) if isinstance(v, tuple) else v for k, v in self.json_schema})
+        return result
+
+
 def matches(pattern: str, what: str, fix: str) -> AfterValidator:
     """Check a string against `pattern`, with a message that names the fix.
 
@@ -130,7 +147,7 @@ def matches(pattern: str, what: str, fix: str) -> AfterValidator:
             raise invalid("invalid_format", f"{value!r} is not {what}; {fix}")
         return value
 
-    return AfterValidator(check)
+    return DescribedValidator(check, json_schema=(("pattern", f"^(?:{pattern})$"),))
 
 
 def member_of(values: tuple[str, ...], what: str, hint: Callable[[str], str] | None = None) -> AfterValidator:
@@ -148,7 +165,7 @@ def member_of(values: tuple[str, ...], what: str, hint: Callable[[str], str] | N
             raise invalid("not_allowed", f"{value!r} is not {what}; {suggestion}write one of: {', '.join(values)}{extra}")
         return value
 
-    return AfterValidator(check)
+    return DescribedValidator(check, json_schema=(("enum", tuple(values)),))
 
 
 def unique(values: list[str], what: str) -> None:

@@ -24,7 +24,7 @@ from .environment import (
     production_default,
     resolve_production,
 )
-from .log_export import LogExport, SnapshotExport
+from .log_export import AccessLogs, LogExport, SnapshotExport
 from .network import Network
 from .operations import Alerts, Auditing, IntegrationList, NotificationList, ResourcePolicies
 from .organization import Organization
@@ -119,6 +119,8 @@ class StackConfig(StackModel):
     """Audit and mongod logs exported to an S3 bucket of their own (on by default in prod)."""
     snapshot_export: SnapshotExport = SnapshotExport()
     """Monthly backup snapshots exported to an S3 bucket of their own (opt-in)."""
+    access_logs: AccessLogs = AccessLogs()
+    """Retention of the S3 server access logs of the log and snapshot export buckets (kept 400 days by default)."""
 
     _production_defaults: ProductionDefaults = PrivateAttr()
 

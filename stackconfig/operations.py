@@ -15,7 +15,16 @@ from difflib import get_close_matches
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlsplit
 
-from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from atlas_platform.components.atlas_rules import RULE_IDS, RULES
 
@@ -661,7 +670,12 @@ def _parse_clause(value: Any) -> Any:
     return value
 
 
-AuditClause = Annotated[dict[str, Any], BeforeValidator(_parse_clause)]
+# A clause is written as a YAML mapping or as JSON text (the shipped stack files quote it): both, in the schema.
+AuditClause = Annotated[
+    dict[str, Any],
+    BeforeValidator(_parse_clause),
+    WithJsonSchema({"anyOf": [{"type": "object", "minProperties": 1}, {"type": "string", "minLength": 2}]}),
+]
 
 
 class Auditing(StackModel):
