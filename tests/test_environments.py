@@ -8,8 +8,12 @@ environments (`payments-qa`, `payments-live`, `orders-staging`).
 
 from __future__ import annotations
 
+import ast
 import copy
+import importlib.util
+import inspect
 import re
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +24,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from policies.rules import environment as pack_environment
 from policies.rules import types as t
-from stackconfig import ConfigError, StackConfig, load_stack_config
+from stackconfig import ConfigError, StackConfig, load_stack_config, production
 from stackconfig import environment as program_environment
 from tests.conftest import NAMESPACE, ROOT, key, stack_config
 from tests.harness.policy import PolicyPackServer, stack_config_for
@@ -262,10 +266,11 @@ def test_a_stack_name_is_not_read_as_an_environment(plans):
 
 def test_the_pack_reads_production_as_the_program_does():
     words = TypeAdapter(bool)
-    for word in pack_environment.YES:
-        assert words.validate_python(word) is True
-    for word in pack_environment.NO:
+    for word in production.NO:
         assert words.validate_python(word) is False
+    # Every other word pydantic reads is a yes: only a plain "no" keeps a stack out of production.
+    for word in ("true", "t", "yes", "y", "on", "1", "TRUE", "Yes"):
+        assert words.validate_python(word) is True and production.is_production({key("production"): word})
     for word in ("maybe", "2", "prod"):
         with pytest.raises(ValidationError):
             words.validate_python(word)
@@ -273,3 +278,96 @@ def test_the_pack_reads_production_as_the_program_does():
     for name in ("prod", "production", "prod-eu", "orders-prod", "qa", "preprod", "products"):
         assert pack_environment.is_prod_stack_name(name) is program_environment.looks_like_production(name)
     assert re.fullmatch(program_environment.NAME_PATTERN, "prod")
+
+
+# ---- one definition of production: the program's, the pack's copy and the CI matrix's ----
+
+
+def test_the_packs_copy_of_the_definition_of_production_is_the_programs():
+    assert inspect.getsource(pack_environment.is_production) == inspect.getsource(production.is_production)
+    for name in ("NAMESPACE", "PROD", "PRODUCTION_KEY", "ENVIRONMENT_KEY", "NO"):
+        assert getattr(pack_environment, name) == getattr(production, name), name
+
+
+def test_the_definition_of_production_needs_only_the_standard_library():
+    # The CI job that builds the deploy matrix loads the module by path, with pyyaml and nothing else.
+    tree = ast.parse((ROOT / "stackconfig" / "production.py").read_text())
+    imported = {
+        (node.module or "").split(".")[0] if isinstance(node, ast.ImportFrom) else alias.name.split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Import, ast.ImportFrom))
+        for alias in node.names
+    }
+    assert imported <= set(sys.stdlib_module_names) | {"__future__"}, imported
+
+
+def ci_matrix(root: Path) -> dict[str, list[str]]:
+    spec = importlib.util.spec_from_file_location("ci_stacks", ROOT / ".github" / "scripts" / "stacks.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return dict(module.stacks(root))
+
+
+# The issue's five stacks: a team's prod, a second production stack under another name, staging, a
+# non-production name written out, and dev. Each: (environment, production key or None).
+TEAM_STACKS: dict[str, tuple[str, bool | None]] = {
+    "prod": ("prod", None),
+    "prod-eu": ("prod-eu", True),
+    "staging": ("staging", None),
+    "uat": ("uat", False),
+    "dev": ("dev", None),
+}
+
+
+def write_team_stacks(root: Path) -> Path:
+    """A repository root with the five stack files: staging's fixture (live's for production) under each environment."""
+    (root / "Pulumi.yaml").write_text("name: atlas-platform\nruntime: python\n")
+    for stack, (environment, said) in TEAM_STACKS.items():
+        config = fixture_config("payments-live" if said or environment == "prod" else "staging")
+        config.pop(key("production"), None)
+        config[key("environment")] = environment
+        if said is not None:
+            config[key("production")] = said
+        (root / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump({"config": config}, sort_keys=False))
+    return root
+
+
+@pytest.fixture(scope="module")
+def team_stacks(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_team_stacks(tmp_path_factory.mktemp("team"))
+
+
+def test_program_pack_and_ci_agree_on_which_stacks_are_production(team_stacks: Path):
+    matrix = ci_matrix(team_stacks)
+    for stack in TEAM_STACKS:
+        stack_file = team_stacks / f"Pulumi.{stack}.yaml"
+        values, secret_keys = engine_config(team_stacks, stack, stack_file=stack_file)
+        program = load_stack_config(values, namespace=NAMESPACE, stack=stack, secret_keys=secret_keys).is_prod
+        urn = f"urn:pulumi:{stack}::{NAMESPACE}::mongodbatlas:index/project:Project::p"
+        pack = pack_environment.resolve(urn=urn, stack_config=values).is_prod
+        written = production.is_production(yaml.safe_load(stack_file.read_text())["config"])
+        assert program is pack is written is (stack in matrix["prod"]), stack
+        assert program is (stack in ("prod", "prod-eu")), stack
+
+
+@pytest.mark.parametrize(
+    ("config", "expected"),
+    [
+        ({}, False),
+        ({"atlas-platform:environment": "prod"}, True),
+        ({"atlas-platform:environment": "staging"}, False),
+        ({"atlas-platform:environment": "prod-eu", "atlas-platform:production": True}, True),
+        ({"atlas-platform:environment": "prod-eu", "atlas-platform:production": "true"}, True),
+        ({"atlas-platform:environment": "uat", "atlas-platform:production": False}, False),
+        ({"atlas-platform:environment": "uat", "atlas-platform:production": "off"}, False),
+        # The unsafe side never wins: prod stays production, and an unreadable answer is production.
+        ({"atlas-platform:environment": "prod", "atlas-platform:production": False}, True),
+        ({"atlas-platform:environment": "uat", "atlas-platform:production": "maybe"}, True),
+        ({"atlas-platform:environment": "uat", "atlas-platform:production": ""}, True),
+        ({"orders:environment": "prod"}, False),
+    ],
+)
+def test_what_production_is(config: dict[str, Any], expected: bool):
+    assert production.is_production(config) is expected
+    assert pack_environment.is_production(config) is expected

@@ -161,6 +161,20 @@ def test_dependabot_bumps_the_pinned_actions():
     assert any(u["package-ecosystem"] == "github-actions" for u in config["updates"])
 
 
+def test_a_second_production_stack_deploys_last_behind_reviewers(tmp_path: Path):
+    from tests.test_environments import write_team_stacks
+
+    values = stacks_script().stacks(write_team_stacks(tmp_path))
+    # `prod-eu` says `production: true`, `uat` says `production: false`: the stack files decide, not the names.
+    assert sorted(values["prod"]) == ["prod", "prod-eu"]
+    assert sorted(values["nonprod"]) == ["dev", "staging", "uat"]
+    jobs = workflow()["jobs"]
+    deploy = jobs["deploy-prod"]
+    assert deploy["strategy"]["matrix"]["stack"] == "${{ fromJSON(needs.test.outputs.prod) }}"
+    assert "deploy-nonprod" in deploy["needs"] and deploy["environment"] == "${{ matrix.stack }}"
+    assert jobs["deploy-nonprod"]["strategy"]["matrix"]["stack"] == "${{ fromJSON(needs.test.outputs.nonprod) }}"
+
+
 def test_a_stack_name_that_is_unsafe_in_ci_is_refused(tmp_path: Path):
     (tmp_path / "Pulumi.prod$(id).yaml").write_text("config: {}\n")
     with pytest.raises(SystemExit, match="must match"):
