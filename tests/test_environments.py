@@ -30,7 +30,7 @@ from tests.conftest import NAMESPACE, ROOT, key, stack_config
 from tests.harness.policy import PolicyPackServer, stack_config_for
 from tests.harness.runner import run_stack
 from tests.harness.stackfile import available_stacks, engine_config
-from tests.policy_support import GOOD_CLUSTER, resource
+from tests.policy_support import GOOD_CLUSTER, PRODUCTION_SETTINGS, resource
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PROJECT = "mongodbatlas:index/project:Project"
@@ -150,7 +150,8 @@ def test_production_true_makes_the_mandatory_policies_apply(plans, stack_pack):
     assert reasons[f"{CLUSTER_POLICY}-outside-prod"] == "production stack (stack config atlas-platform:production=true)"
     # A stack name the pack would not take for production, and a cluster production refuses.
     bad = resource(t.ADVANCED_CLUSTER, "c", {**GOOD_CLUSTER, "pitEnabled": False}, stack="payments-live")
-    assert [f.policy for f in pack.check("payments-live", [bad]).mandatory if f.resource_name] == [CLUSTER_POLICY]
+    report = pack.check("payments-live", [bad], policy_config=PRODUCTION_SETTINGS)
+    assert [f.policy for f in report.mandatory if f.resource_name] == [CLUSTER_POLICY]
 
 
 def test_without_stack_config_the_pack_falls_back_to_the_stack_name(policy_pack):
@@ -163,15 +164,22 @@ def test_without_stack_config_the_pack_falls_back_to_the_stack_name(policy_pack)
 def test_policy_config_and_stack_tag_still_decide_over_stack_config(plans, stack_pack):
     bad = resource(t.ADVANCED_CLUSTER, "c", {**GOOD_CLUSTER, "pitEnabled": False}, stack="payments-qa")
     qa = stack_pack("payments-qa")
-    assert [f.policy for f in qa.check("payments-qa", [bad], tags={"environment": "prod"}).mandatory if f.resource_name] == [
-        CLUSTER_POLICY
-    ]
-    override = {CLUSTER_POLICY: {"environment": "prod"}, f"{CLUSTER_POLICY}-outside-prod": {"environment": "prod"}}
+    promoted = qa.check("payments-qa", [bad], tags={"environment": "prod"}, policy_config=PRODUCTION_SETTINGS)
+    assert [f.policy for f in promoted.mandatory if f.resource_name] == [CLUSTER_POLICY]
+    override = {
+        **PRODUCTION_SETTINGS,
+        CLUSTER_POLICY: {"environment": "prod"},
+        f"{CLUSTER_POLICY}-outside-prod": {"environment": "prod"},
+    }
     assert [f.policy for f in qa.check("payments-qa", [bad], policy_config=override).mandatory if f.resource_name] == [
         CLUSTER_POLICY
     ]
     live_bad = resource(t.ADVANCED_CLUSTER, "c", {**GOOD_CLUSTER, "pitEnabled": False}, stack="payments-live")
-    demote = {CLUSTER_POLICY: {"environment": "staging"}, f"{CLUSTER_POLICY}-outside-prod": {"environment": "staging"}}
+    demote = {
+        **PRODUCTION_SETTINGS,
+        CLUSTER_POLICY: {"environment": "staging"},
+        f"{CLUSTER_POLICY}-outside-prod": {"environment": "staging"},
+    }
     demoted = stack_pack("payments-live").check("payments-live", [live_bad], policy_config=demote)
     assert [f.policy for f in demoted.mandatory if f.resource_name] == []
 

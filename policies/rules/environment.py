@@ -117,6 +117,11 @@ def _from_stack_config(config: Mapping[str, str], project: str) -> Environment |
     return Environment(is_production(config, project), f"stack config {project}:{key}={said[key]}")
 
 
+def stack_name(urn: str = "") -> str:
+    """The stack being checked: from the resource's URN, else what the engine said (PULUMI_STACK), else empty."""
+    return stack_from_urn(urn) or os.environ.get("PULUMI_STACK", "")
+
+
 def is_prod_stack_name(stack: str) -> bool:
     # The CLI also accepts fully qualified names (org/project/stack); only the last part is the name.
     return bool(_PROD_NAME.match(stack.rsplit("/", 1)[-1].strip().lower()))
@@ -144,7 +149,7 @@ def resolve(
         if not said.is_prod and tag and is_prod_value(tag):
             return Environment(True, f"stack tag {ENVIRONMENT_TAG}={tag!r} (over {said.reason})")
         return said
-    stack = stack_from_urn(urn) or os.environ.get("PULUMI_STACK", "")
+    stack = stack_name(urn)
     if stack and is_prod_stack_name(stack):
         return Environment(True, f"stack name {stack!r}")
     if tag and is_prod_value(tag):
