@@ -118,8 +118,7 @@ def made_yours(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 # The workflow tests that read your stack files (the others lint the workflow with tools of the venv).
 WORKFLOW_TESTS = [
-    "tests/test_workflow.py::test_the_matrix_is_every_stack_file_with_production_last",
-    "tests/test_workflow.py::test_documented_oidc_trust_is_exactly_the_subjects_the_jobs_produce",
+    "tests/test_your_stacks_ci.py",
 ]
 
 
