@@ -47,8 +47,9 @@ def stacks(root: Path = ROOT) -> dict[str, list[str]]:
     names: list[str] = []
     production: list[str] = []
     project = namespace(root)
-    for path in sorted(root.glob("Pulumi.*.yaml")):
-        name = path.name[len("Pulumi.") : -len(".yaml")]
+    # By stack name (`prod` before `prod-eu`), as `make preview` lists them; not by file name.
+    for name in sorted(path.name[len("Pulumi.") : -len(".yaml")] for path in root.glob("Pulumi.*.yaml")):
+        path = root / f"Pulumi.{name}.yaml"
         if not STACK_NAME.match(name):
             raise SystemExit(f"{path.name}: stack name {name!r} must match {STACK_NAME.pattern}")
         config = (yaml.safe_load(path.read_text()) or {}).get("config") or {}
