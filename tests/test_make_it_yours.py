@@ -106,18 +106,29 @@ def read_file(path: Path) -> dict[str, Any]:
     return dict(yaml.safe_load(path.read_text(encoding="utf-8"))["config"])
 
 
-def write_file(path: Path, document: dict[str, Any]) -> None:
+def leading_comments(path: Path) -> str:
+    """The comment lines a stack file starts with (what it is, an editor's schema line): kept by an edit."""
+    header = []
+    for line in path.read_text(encoding="utf-8").splitlines(keepends=True):
+        if not line.startswith("#"):
+            break
+        header.append(line)
+    return "".join(header)
+
+
+def write_file(path: Path, document: dict[str, Any], header: str = "") -> None:
     if path.suffix == ".json":
         path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     else:
-        path.write_text(yaml.safe_dump({"config": document}, sort_keys=False), encoding="utf-8")
+        path.write_text(header + yaml.safe_dump({"config": document}, sort_keys=False), encoding="utf-8")
 
 
 def apply_blocks(root: Path, blocks: list[Block]) -> None:
     """Each block in order, in `root`: a copy starts from its source as the earlier blocks left it."""
     for block in blocks:
         start = root / (block.source or block.target)
-        write_file(root / block.target, apply_edits(read_file(start), block.edits))
+        header = leading_comments(start) if start.suffix == ".yaml" else ""
+        write_file(root / block.target, apply_edits(read_file(start), block.edits), header)
 
 
 def shipped_example(root: Path) -> None:
