@@ -3,12 +3,15 @@ and so is a setting no policy reads. Through the pack's real gRPC Analyzer inter
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
 from policies.rules import types as t
-from tests.harness.policy import Finding, PolicyConfigError, PolicyPackServer, Report, reconcile_config
+from tests.harness.policy import Finding, PolicyConfigError, PolicyPackServer, Report, check_policies, reconcile_config
 from tests.harness.runner import Plan
 from tests.policy_support import GOOD_CLUSTER, PRODUCTION_SETTINGS, resource
 
@@ -88,3 +91,16 @@ def test_a_misspelt_policy_name_is_refused_with_the_one_meant(policy_pack: Polic
         policy_pack.check("staging", cluster("staging"), policy_config={"atlas-cluster-allowed-region": {"allowedRegions": []}})
     # `all` sets every policy's level: it is not a policy name, and not refused.
     assert policy_pack.check("staging", cluster("staging"), policy_config={"all": "advisory"}).mandatory == []
+
+
+def test_the_offline_preview_names_the_misspelt_policy_in_its_config_file(
+    policy_pack: PolicyPackServer, plans: Callable[[str], Plan], tmp_path: Path
+):
+    (tmp_path / "staging.json").write_text(json.dumps({"atlas-user-no-broad-role": {"exceptions": []}}))
+    lines, code = check_policies(dataclasses.replace(plans("staging"), policy_config_dir=tmp_path), policy_pack)
+    assert code == 1
+    assert lines == [
+        f"Policies: {tmp_path / 'staging.json'}: policy pack configuration is invalid: 'atlas-user-no-broad-role' is not "
+        "a policy of this pack (did you mean 'atlas-user-no-broad-roles'?); a misspelt policy name leaves that policy "
+        "at its defaults. Nothing was checked."
+    ]

@@ -558,8 +558,12 @@ def render_policy_report(plan: Any, report: Report, startup_seconds: float) -> l
 
 
 def check_policies(plan: Any, pack: PolicyPackServer, extra: Iterable[Registration] = ()) -> tuple[list[str], int]:
-    """The pack's verdict on `plan`: printable lines and the exit code (2 on any mandatory violation)."""
-    report = pack.check_plan(plan, extra=list(extra))
+    """The pack's verdict on `plan`: printable lines and the exit code (2 on any mandatory violation, 1 on a
+    policy config the CLI would refuse to run with)."""
+    try:
+        report = pack.check_plan(plan, extra=list(extra))
+    except PolicyConfigError as error:
+        return [f"Policies: {_shown(plan.policy_config_dir / f'{plan.stack}.json')}: {error}. Nothing was checked."], 1
     lines = render_policy_report(plan, report, pack.startup_seconds)
     return lines, POLICY_VIOLATION_EXIT if report.mandatory else 0
 
