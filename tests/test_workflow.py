@@ -132,6 +132,14 @@ def test_a_second_production_stack_deploys_last_behind_reviewers(tmp_path: Path)
     assert jobs["deploy-nonprod"]["strategy"]["matrix"]["stack"] == "${{ fromJSON(needs.test.outputs.nonprod) }}"
 
 
+def test_the_matrix_reads_production_under_the_programs_project_name(tmp_path: Path):
+    # The program's config namespace is its project name (Pulumi.yaml): a renamed project keeps its production stacks.
+    (tmp_path / "Pulumi.yaml").write_text("name: orders\nruntime: python\n")
+    (tmp_path / "Pulumi.live.yaml").write_text("config:\n  orders:environment: live\n  orders:production: true\n")
+    (tmp_path / "Pulumi.qa.yaml").write_text("config:\n  orders:environment: qa\n  atlas-platform:production: true\n")
+    assert stacks_script().stacks(tmp_path) == {"all": ["live", "qa"], "nonprod": ["qa"], "prod": ["live"]}
+
+
 def test_a_stack_name_that_is_unsafe_in_ci_is_refused(tmp_path: Path):
     (tmp_path / "Pulumi.prod$(id).yaml").write_text("config: {}\n")
     with pytest.raises(SystemExit, match="must match"):
