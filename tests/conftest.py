@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -210,3 +211,27 @@ def variant_plans(plans: Callable[[str], Plan]) -> Callable[[str], Plan]:
         return cache[name]
 
     return get
+
+
+# ---- a real git checkout, for `make diff` (tests/test_diff.py, tests/test_your_stacks_diff.py) ----
+
+
+def git(*args: str) -> subprocess.CompletedProcess[str]:
+    """`git` in the repository, its output captured."""
+    return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
+
+
+def worktrees() -> set[str]:
+    return {line for line in git("worktree", "list", "--porcelain").stdout.splitlines() if line.startswith("worktree ")}
+
+
+@pytest.fixture
+def checkout() -> Iterator[None]:
+    """The test runs in a git checkout (skipped otherwise) and leaves no `make diff` worktree behind."""
+    if git("rev-parse", "--is-inside-work-tree").stdout.strip() != "true":
+        pytest.skip("not a git checkout")
+    before = worktrees()
+    yield
+    # Other checkouts may come and go meanwhile; make diff's own live under atlas-diff-*.
+    left = [w for w in worktrees() - before if "atlas-diff-" in w]
+    assert not left, f"make diff left a worktree behind: {left}"

@@ -69,6 +69,11 @@ JUSTIFIED_EDGES = {
         "aws:s3/bucketPolicy:BucketPolicy",
         "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
     ): "policy after the access block",
+    # atlas_platform/components/access_logs.py: as above, and ACLs are off before the log service is let in.
+    (
+        "aws:s3/bucketPolicy:BucketPolicy",
+        "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+    ): "policy after the ownership controls",
 }
 
 

@@ -4,12 +4,10 @@ and the command end to end against this repository's own history."""
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 
 import pytest
 
-from tests.conftest import ROOT, YOUR_STACKS, fixture_file, key, stack_config
+from tests.conftest import fixture_file, git, key, stack_config
 from tests.harness.mocks import Registration
 from tests.harness.runner import Plan, run_stack
 from tools.diff import Change, compare, diff_stack, exists_at, render_changes
@@ -132,56 +130,6 @@ def test_a_secret_input_change_is_listed_masked():
     (change,) = compare(plan_of(old), plan_of(new))
     assert change.changed == ["key: [secret] -> [secret]"]
     assert "secret" not in render_changes([change], "t").replace("[secret]", "")
-
-
-def git(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
-
-
-def worktrees() -> set[str]:
-    return {line for line in git("worktree", "list", "--porcelain").stdout.splitlines() if line.startswith("worktree ")}
-
-
-# `make diff` compares the repository's own stack across two commits: any one of them will do.
-DIFF_STACK = YOUR_STACKS[0]
-
-
-def diff(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "tools.diff", "--stack", DIFF_STACK, *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-
-
-@pytest.fixture
-def checkout():
-    if git("rev-parse", "--is-inside-work-tree").stdout.strip() != "true":
-        pytest.skip("not a git checkout")
-    before = worktrees()
-    yield
-    # Other checkouts may come and go meanwhile; make diff's own live under atlas-diff-*.
-    left = [w for w in worktrees() - before if "atlas-diff-" in w]
-    assert not left, f"make diff left a worktree behind: {left}"
-
-
-def test_make_diff_against_head_plans_both_trees_and_exits_zero(checkout):
-    result = diff("--base", "HEAD")
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith(f"Changes to stack '{DIFF_STACK}' from HEAD (")
-    # Uncommitted edits to the program would show up here; a clean checkout has none.
-    if git("status", "--porcelain", "--untracked-files=no").stdout.strip() == "":
-        assert "No changes" in result.stdout
-
-
-def test_make_diff_with_a_bad_base_says_so_cleanly(checkout):
-    result = diff("--base", "no-such-ref-anywhere")
-    assert result.returncode == 1 and result.stdout == ""
-    assert result.stderr.strip() == (
-        "error: BASE='no-such-ref-anywhere' is not a commit here; give a branch, tag or commit (e.g. BASE=origin/main)"
-    )
 
 
 @pytest.fixture
