@@ -386,8 +386,9 @@ def auditing_args(cfg: StackConfig, project_id: pulumi.Input[str]) -> ProjectAud
 
 def rule_parameters(cfg: StackConfig, project_id: pulumi.Input[str]) -> RuleParameters:
     """The rule table's parameters, from this (the managing) stack: what docs/operations.md lists."""
-    policies, cluster = cfg.resource_policies, cfg.cluster
-    regions = policies.allowed_regions or ([r.region for r in cluster.regions] if cluster is not None else [])
+    # Required with restrictRegions (the org's regions, stated in this stack: stackconfig/model.py); the
+    # allowed-regions rule is the only one that reads them.
+    regions = cfg.resource_policies.allowed_regions or []
     defaults = cfg.production_defaults
     return RuleParameters(
         # This program builds on AWS only.

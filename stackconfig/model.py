@@ -194,26 +194,29 @@ class StackConfig(StackModel):
 
     @field_validator("resource_policies")
     @classmethod
-    def _own_cluster_in_allowed_regions(cls, policies: ResourcePolicies, info: ValidationInfo) -> ResourcePolicies:
-        # Atlas applies the region rule to every cluster of the org, this stack's own first.
+    def _org_regions_stated(cls, policies: ResourcePolicies, info: ValidationInfo) -> ResourcePolicies:
+        # Atlas applies the region rule to every cluster of the org, not only this stack's: a default
+        # taken from this stack's own regions refused a staging cluster elsewhere at `pulumi up` only.
         # No `cluster` in info.data: it was refused already, and that error says enough.
         if not (policies.enabled and policies.restrict_regions) or "cluster" not in info.data:
             return policies
         cluster = info.data["cluster"]
-        own = [r.region for r in cluster.regions] if cluster is not None else []
+        own = cluster.data_regions if cluster is not None else []
         if policies.allowed_regions is None:
-            if not own:
-                raise invalid(
-                    "missing_regions",
-                    "restrictRegions needs regions: set allowedRegions (this stack has no cluster to take them from)",
-                )
-            return policies
+            example = f" (this stack's own: {', '.join(own)})" if own else ""
+            raise invalid(
+                "missing_regions",
+                "restrictRegions applies to every cluster of the organization, so this stack states the "
+                "organization's regions: set allowedRegions to every AWS region where any of your stacks has cluster "
+                f"nodes or backup copies{example}, e.g. `allowedRegions: [{', '.join(own) or 'us-east-1'}]` plus the "
+                "other stacks' regions",
+            )
         outside = [r for r in own if r not in policies.allowed_regions]
         if outside:
             raise invalid(
                 "regions_outside",
                 f"allowedRegions {policies.allowed_regions} leaves out {', '.join(outside)}, where this stack's cluster has "
-                "nodes, so Atlas would refuse the cluster; add them to allowedRegions",
+                "nodes or backup copies, so Atlas would refuse the cluster; add them to allowedRegions",
             )
         return policies
 
