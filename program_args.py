@@ -273,6 +273,7 @@ def app_user_args(
         secret_name=f"{cfg.app}/{cfg.environment}/mongodb/{user.name}" if user.stores_credential else None,
         secrets_kms_key_id=secrets_kms_key_id if user.stores_credential else None,
         secret_tags={**standard_tags(cfg), "owner": user.owner},
+        secret_region=cfg.data_region if user.stores_credential else None,
         secret_recovery_window_in_days=cfg.production_defaults.secret_recovery_window_days[user.name],
         connection_string=connection_string,
         password_version=user.password_generation,
@@ -298,6 +299,7 @@ def secrets_key_args(cfg: StackConfig) -> SecretsKeyArgs:
         description=f"Encrypts the MongoDB Atlas credentials of {cfg.resource_prefix} in Secrets Manager",
         tags=standard_tags(cfg),
         protect=cfg.production_defaults.protect,
+        region=cfg.data_region,
     )
 
 
@@ -433,6 +435,7 @@ def log_export_args(cfg: StackConfig, project_id: pulumi.Input[str]) -> AtlasLog
         lifecycle=_lifecycle(logs.lifecycle),
         tags=standard_tags(cfg),
         protect=cfg.production_defaults.protect,
+        region=cfg.data_region,
     )
 
 
@@ -451,6 +454,7 @@ def snapshot_export_args(cfg: StackConfig, project_id: pulumi.Input[str]) -> Sna
         lifecycle=_lifecycle(snapshots.lifecycle),
         tags=standard_tags(cfg),
         protect=cfg.production_defaults.protect,
+        region=cfg.data_region,
         exporting=snapshots.enabled,
     )
 
@@ -527,6 +531,7 @@ def _scoped_account_args(
         secret_generation=account.secret_generation,
         keep_previous_secret=account.keep_previous_secret,
         secret_tags={**standard_tags(cfg), "owner": account.name},
+        secret_region=cfg.data_region,
         secret_recovery_window_in_days=window,
         protect=cfg.production_defaults.protect,
     )

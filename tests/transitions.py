@@ -103,6 +103,7 @@ VARIANTS: dict[str, tuple[str, Edit | None]] = {
     "prod/organization-removed": ("prod", _pop("organization")),
     "prod/organization-gen-ai-on": ("prod", lambda c: c[key("organization")].__setitem__("genAiFeaturesEnabled", True)),
     "prod/region-added": ("prod", _region("us-west-1", {"readOnlyNodes": 1})),
+    "prod/data-region-moved": ("prod", _set("awsRegion", "us-west-2")),
     "staging": ("staging", None),
     "staging/auditing-off": (
         "staging",
@@ -118,6 +119,7 @@ VARIANTS: dict[str, tuple[str, Edit | None]] = {
     "staging/region-added": ("staging", _region("us-east-2", {"readOnlyNodes": 1})),
     "staging/endpoint-region-added": ("staging", _endpoint_region),
     "staging/user-dba-x509": ("staging", _user_auth("dba", "x509")),
+    "staging/data-region-moved": ("staging", _set("awsRegion", "us-east-2")),
 }
 
 
@@ -175,4 +177,7 @@ TRANSITIONS: list[Transition] = [
     *_pair("cluster region", "staging/region-added", "staging"),
     *_pair("private endpoint region", "staging/endpoint-region-added", "staging"),
     *_pair("database user sign-in kind", "staging", "staging/user-dba-x509"),
+    # The data's AWS region: every secret, key and bucket is replaced there (region is ForceNew), new and empty.
+    Transition("data region", "prod", "prod/data-region-moved", "refused", "moved"),
+    Transition("data region", "staging", "staging/data-region-moved", "one edit", "moved"),
 ]
