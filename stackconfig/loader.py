@@ -21,7 +21,7 @@ from typing import Any, get_args, get_origin
 import pulumi
 from pydantic import BaseModel, ValidationError
 
-from atlas_platform.components.facts import AWS_REGION_SHAPE, AWS_REGIONS
+from atlas_platform.components.facts import AWS_REGION_SHAPE, AWS_REGIONS, aws_region_name
 
 from .base import OWN_ERROR_KINDS, SECRET_NAME_PATTERN, Secret, SecretName
 from .environment import production_before_validation
@@ -358,7 +358,8 @@ def _provider_region(config: Mapping[str, Any]) -> tuple[str | None, list[Proble
     region = str(value)
     if re.fullmatch(AWS_REGION_SHAPE, region):
         return region, []
-    close = get_close_matches(region.lower().replace("_", "-"), AWS_REGIONS, n=1, cutoff=0.6)
+    # Atlas's form (US_EAST_1) is the likeliest mistake: match it in AWS's form.
+    close = get_close_matches(aws_region_name(region), AWS_REGIONS, n=1, cutoff=0.6)
     hint = f"did you mean {close[0]!r}? " if close else ""
     return region, [
         Problem(
