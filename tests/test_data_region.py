@@ -141,3 +141,26 @@ def test_an_existing_key_outside_the_data_region_is_refused():
     assert "secretsKmsKeyArn" in message and "is a key in eu-west-1, but this stack keeps its AWS data in us-east-1" in message
     message = one_refusal("prod", lambda c: c[key("logExport")].__setitem__("kmsKeyArn", eu_key))
     assert "atlas-platform:logExport" in message and "S3 uses only a key of its own region" in message
+
+
+def _as_before_regions_were_stated(plan: Plan) -> Plan:
+    """The plan as the program made it before it stated regions: no `region` outside PrivateLink and the cluster's key."""
+    import dataclasses
+
+    def unstated(r: Any) -> Any:
+        if r.type.startswith("aws:") and not any(c in r.parent for c in OWN_REGIONS):
+            return dataclasses.replace(r, inputs={k: v for k, v in r.inputs.items() if k != "region"})
+        return r
+
+    return dataclasses.replace(plan, resources=[unstated(r) for r in plan.resources])
+
+
+def test_make_diff_reads_a_newly_stated_provider_region_as_no_change_and_another_as_replacements(plans):
+    from tools.diff import compare
+
+    now = plans("prod")
+    before = _as_before_regions_were_stated(now)
+    assert compare(before, now, provider_region="us-east-1") == []
+    moved = compare(before, now, provider_region="eu-west-1")
+    secrets = [c for c in moved if c.type == "aws:secretsmanager/secret:Secret"]
+    assert secrets and all(c.action == "replace" and c.blocked for c in secrets)
