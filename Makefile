@@ -9,7 +9,7 @@ BASE ?= HEAD
 # pyproject.toml too: requirements.txt installs the package from it (`-e .`).
 REQUIREMENTS := requirements.txt requirements-dev.txt policies/requirements.txt pyproject.toml
 
-.PHONY: setup preview diff access-report review org-import adopt test lint package bench clean
+.PHONY: setup preview diff access-report review org-import adopt schema test lint package bench clean
 
 setup: $(VENV)/.installed
 
@@ -53,6 +53,11 @@ adopt: setup
 		$(if $(APP),--app "$(APP)") $(if $(ENVIRONMENT),--environment "$(ENVIRONMENT)") \
 		$(if $(PRODUCTION),--production "$(PRODUCTION)") $(if $(CLUSTER),--cluster "$(CLUSTER)") \
 		$(if $(AWS_ENDPOINTS),--aws-endpoints "$(AWS_ENDPOINTS)") $(if $(STACK_FILE),--stack-file "$(STACK_FILE)")
+
+# The stack file's JSON Schema for editors (schema/stack-file.schema.json), generated from stackconfig/:
+# run it after changing the model, and commit the result (tests/test_schema.py checks it is current).
+schema: setup
+	$(PY) -m tools.schema
 
 test: lint package
 	$(PY) -m pytest -q

@@ -13,6 +13,7 @@ import pulumi
 import pulumi_mongodbatlas as atlas
 
 from atlas_platform.components.access_list import IpAccessList
+from atlas_platform.components.access_logs import AccessLogBucket
 from atlas_platform.components.alerts import AlertBaseline
 from atlas_platform.components.app_user import AppUser
 from atlas_platform.components.auditing import ProjectAuditing
@@ -29,6 +30,7 @@ from atlas_platform.components.secrets_key import SecretsKey
 from atlas_platform.components.service_account import ScopedServiceAccount
 from program_args import (
     access_list_args,
+    access_log_args,
     alert_args,
     app_user_args,
     auditing_args,
@@ -199,6 +201,9 @@ auditing = (
 # Project-level, so it builds in parallel with the cluster: Atlas exports each cluster's logs once it runs.
 log_args = log_export_args(cfg, project.project_id)
 log_export = AtlasLogExport(f"{prefix}-log-export", log_args) if log_args else None
+# Who read or deleted the exported logs and snapshots: S3 server access logs, in a bucket of their own.
+access_logs_args = access_log_args(cfg, log_export, snapshot_export)
+access_logs = AccessLogBucket(f"{prefix}-access-logs", access_logs_args) if access_logs_args else None
 # Org-level: named after the app, not the environment, and enabled in exactly one stack file.
 org_policies = (
     AtlasResourcePolicies(f"{cfg.app}-org-policies", resource_policies_args(cfg, project.project_id))
@@ -274,6 +279,8 @@ if log_export is not None:
     pulumi.export("logExport", {"bucket": log_export.bucket_name, "logTypes": log_export.log_types, "role": log_export.role_arn})
 if snapshot_export is not None:
     pulumi.export("snapshotExport", {"bucket": snapshot_export.bucket_name, "exportBucketId": snapshot_export.export_bucket_id})
+if access_logs is not None:
+    pulumi.export("s3AccessLogBucket", access_logs.bucket_name)
 if org_policies is not None:
     pulumi.export("resourcePolicyIds", org_policies.policy_ids)
 if org_security is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pulumi
 
 from atlas_platform.components.access_list import AccessListEntry, IpAccessListArgs, atlas_form
+from atlas_platform.components.access_logs import AccessLogBucketArgs, LoggedBucket
 from atlas_platform.components.alerts import AlertBaselineArgs, AlertSpec, Channel, IntegrationSpec, MetricThreshold, Threshold
 from atlas_platform.components.app_user import AppUserArgs, Grant
 from atlas_platform.components.atlas_rules import region_name
@@ -24,10 +25,10 @@ from atlas_platform.components.cluster import (
     SnapshotCopy,
 )
 from atlas_platform.components.custom_roles import CustomRolesArgs, CustomRoleSpec, Privilege
-from atlas_platform.components.encryption import AtlasKmsEncryptionArgs
-from atlas_platform.components.export_bucket import SnapshotExportBucketArgs
+from atlas_platform.components.encryption import AtlasKmsEncryptionArgs, account_of
+from atlas_platform.components.export_bucket import SnapshotExportBucket, SnapshotExportBucketArgs
 from atlas_platform.components.hardened_bucket import BucketLifecycle
-from atlas_platform.components.log_export import AtlasLogExportArgs
+from atlas_platform.components.log_export import AtlasLogExport, AtlasLogExportArgs
 from atlas_platform.components.organization import OrgFederationArgs, OrgSecurityArgs
 from atlas_platform.components.private_endpoint import AllowedSource, EndpointVpc, PrivateEndpointArgs
 from atlas_platform.components.project import IdpGroupRoles, ProdProjectArgs, ProjectFeatures, TeamRoles
@@ -456,6 +457,30 @@ def snapshot_export_args(cfg: StackConfig, project_id: pulumi.Input[str]) -> Sna
         protect=cfg.production_defaults.protect,
         region=cfg.data_region,
         exporting=snapshots.enabled,
+    )
+
+
+def access_log_args(
+    cfg: StackConfig, log_export: AtlasLogExport | None, snapshot_export: SnapshotExportBucket | None
+) -> AccessLogBucketArgs | None:
+    """The access-log bucket of the stack's export buckets, each logged under its own prefix; None without any."""
+    exports: list[tuple[str, AtlasLogExport | SnapshotExportBucket]] = [
+        (key, export) for key, export in (("atlas-logs", log_export), ("atlas-snapshots", snapshot_export)) if export
+    ]
+    if not exports:
+        return None
+    logs = cfg.access_logs
+    return AccessLogBucketArgs(
+        name_prefix=cfg.resource_prefix,
+        # The writer roles live in the buckets' account: their ARN names it without a data-source read.
+        account_id=exports[0][1].role_arn.apply(account_of),
+        sources=[LoggedBucket(key, export.bucket_name, export.bucket_arn) for key, export in exports],
+        expire_days=logs.expire_days,
+        noncurrent_expire_days=logs.noncurrent_expire_days,
+        tags=standard_tags(cfg),
+        protect=cfg.production_defaults.protect,
+        # The export buckets' region: S3 delivers access logs only to a bucket of the source's region.
+        region=cfg.data_region,
     )
 
 

@@ -328,3 +328,126 @@ HOST_METRIC_NAMES: tuple[str, ...] = (
     "TICKETS_AVAILABLE_READS",
     "TICKETS_AVAILABLE_WRITES",
 )
+
+
+# --- Units and ranges of host-metric thresholds ---
+# Each metric's threshold view fixes its units (`HostMetricThreshold.discriminator.mapping` -> the view's
+# `units`: `RawMetricUnits`, `TimeMetricUnits`, `DataMetricUnits` or `NumberMetricUnits`); the metrics
+# not listed below take RAW. tests/test_operations_config.py holds these lists to the vendored spec
+# (tools/atlas_api/spec/atlas-admin-v2.json).
+UNITS_BY_FAMILY: dict[str, tuple[str, ...]] = {
+    "RAW": ("RAW",),
+    "TIME": ("NANOSECONDS", "MILLISECONDS", "MILLION_MINUTES", "SECONDS", "MINUTES", "HOURS", "DAYS"),
+    "DATA": (
+        "BITS",
+        "KILOBITS",
+        "MEGABITS",
+        "GIGABITS",
+        "BYTES",
+        "KILOBYTES",
+        "MEGABYTES",
+        "GIGABYTES",
+        "TERABYTES",
+        "PETABYTES",
+    ),
+    "NUMBER": ("COUNT", "THOUSAND", "MILLION", "BILLION"),
+}
+TIME_METRICS: tuple[str, ...] = (
+    "AVG_COMMAND_EXECUTION_TIME",
+    "AVG_READ_EXECUTION_TIME",
+    "AVG_WRITE_EXECUTION_TIME",
+    "BACKGROUND_FLUSH_AVG",
+    "DISK_PARTITION_READ_LATENCY_DATA",
+    "DISK_PARTITION_READ_LATENCY_INDEX",
+    "DISK_PARTITION_READ_LATENCY_JOURNAL",
+    "DISK_PARTITION_WRITE_LATENCY_DATA",
+    "DISK_PARTITION_WRITE_LATENCY_INDEX",
+    "DISK_PARTITION_WRITE_LATENCY_JOURNAL",
+    "MAX_DISK_PARTITION_READ_LATENCY_DATA",
+    "MAX_DISK_PARTITION_READ_LATENCY_INDEX",
+    "MAX_DISK_PARTITION_READ_LATENCY_JOURNAL",
+    "MAX_DISK_PARTITION_WRITE_LATENCY_DATA",
+    "MAX_DISK_PARTITION_WRITE_LATENCY_INDEX",
+    "MAX_DISK_PARTITION_WRITE_LATENCY_JOURNAL",
+    "OPLOG_MASTER_LAG_TIME_DIFF",
+    "OPLOG_MASTER_TIME",
+    "OPLOG_MASTER_TIME_ESTIMATED_TTL",
+    "OPLOG_SLAVE_LAG_MASTER_TIME",
+    "SEARCH_REPLICATION_LAG",
+)
+DATA_METRICS: tuple[str, ...] = (
+    "CACHE_BYTES_READ_INTO",
+    "CACHE_BYTES_WRITTEN_FROM",
+    "CACHE_USAGE_DIRTY",
+    "CACHE_USAGE_USED",
+    "COMPUTED_MEMORY",
+    "DB_DATA_SIZE_TOTAL",
+    "DB_DATA_SIZE_TOTAL_WO_SYSTEM",
+    "DB_INDEX_SIZE_TOTAL",
+    "DB_STORAGE_TOTAL",
+    "FTS_DISK_UTILIZATION",
+    "FTS_JVM_CURRENT_MEMORY",
+    "FTS_JVM_MAX_MEMORY",
+    "FTS_MEMORY_MAPPED",
+    "FTS_MEMORY_RESIDENT",
+    "FTS_MEMORY_VIRTUAL",
+    "JOURNALING_MB",
+    "JOURNALING_WRITE_DATA_FILES_MB",
+    "LOGICAL_SIZE",
+    "MAX_SWAP_USAGE_FREE",
+    "MAX_SWAP_USAGE_USED",
+    "MAX_SYSTEM_MEMORY_AVAILABLE",
+    "MAX_SYSTEM_MEMORY_USED",
+    "MAX_SYSTEM_NETWORK_IN",
+    "MAX_SYSTEM_NETWORK_OUT",
+    "MEMORY_MAPPED",
+    "MEMORY_RESIDENT",
+    "MEMORY_VIRTUAL",
+    "NETWORK_BYTES_IN",
+    "NETWORK_BYTES_OUT",
+    "OPLOG_RATE_GB_PER_HOUR",
+    "SEARCH_INDEX_SIZE",
+    "SWAP_USAGE_FREE",
+    "SWAP_USAGE_USED",
+    "SYSTEM_MEMORY_AVAILABLE",
+    "SYSTEM_MEMORY_USED",
+    "SYSTEM_NETWORK_IN",
+    "SYSTEM_NETWORK_OUT",
+)
+NUMBER_METRICS: tuple[str, ...] = ("SEARCH_MAX_NUMBER_OF_LUCENE_DOCS",)
+
+
+def metric_unit_family(metric: str) -> str:
+    """RAW, TIME, DATA or NUMBER: which units Atlas takes for `metric`'s threshold."""
+    if metric in TIME_METRICS:
+        return "TIME"
+    if metric in DATA_METRICS:
+        return "DATA"
+    if metric in NUMBER_METRICS:
+        return "NUMBER"
+    return "RAW"
+
+
+# RAW metrics that are percentages, 0-100, as Atlas labels them ("Connections %", "Disk space % used",
+# "System memory % used", "Normalized system CPU %", "Global lock %"). The non-normalized CPU metrics
+# (MUNIN_CPU_*, FTS_PROCESS_CPU_*) are not here: they reach 100 per core.
+PERCENT_METRICS: frozenset[str] = frozenset(
+    {
+        "CONNECTIONS_PERCENT",
+        "DISK_PARTITION_SPACE_USED_DATA",
+        "DISK_PARTITION_SPACE_USED_INDEX",
+        "DISK_PARTITION_SPACE_USED_JOURNAL",
+        "GLOBAL_LOCK_PERCENTAGE",
+        "MAX_DISK_PARTITION_SPACE_USED_DATA",
+        "MAX_DISK_PARTITION_SPACE_USED_INDEX",
+        "MAX_DISK_PARTITION_SPACE_USED_JOURNAL",
+        "MAX_NORMALIZED_SYSTEM_CPU_STEAL",
+        "MAX_NORMALIZED_SYSTEM_CPU_USER",
+        "MAX_SYSTEM_MEMORY_PERCENT_USED",
+        "NORMALIZED_FTS_PROCESS_CPU_KERNEL",
+        "NORMALIZED_FTS_PROCESS_CPU_USER",
+        "NORMALIZED_SYSTEM_CPU_STEAL",
+        "NORMALIZED_SYSTEM_CPU_USER",
+        "SYSTEM_MEMORY_PERCENT_USED",
+    }
+)

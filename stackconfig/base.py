@@ -7,14 +7,26 @@ README's key reference).
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import types
 from collections.abc import Callable
 from difflib import get_close_matches
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, GetCoreSchemaHandler, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    TypeAdapter,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic.alias_generators import to_camel
+from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema
 
 
@@ -33,10 +45,53 @@ class StackModel(BaseModel):
     @field_validator("*", mode="before")
     @classmethod
     def _no_yes_no_for_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        if info.field_name is None:
+            return value
+        field = cls.model_fields[info.field_name]
+        annotation = field.annotation
         # pydantic's lax mode reads `hour: true` as 1; in a stack file that is a typo, not a number.
-        if isinstance(value, bool) and info.field_name is not None and _numeric(cls.model_fields[info.field_name].annotation):
+        if isinstance(value, bool) and _numeric(annotation):
             raise invalid("bool_for_number", f"{value!r} is a yes/no value where a number belongs; write a number")
+        if isinstance(value, (bool, int, float)) and _textual(annotation):
+            raise _scalar_for_text(value, field.rebuild_annotation())
         return value
+
+
+def _scalar_for_text(value: bool | int | float, annotation: Any) -> PydanticCustomError:
+    """Text was meant, YAML read a yes/no or a number: say so, and whether the quoted form would do.
+
+    `region: no` reads as false under YAML 1.1 (the offline harness's PyYAML), and quoting it gives
+    "no", which is no region either: the fix is the field's own list of valid values, not the quotes.
+    """
+    if isinstance(value, bool):
+        word = "yes" if value else "no"
+        read = f"YAML reads an unquoted {word} ({'true, on' if value else 'false, off'} alike) as a yes/no value, not text"
+    else:
+        word = f"{value:g}" if isinstance(value, float) else str(value)
+        read = f"YAML reads {word} as a number, not text"
+    try:
+        TypeAdapter(annotation).validate_python(word)
+    except ValidationError as error:
+        return invalid("text_expected", f'{read}, and "{word}" in quotes would not do either: {error.errors()[0]["msg"]}')
+    return invalid("text_expected", f'{read}; write it in quotes, e.g. "{word}"')
+
+
+def _textual(annotation: Any) -> bool:
+    """Whether a field takes only text (str, a str subclass or a Literal of strings, possibly Optional or
+    Annotated): a yes/no or a number there is a YAML reading, never a value."""
+    if annotation is type(None):
+        return False
+    if isinstance(annotation, type):
+        return issubclass(annotation, str)
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _textual(get_args(annotation)[0])
+    if origin is Literal:
+        return all(isinstance(arg, str) for arg in get_args(annotation))
+    if origin in (Union, types.UnionType):
+        args = [arg for arg in get_args(annotation) if arg is not type(None)]
+        return bool(args) and all(_textual(arg) for arg in args)
+    return False
 
 
 def _numeric(annotation: Any) -> bool:
@@ -64,6 +119,20 @@ def invalid(kind: str, message: str) -> PydanticCustomError:
     return PydanticCustomError(kind, message)
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class DescribedValidator(AfterValidator):
+    """An AfterValidator that also tells the stack file's JSON Schema (tools/schema.py) what it accepts,
+    so an editor offers the values and flags a wrong one as the loader would."""
+
+    json_schema: tuple[tuple[str, Any], ...] = ()
+
+    def __get_pydantic_json_schema__(self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        result = handler(schema)
+        # Stored as tuples (the validator is hashed with its Annotated type); JSON wants lists.
+        result.update({k: list(v) if isinstance(v, tuple) else v for k, v in self.json_schema})
+        return result
+
+
 def matches(pattern: str, what: str, fix: str) -> AfterValidator:
     """Check a string against `pattern`, with a message that names the fix.
 
@@ -78,7 +147,7 @@ def matches(pattern: str, what: str, fix: str) -> AfterValidator:
             raise invalid("invalid_format", f"{value!r} is not {what}; {fix}")
         return value
 
-    return AfterValidator(check)
+    return DescribedValidator(check, json_schema=(("pattern", f"^(?:{pattern})$"),))
 
 
 def member_of(values: tuple[str, ...], what: str, hint: Callable[[str], str] | None = None) -> AfterValidator:
@@ -96,7 +165,7 @@ def member_of(values: tuple[str, ...], what: str, hint: Callable[[str], str] | N
             raise invalid("not_allowed", f"{value!r} is not {what}; {suggestion}write one of: {', '.join(values)}{extra}")
         return value
 
-    return AfterValidator(check)
+    return DescribedValidator(check, json_schema=(("enum", tuple(values)),))
 
 
 def unique(values: list[str], what: str) -> None:

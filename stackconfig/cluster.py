@@ -54,7 +54,19 @@ DAYS_OF_WEEK: tuple[str, ...] = ("sunday", "monday", "tuesday", "wednesday", "th
 
 MajorVersion = Annotated[str, member_of(MONGODB_MAJOR_VERSIONS, "a MongoDB major version Atlas deploys")]
 TlsProtocol = Annotated[str, member_of(TLS_PROTOCOLS, "a TLS version Atlas accepts as minimum")]
-DayOfWeek = Annotated[str, member_of(DAYS_OF_WEEK, "a day of the week")]
+
+
+def _day_number_hint(value: str) -> str:
+    # Atlas's API numbers the window's day 1-7 from Sunday (dayOfWeek); the stack file takes the name.
+    if not value.strip().isdigit():
+        return ""
+    number = int(value)
+    if 1 <= number <= 7:
+        return f" (Atlas's day {number} is {DAYS_OF_WEEK[number - 1]}: write {DAYS_OF_WEEK[number - 1]})"
+    return f" (Atlas numbers the days 1-7 from Sunday, 1 = sunday and 7 = saturday, so there is no day {number})"
+
+
+DayOfWeek = Annotated[str, member_of(DAYS_OF_WEEK, "a day of the week", hint=_day_number_hint)]
 Email = Annotated[str, matches(r"[^@\s]+@[^@\s]+\.[^@\s]+", "an email address", "write e.g. security@example.com")]
 
 # Atlas's own pattern for cluster names (Admin API v2, ClusterDescription20240805.name).

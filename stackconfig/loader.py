@@ -118,6 +118,17 @@ def _inner_model(annotation: Any) -> Any:
     return annotation
 
 
+# A sentence ends at `.`, `!` or `?` before a space and a capital or a backquote, but not after `e.g.`/`i.e.`.
+_SENTENCE_END = re.compile(r"(?<!\be\.g\.)(?<!\bi\.e\.)(?<=[.!?])\s+(?=[A-Z`])")
+
+
+def first_sentence(text: str) -> str:
+    """The first whole sentence of a field's description, however its lines are wrapped: a hint is never
+    cut mid-sentence at a line break."""
+    flat = " ".join(text.split())
+    return _SENTENCE_END.split(flat, maxsplit=1)[0]
+
+
 def _describe(error: Mapping[str, Any], namespace: str) -> Problem:
     loc = tuple(error["loc"])
     key = render_path(namespace, loc)
@@ -132,7 +143,7 @@ def _describe(error: Mapping[str, Any], namespace: str) -> Problem:
     if kind == "missing":
         section = _model_at(StackConfig, loc[:-1])
         field = next((f for n, f in section.model_fields.items() if (f.alias or n) == loc[-1]), None) if section else None
-        about = f" ({field.description.splitlines()[0]})" if field is not None and field.description else ""
+        about = f" ({first_sentence(field.description)})" if field is not None and field.description else ""
         return Problem(key, f"required key is missing; add it{about}")
     message = str(error["msg"])
     if kind == "string_type" and isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -203,6 +214,19 @@ def load_stack_config(
         if name in settings and full_key in secret_keys:
             problems.append(_settings_marked_secret(full_key, stack))
         data[name] = _decode(config[full_key])
+    if not data and not problems:
+        # Nothing of this program's at all: every required key would be reported missing, when the cause is
+        # one key above them (`configs:` for `config:`, or an ESC environment that was not imported).
+        raise ConfigError(
+            source,
+            [
+                Problem(
+                    "config",
+                    f"no {namespace}:* key is set; the stack file's settings go under its top-level `config:` key "
+                    "(check its spelling: not `configs:`), or come from the Pulumi ESC environment it imports",
+                )
+            ],
+        )
     secrets, found = _named_secrets(data, config, settings, secret_keys, namespace, stack)
     problems += found
     provider_region, found = _provider_region(config)

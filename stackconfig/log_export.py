@@ -172,3 +172,24 @@ class SnapshotExport(StackModel):
     """Existing customer KMS key for the bucket. Default: a new key for this bucket (rotation on)."""
     lifecycle: Lifecycle = Lifecycle(transition_days=30, storage_class="GLACIER_IR", expire_days=400)
     """Move to cheaper storage after 30 days, delete after 400 (by default)."""
+
+
+class AccessLogs(StackModel):
+    """S3 server access logs of the log and snapshot export buckets: who read, wrote or deleted what in
+    them, delivered by S3 into one bucket of their own (created with the first export bucket)."""
+
+    expire_days: int | None = Field(default=400, ge=1)
+    """Days after which an access log is deleted; null keeps them until deleted by hand (production: at least 365)."""
+    noncurrent_expire_days: int = Field(default=30, ge=1)
+    """Days an overwritten or deleted log version is kept (the bucket is versioned)."""
+
+    @model_validator(mode="after")
+    def _production_retention(self, info: ValidationInfo) -> AccessLogs:
+        expire = self.expire_days
+        if in_production(info) and expire is not None and expire < PROD_MIN_LOG_RETENTION_DAYS:
+            raise invalid(
+                "access_log_retention_too_short",
+                f"expireDays {expire} keeps production's record of who read its audit logs and snapshots less than "
+                f"a year; write expireDays: {PROD_MIN_LOG_RETENTION_DAYS} or more (e.g. 400), or null to keep them",
+            )
+        return self

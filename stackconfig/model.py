@@ -24,7 +24,7 @@ from .environment import (
     production_default,
     resolve_production,
 )
-from .log_export import LogExport, SnapshotExport
+from .log_export import AccessLogs, LogExport, SnapshotExport
 from .network import Network
 from .operations import Alerts, Auditing, IntegrationList, NotificationList, ResourcePolicies
 from .organization import Organization
@@ -127,6 +127,8 @@ class StackConfig(StackModel):
     """Audit and mongod logs exported to an S3 bucket of their own (on by default in prod)."""
     snapshot_export: SnapshotExport = SnapshotExport()
     """Monthly backup snapshots exported to an S3 bucket of their own (opt-in)."""
+    access_logs: AccessLogs = AccessLogs()
+    """Retention of the S3 server access logs of the log and snapshot export buckets (kept 400 days by default)."""
 
     _production_defaults: ProductionDefaults = PrivateAttr()
     # `aws:region`, the AWS provider's own region (the loader checks it and passes it as context): the
@@ -328,7 +330,7 @@ class StackConfig(StackModel):
                 "projectSettings.defaultAlerts is true while the alert baseline is on: Atlas would create its "
                 "default alerts beside the baseline and host-down, connections, query-targeting and other "
                 "alerts would notify twice; remove `defaultAlerts` (the baseline replaces Atlas's defaults), "
-                "or set `alerts.enabled: false` to keep only Atlas's defaults",
+                "or set `alerts.enabled: false` (in production with `alerts.optOutReason`) to keep only Atlas's defaults",
             )
         return alerts
 

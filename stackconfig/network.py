@@ -191,14 +191,52 @@ def _address_text(value: str) -> str:
 CidrText = Annotated[str, AfterValidator(_cidr_text)]
 AddressText = Annotated[str, AfterValidator(_address_text)]
 
+# One rule for every access list (the project's and a service account's): a private or carrier-grade
+# NAT range is never the source Atlas sees from the internet. Atlas sees the public address the traffic
+# leaves from (a NAT gateway, a runner's egress); private networks reach the cluster through a private
+# endpoint, whose security group (`privateEndpoints[].vpcs[].allowedSources`) takes private ranges.
+NON_PUBLIC_RANGES: dict[IPNetwork, str] = {
+    ipaddress.ip_network("10.0.0.0/8"): "RFC 1918 private",
+    ipaddress.ip_network("172.16.0.0/12"): "RFC 1918 private",
+    ipaddress.ip_network("192.168.0.0/16"): "RFC 1918 private",
+    ipaddress.ip_network("100.64.0.0/10"): "RFC 6598 carrier-grade NAT",
+    ipaddress.ip_network("fc00::/7"): "RFC 4193 unique local",
+}
+
+
+def check_public_source(network: IPNetwork, written: str) -> None:
+    """Refuse a source inside a private or carrier-grade NAT range, in any access list."""
+    for private, what in NON_PUBLIC_RANGES.items():
+        if network.version == private.version and network.subnet_of(private):  # type: ignore[arg-type]
+            raise invalid(
+                "private_source",
+                f"{written!r} is a private range ({private}, {what}); Atlas sees the public address the traffic leaves "
+                "from (its NAT gateway or runner egress): write that address instead (a private network reaches the "
+                "cluster through network.privateEndpoints, whose allowedSources take private ranges)",
+            )
+
+
+def _public_cidr_text(value: str) -> str:
+    check_public_source(parse_cidr(value), value)
+    return value
+
+
+def _public_address_text(value: str) -> str:
+    check_public_source(parse_address(value), value)
+    return value
+
+
+PublicCidrText = Annotated[CidrText, AfterValidator(_public_cidr_text)]
+PublicAddressText = Annotated[AddressText, AfterValidator(_public_address_text)]
+
 
 class AccessListEntry(StackModel):
     """One IP access-list entry: one source of public connections, with the reason it is there."""
 
-    ip_address: AddressText | None = None
-    """One IPv4 or IPv6 address (e.g. a bastion's elastic IP, 203.0.113.10)."""
-    cidr_block: CidrText | None = None
-    """A CIDR range in network-address form (e.g. 203.0.113.0/28); at most /8 wide (IPv4) or /32 (IPv6)."""
+    ip_address: PublicAddressText | None = None
+    """One public IPv4 or IPv6 address (e.g. a bastion's elastic IP, 203.0.113.10)."""
+    cidr_block: PublicCidrText | None = None
+    """A public CIDR range in network-address form (e.g. 203.0.113.0/28); at most /8 wide (IPv4) or /32 (IPv6)."""
     aws_security_group: SecurityGroupId | None = None
     """An AWS security group id (sg-...); Atlas honours it only over a VPC peering connection."""
     comment: Comment

@@ -9,18 +9,30 @@ from the Admin API spec); Atlas accepts no others, and an invented one would fai
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from difflib import get_close_matches
 from typing import Annotated, Any
+from urllib.parse import parse_qsl, urlsplit
 
-from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from atlas_platform.components.atlas_rules import RULE_IDS, RULES
 
-from .alert_catalog import HOST_METRIC_NAMES, PROJECT_ALERT_EVENT_TYPES
+from .alert_catalog import HOST_METRIC_NAMES, PERCENT_METRICS, PROJECT_ALERT_EVENT_TYPES, UNITS_BY_FAMILY, metric_unit_family
 from .base import SecretName, StackModel, invalid, matches, member_of, unique
 from .cluster import AwsRegion
 from .environment import in_production
+from .network import Reason
 from .project import Label
 
 # The standard rules' keys: the ids of the rule table the pack checks too (atlas_platform/components/atlas_rules.py).
@@ -280,14 +292,54 @@ class CustomAlert(StackModel):
             # Atlas's unit depends on the event or metric (RAW for counts and percentages, a time
             # unit for lags and windows); a guessed default would be refused only at `pulumi up`.
             raise invalid("units_required", f"alert {self.name!r}: add `units` with `threshold` (e.g. RAW, SECONDS or HOURS)")
+        self._threshold_in_range()
         return self
+
+    def _threshold_in_range(self) -> None:
+        """A threshold its metric can cross, in the units Atlas takes for it: one that never or always fires is a typo."""
+        if self.threshold is None:
+            return
+        limit, measured = self.threshold, self.metric or self.event_type
+        if self.metric is not None and self.units is not None:
+            family = metric_unit_family(self.metric)
+            allowed = UNITS_BY_FAMILY[family]
+            if self.units not in allowed:
+                fix = f"write units: {allowed[0]}" if len(allowed) == 1 else f"write units as one of: {', '.join(allowed)}"
+                raise invalid(
+                    "units_mismatch", f"alert {self.name!r}: Atlas takes {self.metric} in {family} units, not {self.units}; {fix}"
+                )
+        if self.metric is None and limit != int(limit):
+            # Event thresholds are int32 in Atlas's spec (AlertsThresholdInteger, GreaterThanTimeThreshold).
+            raise invalid("not_allowed", f"alert {self.name!r}: {measured} takes a whole-number threshold, not {limit:g}")
+        if limit < 0:
+            raise invalid(
+                "not_allowed",
+                f"alert {self.name!r}: threshold {limit:g} is below 0, and {measured} is never negative, so the alert "
+                "would always or never fire; write 0 or more",
+            )
+        if self.metric in PERCENT_METRICS and limit > 100:
+            raise invalid(
+                "not_allowed",
+                f"alert {self.name!r}: {self.metric} is a percentage, 0-100, so a threshold of {limit:g} never "
+                "or always fires; write a percentage (e.g. 90)",
+            )
+        if self.operator == "LESS_THAN" and limit == 0:
+            raise invalid(
+                "not_allowed", f"alert {self.name!r}: nothing {measured} measures is below 0, so LESS_THAN 0 never fires"
+            )
+        if self.operator == "GREATER_THAN" and self.metric in PERCENT_METRICS and limit == 100:
+            raise invalid(
+                "not_allowed", f"alert {self.name!r}: {self.metric} never exceeds 100 %, so GREATER_THAN 100 never fires"
+            )
 
 
 class Alerts(StackModel):
     """Atlas alert configurations: the production baseline plus extras."""
 
     enabled: bool | None = None
-    """Create the alert baseline. Default: on in prod, off elsewhere."""
+    """Create the alert baseline. Default: on in prod (off only with `optOutReason`), off elsewhere."""
+    opt_out_reason: Reason | None = None
+    """Production only: why this production stack creates no alert (required with `enabled: false` there)."""
     baseline: BaselineTuning = BaselineTuning()
     """Per-alert switches and thresholds of the baseline (keys: the alert names in docs/operations.md)."""
     custom: list[CustomAlert] = []
@@ -302,8 +354,38 @@ class Alerts(StackModel):
                 raise invalid("duplicate", f"custom alert name {alert.name!r} is taken by the baseline; pick another name")
         return custom
 
+    @model_validator(mode="after")
+    def _production_alerts_off_only_with_a_reason(self, info: ValidationInfo) -> Alerts:
+        # Auditing off is refused outright; alerting off is allowed in production, but never quietly: the
+        # reason is written here, reviewed with the stack file, and the pack's atlas-prod-alerts flags it.
+        production = in_production(info)
+        creates = self.creates_alerts(production)
+        if self.opt_out_reason and creates:
+            raise invalid(
+                "contradiction", "optOutReason is set but alerts are created; remove optOutReason, or set `enabled: false`"
+            )
+        if not production:
+            if self.opt_out_reason:
+                raise invalid("opt_out_outside_prod", "optOutReason only applies to production; remove it")
+            return self
+        if not creates and not self.opt_out_reason:
+            if self.enabled is False:
+                what, fix = "`enabled: false` leaves none", "remove `enabled: false`"
+            else:
+                what, fix = "every baseline alert is off and no `custom` one is written", "turn a baseline alert back on"
+            raise invalid(
+                "alerts_required",
+                f"production creates its alerts, and {what}; {fix}, or add optOutReason saying why nobody is alerted "
+                "by this program when this production cluster fails",
+            )
+        return self
+
     def resolved_enabled(self, production: bool) -> bool:
         return self.enabled if self.enabled is not None else production
+
+    def creates_alerts(self, production: bool) -> bool:
+        """Whether any alert configuration is created: a baseline alert on, or a custom one."""
+        return self.resolved_enabled(production) and (self.baseline_on(production) or bool(self.custom))
 
     def baseline_on(self, production: bool) -> bool:
         """Whether any alert of the baseline is created (what Atlas's default alerts would duplicate)."""
@@ -315,13 +397,84 @@ DATADOG_REGIONS: tuple[str, ...] = ("US", "EU", "US3", "US5", "AP1", "US1_FED")
 EmailAddress = Annotated[
     str, matches(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}", "an email address", "write a full address such as dba-oncall@example.com")
 ]
+
+# A stack-file value is planned, printed by the preview and kept in state in the clear; only a secret
+# config key is not. These shapes are credentials wherever they are written.
+_CREDENTIAL_QUERY_NAME = re.compile(
+    r"token|key|apikey|secret|sig|signature|password|passwd|pwd|auth|code|credentials?"
+    r"|.*[_-](?:token|key|secret|password|signature)",
+    re.IGNORECASE,
+)
+_SLACK_TOKEN = re.compile(r"xox[a-z]-|xapp-", re.IGNORECASE)
+_HEX_SECRET = re.compile(r"[0-9A-Fa-f]{32,}")
+_BASE64_SECRET = re.compile(r"[A-Za-z0-9+/=_-]{32,}")
+_SIGN_INSTEAD = (
+    "Atlas signs every request with `webhookSecret` (the name of a secret config key, "
+    "`pulumi config set --secret <name> <value>`): have the endpoint check that signature, and write the URL without the credential"
+)
+
+
+def _url_credential(url: str) -> str | None:
+    """What credential an https URL carries, if any (never the credential itself)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if parts.username or parts.password:
+        return f"has a user name or password before {host!r} (user:password@); {_SIGN_INSTEAD}"
+    if host == "hooks.slack.com" and parts.path.startswith("/services/"):
+        return (
+            "is a Slack incoming-webhook URL, whose path is its credential; use a SLACK channel instead: "
+            "`channelName` and `apiTokenSecret`, the name of a secret config key holding the bot token "
+            "(`pulumi config set --secret <name> <token>`)"
+        )
+    for name, _ in parse_qsl(parts.query, keep_blank_values=True):
+        if _CREDENTIAL_QUERY_NAME.fullmatch(name):
+            return f"carries a credential in its query (`{name}=`); {_SIGN_INSTEAD}"
+    return None
+
+
+def _no_credential_in_url(url: str) -> str:
+    found = _url_credential(url)
+    if found:
+        raise invalid("credential_in_setting", f"the URL (not repeated here) {found}")
+    return url
+
+
+def _token_shape(text: str) -> str | None:
+    name = text.strip().removeprefix("#")
+    if "://" in name:
+        return "a URL"
+    if _SLACK_TOKEN.match(name):
+        return "a Slack token"
+    if _HEX_SECRET.fullmatch(name):
+        return "a long hex secret"
+    # Slack channel names are lowercase (letters, digits, - and _): a long mixed-case run with digits is a key.
+    if _BASE64_SECRET.fullmatch(name) and re.search(r"\d", name) and re.search(r"[a-z]", name) and re.search(r"[A-Z]", name):
+        return "a long base64 secret"
+    return None
+
+
+def _no_token_in_channel_name(name: str) -> str:
+    shape = _token_shape(name)
+    if shape:
+        raise invalid(
+            "credential_in_setting",
+            f"the value (not repeated here) looks like {shape}, not a channel name; write the channel, e.g. #ops-alerts, "
+            "and keep the bot token in a secret config key (`pulumi config set --secret <name> <token>`) named by "
+            "`apiTokenSecret: <name>`",
+        )
+    return name
+
+
 HttpsUrl = Annotated[
     str,
     matches(r"https://[^\s]+", "an https URL", "write the endpoint as https://... (Atlas sends alerts in the clear otherwise)"),
+    AfterValidator(_no_credential_in_url),
 ]
 ChannelType = Annotated[str, member_of(CHANNEL_TYPES, "a notification channel type")]
 DatadogRegion = Annotated[str, member_of(DATADOG_REGIONS, "a Datadog region")]
-SlackChannel = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+SlackChannel = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80), AfterValidator(_no_token_in_channel_name)
+]
 
 # Which keys each channel type takes, beyond name/type/categories/intervalMin.
 CHANNEL_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -517,7 +670,12 @@ def _parse_clause(value: Any) -> Any:
     return value
 
 
-AuditClause = Annotated[dict[str, Any], BeforeValidator(_parse_clause)]
+# A clause is written as a YAML mapping or as JSON text (the shipped stack files quote it): both, in the schema.
+AuditClause = Annotated[
+    dict[str, Any],
+    BeforeValidator(_parse_clause),
+    WithJsonSchema({"anyOf": [{"type": "object", "minProperties": 1}, {"type": "string", "minLength": 2}]}),
+]
 
 
 class Auditing(StackModel):

@@ -8,7 +8,6 @@ the stack's customer KMS key (as the database passwords are). It is never the id
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Annotated
 
 from pydantic import Field, StringConstraints, ValidationInfo, field_validator, model_validator
@@ -17,7 +16,7 @@ from atlas_platform.components.facts import MAX_SECRET_HOURS, MIN_SECRET_HOURS
 
 from .base import StackModel, invalid, matches, member_of, unique
 from .environment import in_production
-from .network import AddressText, CidrText, Comment, IPNetwork, _exactly_one, parse_address, parse_cidr
+from .network import Comment, IPNetwork, PublicAddressText, PublicCidrText, _exactly_one, parse_address, parse_cidr
 from .project import Label, ProjectRole, Reason, _check_roles
 from .users import MIN_RECOVERY_WINDOW_DAYS, PROD_RECOVERY_WINDOW_DAYS, check_recovery_window_range, resolved_recovery_window
 
@@ -38,12 +37,6 @@ ORG_ROLES: tuple[str, ...] = (
 # (docs/resources/service_account.md: 2160). The range Atlas takes is in facts.py.
 PROD_MAX_SECRET_HOURS = 2160
 DEFAULT_SECRET_HOURS = 2160
-
-# Ranges that never appear as the source of an Admin API call: Atlas sees the public address the
-# automation's traffic leaves from (its NAT gateway or runner egress), never a private one.
-NON_PUBLIC_RANGES: tuple[IPNetwork, ...] = tuple(
-    ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7")
-)
 
 
 def _org_role_hint(value: str) -> str:
@@ -67,9 +60,9 @@ Description = Annotated[
 class ServiceAccountAccessEntry(StackModel):
     """One address or range the service account may call the Atlas Admin API from."""
 
-    ip_address: AddressText | None = None
+    ip_address: PublicAddressText | None = None
     """One public address (e.g. a CI runner's NAT gateway, 203.0.113.10)."""
-    cidr_block: CidrText | None = None
+    cidr_block: PublicCidrText | None = None
     """A public range in network-address form (e.g. 203.0.113.0/28)."""
     comment: Comment
     """What calls from there (e.g. deploy runners' NAT, eu-west-1). Atlas keeps no comment on these entries:
@@ -78,13 +71,6 @@ class ServiceAccountAccessEntry(StackModel):
     @model_validator(mode="after")
     def _one_public_source(self) -> ServiceAccountAccessEntry:
         _exactly_one(self, ("ip_address", "cidr_block"), "a service-account access-list entry")
-        network = self.network
-        if any(network.version == r.version and network.subnet_of(r) for r in NON_PUBLIC_RANGES):  # type: ignore[arg-type]
-            raise invalid(
-                "private_api_source",
-                f"{self.ip_address or self.cidr_block!r} is a private range; Atlas sees the public address your "
-                "automation's calls leave from (its NAT gateway or runner egress): write that address instead",
-            )
         return self
 
     @property

@@ -581,8 +581,17 @@ class DatabaseUser(StackModel):
 
     @field_validator("databases")
     @classmethod
-    def _unique_databases(cls, databases: list[str]) -> list[str]:
+    def _unique_databases(cls, databases: list[str], info: ValidationInfo) -> list[str]:
         unique(databases, "database")
+        # `databases: [admin]` is `readWrite@admin` written another way: the same refusal as under `roles`.
+        role = DEFAULT_ROLE_BY_KIND.get(str(info.data.get("kind")))
+        for database in databases:
+            if database in SYSTEM_DATABASES:
+                grant = f" would grant {role}@{database}" if role else ""
+                raise invalid(
+                    "system_database",
+                    f"{database!r}{grant}: Atlas manages the {database} database; list your application's database instead",
+                )
         return databases
 
     @field_validator("roles")

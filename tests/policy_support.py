@@ -150,6 +150,17 @@ def complete_prod_stack(stack: str = "prod") -> list[Resource]:
             stack=stack,
         ),
         resource(
+            t.ALERT_CONFIGURATION,
+            "payments-alert-hostdown",
+            {
+                "projectId": PROJECT_ID,
+                "eventType": "HOST_DOWN",
+                "enabled": True,
+                "notifications": [{"typeName": "EMAIL", "emailAddress": "payments-dba@example.com", "delayMin": 0}],
+            },
+            stack=stack,
+        ),
+        resource(
             t.AUDITING,
             "payments-audit",
             {"projectId": PROJECT_ID, "enabled": True, "auditAuthorizationSuccess": False},

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from atlas_platform.components.atlas_rules import RULE_IDS
-from tests.conftest import fixture_file
+from tests.conftest import STACKS, fixture_file, load_stack
 from tests.harness.mocks import Registration
 from tests.harness.runner import Plan
 from tools import access_report
@@ -286,6 +286,73 @@ def test_prod_report_content(plans):
     controls = section(report, "## Controls")
     assert "Database auditing: on" in controls
     assert ", ".join(sorted(RULE_IDS)) in controls
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_report_lists_each_service_account_with_its_roles_and_access_list(plans, stack):
+    plan, cfg = plans(stack), load_stack(stack)
+    accounts = section(render_report(plan), "### Atlas service accounts")
+    names = [str(a.inputs["name"]) for a in plan.of_type(access_report.SERVICE_ACCOUNT)]
+    if not names:
+        assert "No service accounts are managed by this stack." in accounts
+    for name in names:
+        (row,) = [line for line in accounts.splitlines() if line.startswith(f"| {name} |")]
+        if cfg.service_account is not None and name == cfg.service_account.atlas_name(cfg.resource_prefix):
+            settings = cfg.service_account
+            assert f"| {', '.join(sorted(settings.project_roles))} |" in row
+            assert f"| {', '.join(settings.org_roles)} |" in row
+            for entry in settings.access_list:
+                assert str(entry.ip_address or entry.cidr_block) in row
+            assert f"{settings.secret_expires_after_hours} hours" in row
+
+
+def test_a_service_account_without_an_access_list_is_flagged():
+    account = resource(access_report.SERVICE_ACCOUNT, "ci", {"name": "payments-ci", "roles": ["ORG_MEMBER"]})
+    assignment = resource(
+        access_report.SERVICE_ACCOUNT_PROJECT, "ci-project", {"roles": ["GROUP_OWNER"]}, deps={"clientId": [account]}
+    )
+    report = render_report(Plan(project="atlas-platform", stack="prod", resources=[account, assignment]))
+    row = section(report, "### Atlas service accounts").splitlines()[-1]
+    assert row.startswith("| payments-ci | ORG_MEMBER | GROUP_OWNER | any address (no access list) |")
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_report_shows_the_organizations_security_settings_where_the_stack_manages_them(plans, stack):
+    org = load_stack(stack).organization
+    settings = section(render_report(plans(stack)), "## Organization security settings")
+    if org is None:
+        assert "Not managed by this stack" in settings
+        return
+
+    def said(value: bool) -> str:
+        return "on" if value else "off"
+
+    assert f"- Organization: {org.name}." in settings
+    assert f"- Multi-factor authentication required: {said(org.multi_factor_auth_required)}." in settings
+    assert f"- API access list required (service accounts and API keys): {said(org.api_access_list_required)}." in settings
+    assert f"support needs a grant): {said(org.restrict_employee_access)}." in settings
+    assert f"- Security contact: {org.security_contact}." in settings
+    if org.federation is not None:
+        assert f"identity provider {org.federation.identity_provider_id}" in settings
+
+
+def test_the_organizations_sign_in_settings_are_listed():
+    federation = resource(
+        access_report.ORG_FEDERATION,
+        "org-federation",
+        {
+            "identityProviderId": "0oa1example",
+            "domainRestrictionEnabled": True,
+            "domainAllowLists": ["example.com"],
+            "postAuthRoleGrants": ["ORG_MEMBER"],
+            "dataAccessIdentityProviderIds": ["65f0000000000000000000c1"],
+        },
+    )
+    report = render_report(Plan(project="atlas-platform", stack="prod", resources=[federation]))
+    settings = section(report, "## Organization security settings")
+    assert "identity provider 0oa1example; domain restriction on (example.com)." in settings
+    assert "granted to everyone who signs in: ORG_MEMBER." in settings
+    assert "database access: 65f0000000000000000000c1." in settings
 
 
 # The CLI reads the example prod from its fixture, as `--stack-file` (pulumi --config-file) would.

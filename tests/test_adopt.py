@@ -568,3 +568,32 @@ def test_an_edited_stack_file_gets_an_import_document_with_its_own_names(
         '**payments-prod-user-api-a-user labels**: Atlas has [{"key": "owner", "value": "payments-platform"}]' in outcome.report
     )
     assert '{"key": "owner", "value": "payments-api-team"}' in outcome.report
+
+
+def test_a_production_project_without_alerts_is_adopted_with_an_as_found_alerts_reason(atlas_server, tmp_path):
+    """Production alerting off needs a reason; adoption writes the as-found one, and the file loads."""
+    data = scenarios.hand_built()
+    data["listGroupAlertConfigs"] = []
+    outcome = adopt_from(atlas_server, data, tmp_path / "no-alerts")
+    assert outcome.code == 0, outcome.error or outcome.report
+    config = yaml.safe_load(outcome.written[0].read_text())["config"]
+    alerts = config[f"{NAMESPACE}:alerts"]
+    assert alerts["enabled"] is False
+    assert alerts["optOutReason"].startswith("No alert adopted when this project was adopted from Atlas (make adopt, 2026-12-07)")
+    values, secret_keys = engine_config(ROOT, "prod", stack_file=outcome.written[0])
+    cfg = load_stack_config(values, namespace=NAMESPACE, stack="prod", secret_keys=secret_keys)
+    assert not cfg.alerts.creates_alerts(cfg.is_prod)
+
+
+def test_a_private_access_list_entry_is_left_in_atlas_with_the_reason(atlas_server, tmp_path):
+    """The stack file refuses private and carrier-grade NAT ranges in an access list (docs/network.md)."""
+    data = scenarios.hand_built()
+    data["listGroupAccessListEntries"] = [
+        *data["listGroupAccessListEntries"],
+        {"groupId": scenarios.GROUP_ID, "cidrBlock": "10.40.0.0/16", "comment": "peered etl vpc"},
+    ]
+    outcome = adopt_from(atlas_server, data, tmp_path / "private-entry")
+    assert outcome.code == 0, outcome.error or outcome.report
+    assert ("access list", "10.40.0.0/16") in skipped(outcome)
+    written = yaml.safe_load(outcome.written[0].read_text())["config"][f"{NAMESPACE}:network"]
+    assert all(e.get("cidrBlock") != "10.40.0.0/16" for e in written.get("accessList", []))

@@ -163,7 +163,7 @@ BAD_INPUTS = [
     pytest.param(
         {"teams": [{"name": 2024, "teamId": "5f0000000000000000000b01", "roles": ["GROUP_READ_ONLY"]}]},
         "atlas-platform:teams[0].name",
-        'YAML reads it as a number: write it in quotes, e.g. "2024"',
+        'YAML reads 2024 as a number, not text; write it in quotes, e.g. "2024"',
         id="number-for-text",
     ),
     pytest.param(
@@ -324,3 +324,96 @@ def test_a_secure_value_nested_in_a_settings_key_is_refused_with_the_way_out():
         and "`pulumi config set --secret <name> <value> --stack dev`" in line
         for line in found
     ), found
+
+
+# ---- YAML's readings of a scalar where text belongs, and hints that lead to a valid value ----
+
+
+def test_region_no_read_as_a_yes_no_value_is_refused_with_what_a_region_looks_like():
+    """YAML 1.1 reads `region: no` as false; quoting it would give "no", which is no region either."""
+    from tests.conftest import one_refusal
+
+    message = one_refusal("prod", lambda c: c[key("cluster")]["regions"][0].__setitem__("region", False))
+    assert "atlas-platform:cluster.regions[0].region: YAML reads an unquoted no (false, off alike) as a yes/no value" in message
+    assert "\"no\" in quotes would not do either: 'no' is not an AWS region Atlas supports; write one of:" in message
+    assert "us-east-1" in message and "eu-central-1" in message
+
+
+@pytest.mark.parametrize(
+    ("day", "said"),
+    [
+        (8, "Atlas numbers the days 1-7 from Sunday, 1 = sunday and 7 = saturday, so there is no day 8"),
+        (2, "Atlas's day 2 is monday: write monday"),
+        ("1", "Atlas's day 1 is sunday: write sunday"),
+    ],
+)
+def test_a_maintenance_day_written_as_a_number_gets_the_day_name_to_write(day, said):
+    from tests.conftest import one_refusal
+
+    message = one_refusal("prod", lambda c: c[key("cluster")]["maintenanceWindow"].__setitem__("day", day))
+    assert "atlas-platform:cluster.maintenanceWindow.day:" in message
+    assert "write one of: sunday, monday" in message and said in message
+    assert 'write it in quotes, e.g. "8"' not in message
+
+
+def test_a_yes_no_value_where_free_text_belongs_is_told_to_quote_it():
+    from tests.conftest import one_refusal
+
+    message = one_refusal("prod", lambda c: c[key("network")]["accessList"][0].__setitem__("comment", True))
+    assert 'YAML reads an unquoted yes (true, on alike) as a yes/no value, not text; write it in quotes, e.g. "yes"' in message
+
+
+def _models(model, seen=None):
+    from pydantic import BaseModel
+
+    from stackconfig.loader import _inner_model
+
+    seen = set() if seen is None else seen
+    if model in seen:
+        return
+    seen.add(model)
+    yield model
+    for field in model.model_fields.values():
+        inner = _inner_model(field.annotation)
+        if isinstance(inner, type) and issubclass(inner, BaseModel):
+            yield from _models(inner, seen)
+
+
+def test_no_field_hint_is_cut_mid_sentence():
+    """The "required key is missing" hint quotes a field's description: its first whole sentence, never
+    the first line of a wrapped docstring."""
+    from stackconfig.loader import first_sentence
+
+    checked = 0
+    for model in _models(StackConfig):
+        for name, field in model.model_fields.items():
+            if not field.description:
+                continue
+            hint, flat = first_sentence(field.description), " ".join(field.description.split())
+            assert flat.startswith(hint), (model.__name__, name)
+            assert hint.endswith((".", "?", "!")) or hint == flat, (model.__name__, name, hint)
+            assert hint.count("(") == hint.count(")") and hint.count("`") % 2 == 0, (model.__name__, name, hint)
+            checked += 1
+    assert checked > 100
+
+
+def test_a_missing_key_is_explained_by_a_whole_sentence():
+    from tests.conftest import one_refusal
+
+    def change(config):
+        config[key("cluster")]["maintenanceWindow"]["protectedHours"].pop("endHour")
+
+    message = one_refusal("prod", change)
+    assert (
+        "maintenanceWindow.protectedHours.endHour: required key is missing; add it (Hour the protection ends, 0-23 "
+        "(e.g. 20: maintenance may start from 20:00).)"
+    ) in message
+
+
+def test_region_no_as_the_cli_passes_it_is_refused_with_the_regions():
+    """The Pulumi CLI's YAML parser (gopkg.in/yaml.v3) keeps an unquoted `no` as text when the target is untyped."""
+    from tests.conftest import one_refusal
+
+    message = one_refusal("prod", lambda c: c[key("cluster")]["regions"][0].__setitem__("region", "no"))
+    assert "atlas-platform:cluster.regions[0].region: 'no' is not an AWS region Atlas supports; write one of:" in message
+    assert "eu-central-1" in message

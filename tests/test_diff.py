@@ -3,15 +3,16 @@ and the command end to end against this repository's own history."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 
 import pytest
 
-from tests.conftest import ROOT, YOUR_STACKS, key, stack_config
+from tests.conftest import ROOT, YOUR_STACKS, fixture_file, key, stack_config
 from tests.harness.mocks import Registration
 from tests.harness.runner import Plan, run_stack
-from tools.diff import Change, compare, render_changes
+from tools.diff import Change, compare, diff_stack, exists_at, render_changes
 
 ACCESS_LIST = "mongodbatlas:index/projectIpAccessList:ProjectIpAccessList"
 CLUSTER = "mongodbatlas:index/advancedCluster:AdvancedCluster"
@@ -181,6 +182,30 @@ def test_make_diff_with_a_bad_base_says_so_cleanly(checkout):
     assert result.stderr.strip() == (
         "error: BASE='no-such-ref-anywhere' is not a commit here; give a branch, tag or commit (e.g. BASE=origin/main)"
     )
+
+
+@pytest.fixture
+def new_stack_checkout(checkout, tmp_path):
+    """A checkout of HEAD with one stack file more, uncommitted: a stack that does not exist at BASE."""
+    tree = tmp_path / "tree"
+    added = git("worktree", "add", "--detach", str(tree), "HEAD")
+    assert added.returncode == 0, added.stderr
+    try:
+        shutil.copy(fixture_file("dev"), tree / "Pulumi.sandbox.yaml")
+        yield tree
+    finally:
+        git("worktree", "remove", "--force", str(tree))
+        git("worktree", "prune")
+
+
+def test_make_diff_of_a_stack_new_since_base_lists_everything_as_created(new_stack_checkout):
+    commit, changes, _ = diff_stack("sandbox", "HEAD", repo=new_stack_checkout)
+    assert not exists_at(commit, "sandbox", new_stack_checkout)
+    plan = run_stack("sandbox", stack_file=fixture_file("dev"))
+    assert changes and {c.action for c in changes} == {"create"}
+    assert sorted(c.urn for c in changes) == sorted(r.urn for r in plan.resources)
+    summary = render_changes(changes, "t").splitlines()[-1]
+    assert summary == f"Summary: {len(plan.resources)} create"
 
 
 def renamed_component() -> None:

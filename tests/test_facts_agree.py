@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from atlas_platform.components import facts
+from policies.rules import alerts as pack_alerts
 from policies.rules import clusters as pack_clusters
 from policies.rules import network as pack_network
 from policies.rules import stack as pack_stack
@@ -182,6 +183,7 @@ def test_reason_lengths_agree_or_differ_as_recorded():
     reason = pack_users.EXCEPTIONS_SCHEMA["items"]["properties"]["reason"]
     assert reason["minLength"] == facts.REASON_MIN_LENGTH  # the pack's exception is the program's broadRoleReason
     assert "minLength" not in pack_stack.OPT_OUT_SCHEMA
+    assert "minLength" not in pack_alerts.OPT_OUT_SCHEMA  # atlas-prod-alerts's opt-out, the same kind of reason
     assert difference("opt-out reason length") == {"optOutReason: no minLength"}
     assert facts.OPT_OUT_REASON_MIN_LENGTH >= facts.REASON_MIN_LENGTH
 

@@ -124,7 +124,7 @@ def test_staging_exports_what_its_stack_file_asks_for(plans):
     integrations = plans("staging").of_type(LOG_INTEGRATION)
     assert [i.inputs["logTypes"] for i in integrations] == [sorted(cfg.log_export.log_types)]
     assert cfg.log_export.lifecycle.expire_days == 90
-    rules = plans("staging").one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs["rules"]
+    rules = plans("staging").one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", HARDENED).inputs["rules"]
     assert rules[0]["expiration"]["days"] == 90 and "transitions" not in rules[0]
 
 

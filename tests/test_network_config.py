@@ -462,3 +462,55 @@ def test_prod_without_a_cluster_is_refused():
 @pytest.mark.parametrize("stack", ["staging", "dev"])
 def test_only_prod_requires_a_cluster(stack):
     assert load(stack, lambda c: c.pop(key("cluster"))).cluster is None
+
+
+# ---- one rule for private and carrier-grade NAT ranges, in every access list ----
+
+PRIVATE_SOURCES = [
+    ("cidrBlock", "10.20.0.0/16", "10.0.0.0/8, RFC 1918 private"),
+    ("cidrBlock", "172.20.0.0/16", "172.16.0.0/12, RFC 1918 private"),
+    ("ipAddress", "192.168.1.10", "192.168.0.0/16, RFC 1918 private"),
+    ("cidrBlock", "100.64.0.0/10", "100.64.0.0/10, RFC 6598 carrier-grade NAT"),
+    ("ipAddress", "100.100.1.1", "100.64.0.0/10, RFC 6598 carrier-grade NAT"),
+    ("cidrBlock", "fd00:1234::/32", "fc00::/7, RFC 4193 unique local"),
+]
+
+
+def _project_entry(source: str, value: str):
+    return lambda c: c[NETWORK]["accessList"].__setitem__(0, {source: value, "comment": "office"})
+
+
+def _service_account_entry(source: str, value: str):
+    return lambda c: c[key("serviceAccount")].__setitem__("accessList", [{source: value, "comment": "ci runners"}])
+
+
+@pytest.mark.parametrize(("source", "value", "range_"), PRIVATE_SOURCES)
+@pytest.mark.parametrize(
+    ("where", "entry"),
+    [("network.accessList[0]", _project_entry), ("serviceAccount.accessList[0]", _service_account_entry)],
+)
+def test_a_private_or_carrier_grade_nat_source_is_refused_alike_in_both_access_lists(source, value, range_, where, entry):
+    from tests.conftest import one_refusal
+
+    message = one_refusal("prod", entry(source, value))
+    assert f"atlas-platform:{where}.{source}: {value!r} is a private range ({range_}); Atlas sees the public address" in message
+
+
+@pytest.mark.parametrize(
+    ("source", "value"), [("cidrBlock", "198.51.100.0/24"), ("ipAddress", "203.0.113.99"), ("cidrBlock", "100.128.0.0/16")]
+)
+def test_public_sources_next_to_the_private_ranges_pass_both_lists(source, value):
+    from tests.conftest import load_changed
+
+    assert load_changed("prod", _project_entry(source, value)).network.access_list[0].source.startswith(value.partition("/")[0])
+    assert load_changed("prod", _service_account_entry(source, value)).service_account is not None
+
+
+def test_private_ranges_stay_valid_sources_of_a_private_endpoint():
+    """The endpoint's security group is where private ranges belong: the fixture's allowedSources hold one."""
+    from tests.conftest import load_stack
+
+    sources = [
+        s.cidr_block for r in load_stack("prod").network.private_endpoints for v in r.vpcs or [] for s in v.allowed_sources or []
+    ]
+    assert any(c is not None and c.startswith("10.") for c in sources)

@@ -281,3 +281,33 @@ def test_a_policy_rule_can_be_switched_off(plan_variant):
 
 def test_staging_does_not_manage_org_policies(plans):
     assert plans("staging").of_type(POLICY) == []
+
+
+# --- production alerting off: a written reason, and the pack's advisory ------------------------------
+
+ALERTS_POLICY = "atlas-prod-alerts"
+
+
+def test_prod_with_alerting_off_plans_no_alert_and_the_pack_flags_it(policy_pack, variant_plans):
+    plan = variant_plans("prod/alert-baseline-off")
+    assert plan.of_type(ALERT) == []
+    report = policy_pack.check_plan(plan)
+    assert ALERTS_POLICY in report.policies("advisory") and ALERTS_POLICY not in report.policies("mandatory")
+    (finding,) = [f for f in report.advisory if f.policy == ALERTS_POLICY]
+    assert finding.resource_type == PROJECT
+    assert "set optOutReason for atlas-prod-alerts in the policy config" in finding.message
+
+
+def test_the_pack_takes_the_reason_from_the_policy_config_and_passes_a_prod_stack_with_alerts(policy_pack, plans, variant_plans):
+    assert ALERTS_POLICY not in policy_pack.check_plan(plans("prod")).policies("advisory")
+    plan = variant_plans("prod/alert-baseline-off")
+
+    def advisories(reason: str) -> set[str]:
+        return policy_pack.check_plan(plan, policy_config={ALERTS_POLICY: {"optOutReason": reason}}).policies("advisory")
+
+    assert ALERTS_POLICY not in advisories("alerts come from the SRE team's Prometheus, OPS-12")
+    assert ALERTS_POLICY in advisories("  ")
+
+
+def test_the_pack_does_not_judge_alerting_outside_production(policy_pack, plans):
+    assert ALERTS_POLICY not in policy_pack.check_plan(plans("dev")).policies("advisory")

@@ -311,3 +311,209 @@ def test_audit_clause_naming_an_atype_as_the_command_is_refused_with_the_command
     assert "Pulumi.prod.yaml" in message and "atlas-platform:auditing.extraFilters[0]:" in message
     assert f"param.command {atype!r} is an audit event type, not a command name" in message
     assert f"write {command!r}" in message
+
+
+# --- no credential in an ordinary field: it would be planned, printed and kept in the clear ---------
+
+
+def _channel(name: str, **fields: Any) -> Callable[[dict[str, Any]], None]:
+    def change(config: dict[str, Any]) -> None:
+        channel = next(c for c in config[key("notifications")] if c["name"] == name)
+        channel.update(fields)
+
+    return change
+
+
+SLACK_HOOK = "https://hooks.slack.com/services/T0000SLACK/B0000HOOK/abcdefghijklmnopqrstuvwx"
+
+
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        pytest.param(SLACK_HOOK, "is a Slack incoming-webhook URL, whose path is its credential", id="slack-webhook"),
+        pytest.param(
+            "https://siem.example.com/hook?token=s3cr3tvalue", "carries a credential in its query (`token=`)", id="token"
+        ),
+        pytest.param("https://siem.example.com/hook?source=atlas&api_key=k", "(`api_key=`)", id="api-key"),
+        pytest.param("https://x.example.com/hook?sv=2024&sig=abc%3D", "(`sig=`)", id="signature"),
+        pytest.param("https://x.example.com/hook?X-Api-Key=abc", "(`X-Api-Key=`)", id="header-style-key"),
+        pytest.param("https://x.example.com/hook?auth_token=abc", "(`auth_token=`)", id="suffix-token"),
+        pytest.param("https://atlas:hunter22@siem.example.com/hook", "has a user name or password", id="userinfo"),
+    ],
+)
+def test_a_credential_in_a_webhook_url_is_refused_without_repeating_it(tmp_path, url, said):
+    message = problem(tmp_path, "prod", _channel("security-webhook", url=url))
+    assert "atlas-platform:notifications[3].url: the URL (not repeated here)" in message
+    assert said in message
+    assert "secret config key" in message
+    for part in ("abcdefghijklmnopqrstuvwx", "s3cr3tvalue", "hunter22", "abc%3D"):
+        assert part not in message
+
+
+def test_a_credential_in_an_integration_url_is_refused(tmp_path):
+    def change(config):
+        config[key("integrations")].append({"type": "WEBHOOK", "url": "https://siem.example.com/in?key=abc"})
+
+    assert "integrations[1].url: the URL (not repeated here) carries a credential in its query (`key=`)" in problem(
+        tmp_path, "prod", change
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "shape"),
+    [
+        pytest.param("xoxb-1234567890-0987654321-AbCdEfGhIjKlMnOpQrStUvWx", "a Slack token", id="bot-token"),
+        pytest.param("xoxp-1234-5678-abcd", "a Slack token", id="user-token"),
+        pytest.param("0123456789abcdef0123456789abcdef", "a long hex secret", id="hex"),
+        pytest.param("#dGhpcyBpcyBhIHNlY3JldCBrZXkgb2YgNDA9Qm9i", "a long base64 secret", id="base64"),
+        pytest.param(SLACK_HOOK, "a URL", id="url"),
+    ],
+)
+def test_a_token_pasted_into_channel_name_is_refused(tmp_path, name, shape):
+    message = problem(tmp_path, "prod", _channel("ops-slack", channelName=name))
+    assert f"atlas-platform:notifications[2].channelName: the value (not repeated here) looks like {shape}" in message
+    assert "apiTokenSecret" in message and name not in message
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"url": "https://siem.example.com/atlas/payments-prod"},
+        {"url": "https://siem.example.com/atlas/hook?source=atlas&format=json"},
+        {"url": "https://siem.example.com/atlas/hook?country_code=de&keyword=atlas&monkey=1"},
+        {"url": "https://hooks.example.com/services/payments"},
+    ],
+)
+def test_plain_webhook_urls_are_accepted(tmp_path, fields):
+    assert load(tmp_path, "prod", _channel("security-webhook", **fields)).notifications[3].url == fields["url"]
+
+
+@pytest.mark.parametrize(
+    "name", ["#ops-alerts", "payments-prod-alerts", "#payments-prod-database-alerts-critical-escalations-2026", "#ops_alerts_eu1"]
+)
+def test_ordinary_channel_names_are_accepted(tmp_path, name):
+    assert load(tmp_path, "prod", _channel("ops-slack", channelName=name)).notifications[2].channel_name == name
+
+
+# --- production alerting off only with a reason ------------------------------------------------------
+
+ALERTS_REASON = "the SRE team's Prometheus alerts on this cluster instead, ticket OPS-12"
+
+
+def _alerts(value: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
+    return lambda config: config.__setitem__(key("alerts"), value)
+
+
+def test_prod_alerting_off_without_a_reason_is_refused(tmp_path):
+    message = problem(tmp_path, "prod", _alerts({"enabled": False}))
+    assert "atlas-platform:alerts: production creates its alerts, and `enabled: false` leaves none" in message
+    assert "remove `enabled: false`, or add optOutReason" in message
+
+
+def test_prod_with_every_baseline_alert_off_and_no_custom_alert_needs_a_reason_too(tmp_path):
+    from stackconfig.operations import BASELINE_KEYS
+
+    quiet = {"baseline": {k: {"enabled": False} for k in BASELINE_KEYS}}
+    message = problem(tmp_path, "prod", _alerts(quiet))
+    assert "every baseline alert is off and no `custom` one is written" in message
+    assert load(tmp_path, "prod", _alerts({**quiet, "optOutReason": ALERTS_REASON})).alerts.opt_out_reason == ALERTS_REASON
+
+
+def test_prod_alerting_off_with_a_reason_is_accepted():
+    from tests.conftest import load_changed
+
+    cfg = load_changed("prod", _alerts({"enabled": False, "optOutReason": ALERTS_REASON}))
+    assert cfg.alerts.opt_out_reason == ALERTS_REASON and not cfg.production_defaults.alerts
+
+
+@pytest.mark.parametrize(
+    ("stack", "value", "said"),
+    [
+        ("prod", {"optOutReason": ALERTS_REASON}, "optOutReason is set but alerts are created; remove optOutReason"),
+        ("staging", {"enabled": False, "optOutReason": ALERTS_REASON}, "optOutReason only applies to production"),
+        ("prod", {"enabled": False, "optOutReason": "n/a"}, "String should have at least 20 characters"),
+    ],
+)
+def test_an_alerts_opt_out_reason_is_refused_where_it_says_nothing(tmp_path, stack, value, said):
+    assert said in problem(tmp_path, stack, _alerts(value))
+
+
+# --- custom alert thresholds: in their metric's units and range --------------------------------------
+
+
+def _custom(**fields: Any) -> Callable[[dict[str, Any]], None]:
+    def change(config: dict[str, Any]) -> None:
+        config[key("alerts")]["custom"][0].update(fields)
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("fields", "said"),
+    [
+        pytest.param(
+            {"threshold": 150}, "SYSTEM_MEMORY_PERCENT_USED is a percentage, 0-100, so a threshold of 150", id="150-percent"
+        ),
+        pytest.param({"threshold": -10}, "threshold -10 is below 0", id="minus-10-percent"),
+        pytest.param({"threshold": 100}, "never exceeds 100 %, so GREATER_THAN 100 never fires", id="above-100-percent"),
+        pytest.param({"operator": "LESS_THAN", "threshold": 0}, "LESS_THAN 0 never fires", id="below-zero"),
+        pytest.param(
+            {"units": "SECONDS"}, "Atlas takes SYSTEM_MEMORY_PERCENT_USED in RAW units, not SECONDS; write units: RAW", id="units"
+        ),
+        pytest.param(
+            {"metric": "OPLOG_SLAVE_LAG_MASTER_TIME", "units": "RAW", "threshold": 60},
+            "in TIME units, not RAW; write units as one of: NANOSECONDS, MILLISECONDS",
+            id="time-metric-in-raw",
+        ),
+        pytest.param(
+            {"metric": "CONNECTIONS", "threshold": -1},
+            "threshold -1 is below 0, and CONNECTIONS is never negative",
+            id="negative-count",
+        ),
+        pytest.param(
+            {
+                "metric": None,
+                "eventType": "REPLICATION_OPLOG_WINDOW_RUNNING_OUT",
+                "operator": "LESS_THAN",
+                "threshold": 1.5,
+                "units": "HOURS",
+            },
+            "REPLICATION_OPLOG_WINDOW_RUNNING_OUT takes a whole-number threshold, not 1.5",
+            id="fractional-event-threshold",
+        ),
+    ],
+)
+def test_a_custom_threshold_that_never_or_always_fires_is_refused(tmp_path, fields, said):
+    message = problem(tmp_path, "prod", _custom(**fields))
+    assert "atlas-platform:alerts.custom[0]: alert 'memory-used':" in message
+    assert said in message
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"threshold": 0.5},
+        {"threshold": 99.5},
+        {"metric": "OPLOG_SLAVE_LAG_MASTER_TIME", "units": "MINUTES", "threshold": 2},
+        {"metric": "CONNECTIONS", "threshold": 5000},
+        {"metric": "MUNIN_CPU_USER", "threshold": 350},
+        {"metric": "DB_STORAGE_TOTAL", "units": "GIGABYTES", "threshold": 500},
+    ],
+)
+def test_custom_thresholds_in_range_and_units_are_accepted(tmp_path, fields):
+    alert = load(tmp_path, "prod", _custom(**fields)).alerts.custom[0]
+    assert (alert.metric, alert.threshold) == (fields.get("metric", "SYSTEM_MEMORY_PERCENT_USED"), fields["threshold"])
+
+
+def test_the_metric_units_agree_with_the_vendored_atlas_spec():
+    import json
+
+    from stackconfig.alert_catalog import HOST_METRIC_NAMES, UNITS_BY_FAMILY, metric_unit_family
+    from tests.conftest import ROOT
+
+    schemas = json.loads((ROOT / "tools/atlas_api/spec/atlas-admin-v2.json").read_text())["components"]["schemas"]
+    mapping = schemas["HostMetricThreshold"]["discriminator"]["mapping"]
+    assert set(mapping) == set(HOST_METRIC_NAMES)
+    for metric, ref in mapping.items():
+        units = schemas[ref.rsplit("/", 1)[1]]["properties"]["units"]["$ref"].rsplit("/", 1)[1]
+        assert tuple(schemas[units]["enum"]) == UNITS_BY_FAMILY[metric_unit_family(metric)], metric

@@ -21,7 +21,7 @@ from tests.harness.policy import (
     urn_for,
 )
 from tests.policy_support import complete_prod_stack, replace, verdict
-from tools.preview import main
+from tools.preview import main, render_preview
 
 PRIVATE = "atlas-prod-private-endpoint"
 AUDIT = "atlas-prod-auditing"
@@ -265,6 +265,27 @@ def test_preview_of_a_passing_stack_shows_the_policy_summary_and_exits_0(capsys)
     out = capsys.readouterr().out
     assert "Policies (CrossGuard pack policies/" in out
     assert "0 mandatory, " in out and "violation(s): passed." in out
+    # The verdict is the last line, and a one-line summary before the resource tree.
+    lines = out.rstrip().splitlines()
+    assert lines[-1].startswith("Policy verdict: 0 mandatory, ") and lines[-1].endswith("violation(s): passed.")
+    assert lines.index(lines[-1]) < lines.index("+ pulumi:pulumi:Stack  atlas-platform-staging")
+
+
+def test_a_blocked_preview_says_so_before_the_tree_and_as_its_last_line(policy_pack, plans):
+    plan = plans("prod")
+    lines, _ = check_policies(plan, policy_pack, extra=[added_to(plan, t.ACCESS_LIST, "bad-entry", {"cidrBlock": "0.0.0.0/0"})])
+    out = render_preview(plan, lines).splitlines()
+    verdict = out[-1]
+    assert verdict.startswith("Policy verdict: ") and "BLOCKED: pulumi up would refuse this stack" in verdict
+    mandatory = len(
+        policy_pack.check_plan(plan, extra=[added_to(plan, t.ACCESS_LIST, "bad-entry", {"cidrBlock": "0.0.0.0/0"})]).mandatory
+    )
+    assert verdict.startswith(f"Policy verdict: {mandatory} mandatory, ")
+    tree = out.index("+ pulumi:pulumi:Stack  atlas-platform-prod")
+    assert out.index(verdict) < tree
+    # The findings stay between the plan and the last line.
+    finding = next(i for i, line in enumerate(out) if "[mandatory] atlas-access-list-no-public-entries" in line)
+    assert tree < finding < len(out) - 1
 
 
 def test_pack_process_starts_on_loopback_quickly_and_always_ends():

@@ -124,7 +124,7 @@ def test_an_account_without_access_list_is_refused():
 
 def test_a_private_access_range_is_refused():
     message = refused(set_sa(accessList=[{"cidrBlock": "10.20.0.0/16", "comment": "ci runners"}]))
-    assert "'10.20.0.0/16' is a private range; Atlas sees the public address" in message
+    assert "'10.20.0.0/16' is a private range (10.0.0.0/8, RFC 1918 private); Atlas sees the public address" in message
 
 
 def test_an_open_access_range_is_refused():

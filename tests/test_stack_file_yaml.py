@@ -181,3 +181,44 @@ def test_a_hash_inside_quotes_and_comments_after_values_still_load(tmp_path):
     assert cfg.app == "payments"
     assert any(n.channel_name and n.channel_name.startswith("#") for n in cfg.notifications)
     assert cfg.cluster is not None and cfg.cluster.tier == "M30"
+
+
+# ---- a leading zero, a misspelt `config:` ----
+
+
+def test_a_leading_zero_number_read_as_octal_is_refused_with_its_line_and_the_decimal_form(tmp_path):
+    text = stack_text()
+    written = re.search(r"^( +)startHour: (\d+)$", text, re.MULTILINE)
+    assert written, "the prod stack file sets protectedHours.startHour"
+    line = line_of(text, written.group(0).strip())
+    error = refusal(tmp_path, edited(text, written.group(0), f"{written.group(1)}startHour: 010"))
+    assert [p.key for p in error.problems] == [key("cluster.maintenanceWindow.protectedHours.startHour")]
+    assert (
+        f"line {line}: `startHour: 010` is read as 8, because YAML reads a number with a leading 0 as octal; "
+        'write startHour: 10 (or, for text, quote it: startHour: "010")'
+    ) in str(error)
+
+
+@pytest.mark.parametrize("value", ["7", "07", "007"])
+def test_numbers_a_leading_zero_does_not_change_load_as_written(tmp_path, value):
+    text = stack_text()
+    written = re.search(r"^( +)startHour: (\d+)$", text, re.MULTILINE)
+    assert written
+    cfg = load_text(tmp_path, edited(text, written.group(0), f"{written.group(1)}startHour: {value}"))
+    assert cfg.cluster is not None and cfg.cluster.maintenance_window.protected_hours is not None
+    assert cfg.cluster.maintenance_window.protected_hours.start_hour == 7
+
+
+def test_a_misspelt_config_key_is_named_as_the_typo(tmp_path):
+    text = edited(stack_text(), "\nconfig:\n", "\nconfigs:\n")
+    error = refusal(tmp_path, text)
+    assert [p.key for p in error.problems] == ["configs"]
+    assert "`configs:` is not a stack-file key; did you mean `config:`?" in str(error)
+
+
+def test_the_program_names_an_empty_config_instead_of_every_missing_key():
+    """Under the real CLI a misspelt `config:` reaches the program as no config at all."""
+    with pytest.raises(ConfigError) as caught:
+        load_stack_config({"aws:region": "us-east-1"}, namespace=NAMESPACE, stack="prod")
+    assert [p.key for p in caught.value.problems] == ["config"]
+    assert f"no {NAMESPACE}:* key is set" in str(caught.value) and "not `configs:`" in str(caught.value)

@@ -10,32 +10,42 @@ from atlas_platform.components.app_user import AppUser, AppUserArgs, Grant
 from tests.harness.mocks import AtlasMocks, RecordingMonitor
 
 
-def test_app_user_builds_from_typed_args_with_a_connection_string():
+def _program_with_one_user(seen: dict[str, object], **args: object) -> RecordingMonitor:
+    """Run a program that builds one AppUser from typed args (a test user's defaults, then `args`) under
+    the mocks; `seen` gets the user's username, usernames and active slot. Returns what was registered."""
     monitor = RecordingMonitor(AtlasMocks())
     pulumi_settings.ROOT.set(None)
     pulumi.runtime.set_mocks(AtlasMocks(), project="reuse", stack="test", preview=False, monitor=monitor)
-    seen: dict[str, str] = {}
+    defaults: dict[str, object] = {
+        "project_id": "5f0000000000000000000001",
+        "username": "shop-test-orders",
+        "auth": "password",
+        "roles": [Grant(role_name="readWrite", database_name="orders")],
+        "cluster_names": ["shop-test-cluster1"],
+        "description": "Orders service in a test program",
+        "secret_name": "shop/test/mongodb/orders",
+        "secrets_kms_key_id": "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000",
+    }
 
     @pulumi.runtime.test
     def program():
-        user = AppUser(
-            "orders",
-            AppUserArgs(
-                project_id="5f0000000000000000000001",
-                username="shop-test-orders",
-                auth="password",
-                roles=[Grant(role_name="readWrite", database_name="orders")],
-                cluster_names=[pulumi.Output.from_input("shop-test-cluster1")],
-                description="Orders service in a test program",
-                secret_name="shop/test/mongodb/orders",
-                secrets_kms_key_id="arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000",
-                connection_string=pulumi.Output.from_input("mongodb+srv://shop-test-cluster1.example.mongodb.net"),
-            ),
+        user = AppUser("orders", AppUserArgs(**{**defaults, **args}))
+        return pulumi.Output.all(user.username, user.usernames, user.active_slot).apply(
+            lambda values: seen.update(username=values[0], usernames=values[1], active=values[2])
         )
-        return user.username.apply(lambda name: seen.setdefault("username", name))
 
     program()
-    assert seen == {"username": "shop-test-orders"}
+    return monitor
+
+
+def test_app_user_builds_from_typed_args_with_a_connection_string():
+    seen: dict[str, object] = {}
+    monitor = _program_with_one_user(
+        seen,
+        cluster_names=[pulumi.Output.from_input("shop-test-cluster1")],
+        connection_string=pulumi.Output.from_input("mongodb+srv://shop-test-cluster1.example.mongodb.net"),
+    )
+    assert seen["username"] == "shop-test-orders"
     version = next(r for r in monitor.registrations if r.type == "aws:secretsmanager/secretVersion:SecretVersion")
     assert '"connectionString": "mongodb+srv://shop-test-cluster1.example.mongodb.net"' in version.inputs["secretString"]
     user = next(r for r in monitor.registrations if r.type == "mongodbatlas:index/databaseUser:DatabaseUser")
@@ -43,33 +53,8 @@ def test_app_user_builds_from_typed_args_with_a_connection_string():
 
 
 def test_app_user_alternates_two_users_behind_one_secret_with_no_stack_file():
-    monitor = RecordingMonitor(AtlasMocks())
-    pulumi_settings.ROOT.set(None)
-    pulumi.runtime.set_mocks(AtlasMocks(), project="reuse", stack="test", preview=False, monitor=monitor)
     seen: dict[str, object] = {}
-
-    @pulumi.runtime.test
-    def program():
-        user = AppUser(
-            "orders",
-            AppUserArgs(
-                project_id="5f0000000000000000000001",
-                username="shop-test-orders",
-                auth="password",
-                roles=[Grant(role_name="readWrite", database_name="orders")],
-                cluster_names=["shop-test-cluster1"],
-                description="Orders service in a test program",
-                secret_name="shop/test/mongodb/orders",
-                secrets_kms_key_id="arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000",
-                rotation="alternating",
-                rotation_count=3,
-            ),
-        )
-        return pulumi.Output.all(user.username, user.usernames, user.active_slot).apply(
-            lambda values: seen.update(username=values[0], usernames=values[1], active=values[2])
-        )
-
-    program()
+    monitor = _program_with_one_user(seen, rotation="alternating", rotation_count=3)
     assert seen == {"username": "shop-test-orders-b", "usernames": ["shop-test-orders", "shop-test-orders-b"], "active": "b"}
     users = {r.inputs["username"]: r for r in monitor.registrations if r.type == "mongodbatlas:index/databaseUser:DatabaseUser"}
     assert sorted(users) == ["shop-test-orders", "shop-test-orders-b"]

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from stackconfig import ConfigError, load_stack_config
-from tests.conftest import NAMESPACE, ROOT, key, stack_config
+from tests.conftest import NAMESPACE, ROOT, key, one_refusal, stack_config
 from tests.harness.stackfile import engine_config
 
 USERS = key("databaseUsers")
@@ -355,3 +355,18 @@ def test_a_recovery_window_on_a_user_without_a_secret_is_refused(plan_variant):
         user["secretRecoveryWindowDays"] = 7
 
     assert "keeps no secret" in refused(plan_variant, iam_user)
+
+
+@pytest.mark.parametrize("database", ["admin", "local", "config"])
+def test_atlas_managed_databases_are_refused_under_databases_as_under_roles(database):
+    """`databases: [admin]` is `readWrite@admin` written another way; it gets the refusal `roles` gives."""
+
+    def change(config):
+        config[key("databaseUsers")][0]["databases"] = ["payments", database]
+
+    message = one_refusal("prod", change)
+    assert (
+        f"databaseUsers[0].databases: {database!r} would grant readWrite@{database}: Atlas manages the {database} database"
+        in message
+    )
+    assert "list your application's database instead" in message

@@ -20,6 +20,7 @@ Edit = Callable[[dict[str, Any]], None]
 
 EXISTING_KEY = "arn:aws:kms:us-east-1:222222222222:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 OPT_OUT = "audit logs reach the SIEM through Splunk instead, ticket SEC-88"
+ALERTS_OPT_OUT = "the SRE team's Prometheus alerts on this cluster instead, ticket OPS-12"
 
 
 def _set(section: str, value: Any) -> Edit:
@@ -74,6 +75,24 @@ def _endpoint_region(config: dict[str, Any]) -> None:
     )
 
 
+def _user_setting(name: str, setting: str, value: Any) -> Edit:
+    def run(config: dict[str, Any]) -> None:
+        for user in config[key("databaseUsers")]:
+            if user["name"] == name:
+                user[setting] = value
+
+    return run
+
+
+REVIEW = {
+    "serviceAccount": {
+        "projectRoles": ["GROUP_READ_ONLY", "GROUP_DATABASE_ACCESS_ADMIN"],
+        "accessList": [{"cidrBlock": "203.0.113.112/28", "comment": "review runners nat"}],
+    }
+}
+SINGLE_USER = "the API's driver cannot re-read its secret without a restart yet, ticket PAY-412"
+
+
 def _without_custom_roles(config: dict[str, Any]) -> None:
     config.pop(key("customRoles"))
     for user in config[key("databaseUsers")]:
@@ -82,12 +101,7 @@ def _without_custom_roles(config: dict[str, Any]) -> None:
 
 
 def _user_auth(name: str, auth: str) -> Edit:
-    def run(config: dict[str, Any]) -> None:
-        for user in config[key("databaseUsers")]:
-            if user["name"] == name:
-                user["auth"] = auth
-
-    return run
+    return _user_setting(name, "auth", auth)
 
 
 # name -> (fixture stack, edit of its stack file)
@@ -96,13 +110,18 @@ VARIANTS: dict[str, tuple[str, Edit | None]] = {
     "prod/snapshot-export-paused": ("prod", lambda c: c[key("snapshotExport")].__setitem__("enabled", False)),
     "prod/snapshot-export-removed": ("prod", _pop("snapshotExport")),
     "prod/log-export-off": ("prod", _set("logExport", {"enabled": False, "optOutReason": OPT_OUT})),
-    "prod/alert-baseline-off": ("prod", _set("alerts", {"enabled": False})),
+    "prod/alert-baseline-off": ("prod", _set("alerts", {"enabled": False, "optOutReason": ALERTS_OPT_OUT})),
     "prod/service-account-removed": ("prod", _pop("serviceAccount")),
     "prod/custom-roles-removed": ("prod", _without_custom_roles),
     "prod/resource-policies-off": ("prod", _set("resourcePolicies", {"enabled": False})),
     "prod/organization-removed": ("prod", _pop("organization")),
     "prod/organization-gen-ai-on": ("prod", lambda c: c[key("organization")].__setitem__("genAiFeaturesEnabled", True)),
     "prod/region-added": ("prod", _region("us-west-1", {"readOnlyNodes": 1})),
+    "prod/review-on": ("prod", _set("review", REVIEW)),
+    "prod/api-single-user": (
+        "prod",
+        _both(_user_setting("api", "rotation", "single"), _user_setting("api", "singleUserReason", SINGLE_USER)),
+    ),
     "prod/data-region-moved": ("prod", _set("awsRegion", "us-west-2")),
     "staging": ("staging", None),
     "staging/auditing-off": (
@@ -177,6 +196,8 @@ TRANSITIONS: list[Transition] = [
     *_pair("cluster region", "staging/region-added", "staging"),
     *_pair("private endpoint region", "staging/endpoint-region-added", "staging"),
     *_pair("database user sign-in kind", "staging", "staging/user-dba-x509"),
+    *_pair("live access review", "prod/review-on", "prod", off_outcome="refused"),
+    *_pair("alternating rotation", "prod", "prod/api-single-user", off_outcome="refused"),
     # The data's AWS region: every secret, key and bucket is replaced there (region is ForceNew), new and empty.
     Transition("data region", "prod", "prod/data-region-moved", "refused", "moved"),
     Transition("data region", "staging", "staging/data-region-moved", "one edit", "moved"),

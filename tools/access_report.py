@@ -46,6 +46,13 @@ KMS_ENDPOINT = "mongodbatlas:index/encryptionAtRestPrivateEndpoint:EncryptionAtR
 LOG_INTEGRATION = "mongodbatlas:index/logIntegration:LogIntegration"
 EXPORT_BUCKET = "mongodbatlas:index/cloudBackupSnapshotExportBucket:CloudBackupSnapshotExportBucket"
 LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
+BUCKET_LOGGING = "aws:s3/bucketLogging:BucketLogging"
+SERVICE_ACCOUNT = "mongodbatlas:index/serviceAccount:ServiceAccount"
+SERVICE_ACCOUNT_PROJECT = "mongodbatlas:index/serviceAccountProjectAssignment:ServiceAccountProjectAssignment"
+SERVICE_ACCOUNT_ACCESS = "mongodbatlas:index/serviceAccountAccessListEntry:ServiceAccountAccessListEntry"
+SERVICE_ACCOUNT_SECRET = "mongodbatlas:index/serviceAccountSecret:ServiceAccountSecret"
+ORGANIZATION = "mongodbatlas:index/organization:Organization"
+ORG_FEDERATION = "mongodbatlas:index/federatedSettingsOrgConfig:FederatedSettingsOrgConfig"
 
 UNKNOWN = "(known after `pulumi up`)"
 
@@ -287,6 +294,13 @@ def export_lines(plan: Plan) -> list[str]:
     for export in sorted(plan.of_type(EXPORT_BUCKET), key=lambda r: r.name):
         bucket = export.inputs.get("bucketName")
         lines.append(f"- Snapshot export bucket: s3://{bucket or UNKNOWN}; {retention(plan, bucket)}.")
+    for logging in sorted(plan.of_type(BUCKET_LOGGING), key=lambda r: r.name):
+        props = logging.inputs
+        target = props.get("targetBucket")
+        lines.append(
+            f"- S3 access log of s3://{props.get('bucket') or UNKNOWN}: s3://{target or UNKNOWN}/"
+            f"{props.get('targetPrefix') or ''}; {retention(plan, target)}."
+        )
     return lines
 
 
@@ -326,6 +340,73 @@ def control_lines(plan: Plan) -> list[str]:
         f"- Org-level Atlas resource policies managed by this stack: {cell(policies) if policies else 'none (managed by another stack, or not at all)'}.",
         *export_lines(plan),
     ]
+
+
+def _of_account(plan: Plan, token: str, account: Registration) -> list[Registration]:
+    """The resources of `token` that belong to service account `account` (read its client id)."""
+    return [r for r in plan.of_type(token) if account.urn in r.property_dependencies.get("clientId", [])]
+
+
+def service_account_rows(plan: Plan) -> list[list[Any]]:
+    """Each Atlas service account the stack manages: what it may do and from where."""
+    rows = []
+    for account in sorted(plan.of_type(SERVICE_ACCOUNT), key=lambda r: str(r.inputs.get("name"))):
+        project_roles = sorted(
+            {role for a in _of_account(plan, SERVICE_ACCOUNT_PROJECT, account) for role in a.inputs.get("roles") or []}
+        )
+        sources = sorted(
+            str(e.inputs.get("cidrBlock") or e.inputs.get("ipAddress") or UNKNOWN)
+            for e in _of_account(plan, SERVICE_ACCOUNT_ACCESS, account)
+        )
+        hours = sorted(
+            {
+                float(s.inputs["secretExpiresAfterHours"])
+                for s in _of_account(plan, SERVICE_ACCOUNT_SECRET, account)
+                if s.inputs.get("secretExpiresAfterHours") is not None
+            }
+        )
+        rows.append(
+            [
+                account.inputs.get("name"),
+                account.inputs.get("roles"),
+                project_roles or "none",
+                # An empty access list lets the account call the API from anywhere unless the organization requires one.
+                sources or "any address (no access list)",
+                [f"{int(h)} hours" for h in hours] or "-",
+                account.inputs.get("description"),
+            ]
+        )
+    return rows
+
+
+def _on_off(value: Any) -> str:
+    return {True: "on", False: "off"}.get(value, UNKNOWN if value is None else str(value))
+
+
+def organization_lines(plan: Plan) -> list[str]:
+    """The organization's own security settings, where this stack manages them (one stack does)."""
+    lines = []
+    for org in plan.of_type(ORGANIZATION):
+        props = org.inputs
+        lines += [
+            f"- Organization: {cell(props.get('name'))}.",
+            f"- Multi-factor authentication required: {_on_off(props.get('multiFactorAuthRequired'))}.",
+            f"- API access list required (service accounts and API keys): {_on_off(props.get('apiAccessListRequired'))}.",
+            f"- MongoDB employee access restricted (support needs a grant): {_on_off(props.get('restrictEmployeeAccess'))}.",
+            f"- Security contact: {cell(props.get('securityContact'))}.",
+            f"- Generative AI features: {_on_off(props.get('genAiFeaturesEnabled'))}.",
+        ]
+    for federation in plan.of_type(ORG_FEDERATION):
+        props = federation.inputs
+        domains = props.get("domainAllowLists") or []
+        restricted = props.get("domainRestrictionEnabled")
+        lines += [
+            f"- Sign-in through identity provider {cell(props.get('identityProviderId'))}; domain restriction "
+            f"{_on_off(restricted)}{f' ({cell(domains)})' if restricted and domains else ''}.",
+            f"- Organization roles granted to everyone who signs in: {cell(props.get('postAuthRoleGrants')) if props.get('postAuthRoleGrants') else 'none'}.",
+            f"- Identity providers for database access: {cell(props.get('dataAccessIdentityProviderIds'))}.",
+        ]
+    return lines
 
 
 def render_report(plan: Plan, advisories: Sequence[Finding] | None = None) -> str:
@@ -378,6 +459,17 @@ def render_report(plan: Plan, advisories: Sequence[Finding] | None = None) -> st
         if rows
         else ["No database users."]
     )
+    out += ["", "## Automation", "", "### Atlas service accounts", ""]
+    rows = service_account_rows(plan)
+    out += (
+        table(
+            ["Service account", "Organization roles", "Project roles", "API access list", "Secret lifetime", "Description"], rows
+        )
+        if rows
+        else ["No service accounts are managed by this stack."]
+    )
+    out += ["", "## Organization security settings", ""]
+    out += organization_lines(plan) or ["Not managed by this stack (one stack of the organization manages them: docs/access.md)."]
     out += ["", "## Where the data lives", ""]
     rows = region_rows(plan)
     out += (

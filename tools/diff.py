@@ -313,9 +313,24 @@ def provider_region(tree: Path, stack: str) -> str | None:
     return str(region) if region else None
 
 
+def exists_at(commit: str, stack: str, repo: Path = ROOT) -> bool:
+    """Whether `commit` has the stack file Pulumi.<stack>.yaml (beside Pulumi.yaml, as in the working tree)."""
+    return _git("cat-file", "-e", f"{commit}:./Pulumi.{stack}.yaml", cwd=repo).returncode == 0
+
+
 def diff_stack(stack: str, base: str, repo: Path = ROOT) -> tuple[str, list[Change], list[Any]]:
-    """(resolved BASE commit, changes from BASE to the working tree, their hazards) for `stack`."""
+    """(resolved BASE commit, changes from BASE to the working tree, their hazards) for `stack`.
+
+    A stack with no stack file at BASE is a new stack: nothing of it exists before, so everything
+    the working tree plans is created (the first `pulumi up` of a new stack)."""
     commit = resolve_base(base, repo)
+    if not exists_at(commit, stack, repo):
+        from .hazards import hazards
+
+        new_plan = plan_tree(repo, stack)
+        old_plan = Plan(project=new_plan.project, stack=stack, resources=[])
+        changes = compare(old_plan, new_plan)
+        return commit, changes, hazards(old_plan, new_plan, changes)
     scratch = Path(tempfile.mkdtemp(prefix="atlas-diff-"))
     tree = scratch / "base"
     try:
@@ -355,6 +370,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 1
     title = f"Changes to stack '{args.stack}' from {args.base} ({commit[:12]}) to the working tree, planned offline:"
+    if not exists_at(commit, args.stack):
+        title = (
+            f"Stack '{args.stack}' is new: {args.base} ({commit[:12]}) has no Pulumi.{args.stack}.yaml, so its first "
+            "`pulumi up` creates everything the working tree plans, planned offline:"
+        )
     print(render_changes(changes, title, found))
     return 0
 

@@ -1,8 +1,8 @@
 """`make preview STACK=prod`: what a stack would create, planned offline.
 
 Runs the real program under the Pulumi SDK's mock runtime with the stack's own config, then
-prints the resource tree (type, name, key inputs, secrets masked), a count by type, the
-stack's exports and the policy pack's results. `--all` prints every input of every resource in
+prints the policy pack's verdict in one line, the resource tree (type, name, key inputs, secrets
+masked), a count by type, the stack's exports, the pack's findings and, as the last line, the verdict again. `--all` prints every input of every resource in
 full. A secret masks only its own value, and numbers print as written (`4`, not `4.0`). A bad stack file prints the program's clean
 error and exits 1; a mandatory policy violation exits 2.
 """
@@ -124,10 +124,12 @@ def render_exports(plan: Plan) -> list[str]:
     ]
 
 
-def render_plan(plan: Plan, *, full: bool = False) -> str:
+def render_plan(plan: Plan, *, full: bool = False, verdict: str | None = None) -> str:
+    """The plan; `verdict`, the policy verdict's one line, goes before the tree, where a long tree cannot hide it."""
     out = [
         f"Offline plan of stack '{plan.stack}' (project {plan.project}), run under the Pulumi SDK mock runtime.",
         f"Config: Pulumi.{plan.stack}.yaml; secure: values cannot be decrypted offline and show as {MASK}.",
+        *([verdict] if verdict else []),
         "",
         *render_tree(plan, full=full),
         "",
@@ -143,6 +145,22 @@ def render_plan(plan: Plan, *, full: bool = False) -> str:
     return "\n".join(out)
 
 
+NOT_RUN = "Policies: not run (--no-policy-pack)."
+
+
+def policy_verdict(policy_lines: list[str]) -> str:
+    """The one line a reader looks for: the pack's count and verdict (the report's last line), or that it did not run."""
+    return f"Policy verdict: {policy_lines[-1].strip()}" if policy_lines else NOT_RUN
+
+
+def render_preview(plan: Plan, policy_lines: list[str] | None, *, full: bool = False) -> str:
+    """Everything `make preview` prints: the verdict's one line first, the plan, the pack's findings,
+    and the verdict again as the last line (`policy_lines`: the pack's report; None when it did not run)."""
+    verdict = policy_verdict(policy_lines or [])
+    findings = (policy_lines or [])[:-1]
+    return "\n".join([render_plan(plan, full=full, verdict=verdict), "", *findings, verdict])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make preview", description=__doc__.splitlines()[0])
     parser.add_argument("--stack", default="prod", help=f"stack to plan (here: {', '.join(available_stacks(ROOT))})")
@@ -155,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import pulumi
 
-    from tests.harness.policy import PolicyPackServer, print_policy_report, stack_config_for
+    from tests.harness.policy import PolicyPackServer, check_policies, stack_config_for
 
     # The pack (a subprocess) starts while the program is planned; the policy report waits for it.
     # Like the engine, it gets the stack's config: `environment`/`production` say whether it is production.
@@ -169,11 +187,9 @@ def main(argv: list[str] | None = None) -> int:
         except pulumi.RunError as error:
             print(f"error: {error}", file=sys.stderr)
             return 1
-        print(render_plan(plan, full=args.all))
-        if pack is None:
-            print("\nPolicies: not run (--no-policy-pack).")
-            return 0
-        return print_policy_report(plan, pack)
+        policy_lines, code = check_policies(plan, pack) if pack is not None else (None, 0)
+    print(render_preview(plan, policy_lines, full=args.all))
+    return code
 
 
 if __name__ == "__main__":

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from atlas_platform.components.facts import atlas_region_name
-from stackconfig.service_account import NON_PUBLIC_RANGES
+from stackconfig.network import NON_PUBLIC_RANGES
 from tests.harness.runner import ROOT, Plan
 from tools.access_report import cell, table
 from tools.atlas_api import AtlasApiError, AtlasClient, CredentialsMissing, base_url_from_env, credentials_from_env
@@ -290,17 +290,27 @@ def declared_from_plan(plan: Plan) -> Declared:
     )
 
 
-def _declared_policy_items(props: dict[str, Any]) -> Iterable[str]:
-    for key, frequency in (
-        ("policyItemHourly", "hourly"),
-        ("policyItemDaily", "daily"),
-        ("policyItemWeeklies", "weekly"),
-        ("policyItemMonthlies", "monthly"),
-        ("policyItemYearlies", "yearly"),
-    ):
+# The backup schedule's policy-item inputs, by the frequency Atlas names them with.
+POLICY_ITEM_KEYS = (
+    ("policyItemHourly", "hourly"),
+    ("policyItemDaily", "daily"),
+    ("policyItemWeeklies", "weekly"),
+    ("policyItemMonthlies", "monthly"),
+    ("policyItemYearlies", "yearly"),
+)
+
+
+def planned_policy_items(props: dict[str, Any]) -> Iterable[tuple[str, dict[str, Any]]]:
+    """Each policy item a planned backup schedule declares, with its frequency (one item or a list per input)."""
+    for key, frequency in POLICY_ITEM_KEYS:
         value = props.get(key)
         for item in value if isinstance(value, list) else [value] if value else []:
-            yield _policy_item(frequency, item["frequencyInterval"], item["retentionUnit"], item["retentionValue"])
+            yield frequency, item
+
+
+def _declared_policy_items(props: dict[str, Any]) -> Iterable[str]:
+    for frequency, item in planned_policy_items(props):
+        yield _policy_item(frequency, item["frequencyInterval"], item["retentionUnit"], item["retentionValue"])
 
 
 def _policy_item(frequency: str, interval: Any, unit: str, value: Any) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import access, atlas_rules, clusters, keys, logs, network, stack, users
+from . import access, alerts, atlas_rules, clusters, keys, logs, network, stack, users
 
 POLICIES = [
     *network.POLICIES,
@@ -11,6 +11,7 @@ POLICIES = [
     *keys.POLICIES,
     *stack.POLICIES,
     *logs.POLICIES,
+    *alerts.POLICIES,
     *atlas_rules.POLICIES,
     *access.POLICIES,
 ]

@@ -9,6 +9,7 @@ PROJECT = "mongodbatlas:index/project:Project"
 AUDITING = "mongodbatlas:index/auditing:Auditing"
 ENCRYPTION_AT_REST = "mongodbatlas:index/encryptionAtRest:EncryptionAtRest"
 LOG_INTEGRATION = "mongodbatlas:index/logIntegration:LogIntegration"
+ALERT_CONFIGURATION = "mongodbatlas:index/alertConfiguration:AlertConfiguration"
 PRIVATE_LINK_ENDPOINT = "mongodbatlas:index/privateLinkEndpoint:PrivateLinkEndpoint"
 PRIVATE_LINK_ENDPOINT_SERVICE = "mongodbatlas:index/privateLinkEndpointService:PrivateLinkEndpointService"
 

@@ -37,6 +37,7 @@ from tools.review import (
     SA_ASSIGNMENT,
     SERVICE_ACCOUNT,
     TEAM_ASSIGNMENT,
+    planned_policy_items,
 )
 
 GROUP_ID = "65f0000000000000000000e1"
@@ -177,24 +178,16 @@ def _cluster(props: dict[str, Any]) -> dict[str, Any]:
 
 def _schedule(props: dict[str, Any]) -> dict[str, Any]:
     items: list[dict[str, Any]] = []
-    for key, frequency in (
-        ("policyItemHourly", "hourly"),
-        ("policyItemDaily", "daily"),
-        ("policyItemWeeklies", "weekly"),
-        ("policyItemMonthlies", "monthly"),
-        ("policyItemYearlies", "yearly"),
-    ):
-        value = props.get(key)
-        for item in value if isinstance(value, list) else [value] if value else []:
-            items.append(
-                {
-                    "id": hex_id(f"{props['clusterName']}{frequency}{len(items)}"),
-                    "frequencyType": frequency,
-                    "frequencyInterval": int(item["frequencyInterval"]),
-                    "retentionUnit": item["retentionUnit"],
-                    "retentionValue": int(item["retentionValue"]),
-                }
-            )
+    for frequency, item in planned_policy_items(props):
+        items.append(
+            {
+                "id": hex_id(f"{props['clusterName']}{frequency}{len(items)}"),
+                "frequencyType": frequency,
+                "frequencyInterval": int(item["frequencyInterval"]),
+                "retentionUnit": item["retentionUnit"],
+                "retentionValue": int(item["retentionValue"]),
+            }
+        )
     return {
         "clusterId": hex_id(props["clusterName"]),
         "clusterName": props["clusterName"],

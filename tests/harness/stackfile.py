@@ -14,6 +14,7 @@ import json
 import re
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
+from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,23 @@ class _Commented:
     comment: str
 
 
+@dataclass(frozen=True)
+class _Octal:
+    path: Path_
+    line: int
+    text: str
+    value: int
+
+
+# YAML 1.1 reads an unquoted number with a leading 0 as octal (`startHour: 010` is 8), and so does the
+# Pulumi CLI's gopkg.in/yaml.v3 ("Octals encode and decode as 0777 per YAML 1.1", its README; resolve.go
+# parses plain ints with strconv.ParseInt(s, 0, 64)). The program only ever sees the 8.
+_OCTAL = re.compile(r"[-+]?0[0-7_]+")
+_INT_TAG = "tag:yaml.org,2002:int"
+# The keys of a Pulumi stack file (pulumi/pulumi sdk/go/common/workspace/project.go, `ProjectStack`).
+STACK_FILE_KEYS = ("config", "environment", "secretsprovider", "encryptedkey", "encryptionsalt")
+
+
 class StackFileLoader(_YAML_LOADER):  # type: ignore[misc,valid-type]
     """A safe loader that notes each key written twice, and each value a `#` turned into a comment.
 
@@ -64,6 +82,7 @@ class StackFileLoader(_YAML_LOADER):  # type: ignore[misc,valid-type]
         self.lines = text.splitlines()
         self.repeats: list[_Repeat] = []
         self.commented: list[_Commented] = []
+        self.octals: list[_Octal] = []
         self.key_lines: dict[Path_, int] = {}  # where each key was first written
         self._paths: dict[int, Path_] = {}
 
@@ -87,12 +106,23 @@ class StackFileLoader(_YAML_LOADER):  # type: ignore[misc,valid-type]
             else:
                 first_line[key] = line
                 self.key_lines.setdefault((*path, _label(key_node)), line)
+            if _reads_as_octal(value_node):
+                octal = int(value_node.value.replace("_", ""), 8)
+                self.octals.append(_Octal((*path, _label(key_node)), value_node.start_mark.line + 1, value_node.value, octal))
             if isinstance(value_node, yaml.ScalarNode) and value_node.tag == _NULL_TAG and not value_node.value:
                 after_key = self.lines[key_node.end_mark.line][key_node.end_mark.column :]
                 comment = _COMMENT_AFTER_KEY.match(after_key)
                 if comment:
                     self.commented.append(_Commented((*path, _label(key_node)), line, comment.group(1)))
         return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
+
+
+def _reads_as_octal(node: yaml.Node) -> bool:
+    """A plain (unquoted) integer whose leading 0 changes its value: `010` (8), not `07` (7) or `0`."""
+    if not (isinstance(node, yaml.ScalarNode) and node.tag == _INT_TAG and not node.style and _OCTAL.fullmatch(node.value)):
+        return False
+    digits = node.value.replace("_", "")
+    return int(digits, 8) != int(digits, 10)
 
 
 def _mapping_paths(node: yaml.Node, path: Path_ = (), seen: set[int] | None = None) -> Iterable[tuple[int, Path_]]:
@@ -160,6 +190,15 @@ def parse_stack_file(stack_file: Path, namespace: str | None = None) -> tuple[di
         )
         for c in loader.commented
     ]
+    commented += [
+        Problem(
+            _file_key_path(o.path, namespace),
+            f"line {o.line}: {_quoted_line(f'{o.path[-1]}: {o.text}')} is read as {o.value}, because YAML reads a number "
+            f"with a leading 0 as octal; write {o.path[-1]}: {int(o.text.replace('_', ''), 10)} (or, for text, quote it: "
+            f'{o.path[-1]}: "{o.text}")',
+        )
+        for o in loader.octals
+    ]
     if namespace is not None:
         loader.repeats += _bare_and_namespaced(loader.key_lines, namespace)
     if loader.repeats:
@@ -174,12 +213,28 @@ def parse_stack_file(stack_file: Path, namespace: str | None = None) -> tuple[di
         raise ConfigError(stack_file.name, repeats + commented)
     if not isinstance(document, dict) or not isinstance(document.get("config", {}), dict):
         raise ConfigError(stack_file.name, [Problem("config", "must be a mapping of keys to values")])
+    unknown = [key for key in document if key not in STACK_FILE_KEYS]
+    if unknown:
+        raise ConfigError(stack_file.name, [_unknown_stack_file_key(key, loader.key_lines) for key in unknown])
     config: dict[str, Any] = document.get("config") or {}
     odd = [key for key in config if not isinstance(key, str)]
     if odd:
         problems = [Problem("config", f"key {key!r} is not text; write keys as `<namespace>:<name>`") for key in odd]
         raise ConfigError(stack_file.name, problems)
     return config, commented
+
+
+def _unknown_stack_file_key(key: Any, key_lines: dict[Path_, int]) -> Problem:
+    """`configs:` for `config:`: the CLI would pass no config at all, and every setting would be missing."""
+    close = get_close_matches(str(key), STACK_FILE_KEYS, n=1, cutoff=0.6)
+    hint = f"did you mean `{close[0]}:`? " if close else ""
+    line = key_lines.get((str(key),))
+    where = f"line {line}: " if line else ""
+    return Problem(
+        str(key),
+        f"{where}`{key}:` is not a stack-file key; {hint}a stack file holds {', '.join(f'`{k}:`' for k in STACK_FILE_KEYS)}, "
+        "and its settings go under `config:`",
+    )
 
 
 def _bare_and_namespaced(key_lines: dict[Path_, int], namespace: str) -> list[_Repeat]:

@@ -37,6 +37,7 @@ from atlas_platform.components.facts import (
 )
 from stackconfig.alert_catalog import HOST_METRIC_NAMES, PROJECT_ALERT_EVENT_TYPES
 from stackconfig.cluster import DAYS_OF_WEEK, DEDICATED_TIERS, MONGODB_MAJOR_VERSIONS, SCALABLE_TIERS
+from stackconfig.network import NON_PUBLIC_RANGES
 from stackconfig.operations import (
     ALERT_CATEGORIES,
     AUTH_FAILURE_CLAUSE,
@@ -879,6 +880,14 @@ def _network(live: LiveProject, target: Target, out: Generated, cluster: dict[st
                 "is temporary (Atlas deletes it on its deleteAfterDate); the stack file holds no expiry, so managing it would keep it"
             )
             continue
+        private = _private_range(source)
+        if private is not None:
+            out.skipped[("access list", identity)] = (
+                f"is inside {private}, a private or carrier-grade NAT range, which the stack file refuses in an access list "
+                "(docs/network.md): no client reaches Atlas from it over the internet, so it stays in Atlas as it is; "
+                "a network peered with Atlas is written as its awsSecurityGroup"
+            )
+            continue
         comment = str(entry.get("comment") or "").strip()
         if not 3 <= len(comment) <= 80:
             out.skipped[("access list", identity)] = (
@@ -908,6 +917,14 @@ def _network(live: LiveProject, target: Target, out: Generated, cluster: dict[st
         )
     if network:
         out.config["network"] = network
+
+
+def _private_range(source: tuple[str, str]) -> str | None:
+    """The private or carrier-grade NAT range (stackconfig.network.NON_PUBLIC_RANGES) an entry lies in, if any."""
+    if source[0] == "awsSecurityGroup":
+        return None
+    network = ipaddress.ip_network(source[1], strict=False)
+    return next((str(r) for r in NON_PUBLIC_RANGES if r.version == network.version and network.subnet_of(r)), None)  # type: ignore[arg-type]
 
 
 def entry_source(entry: dict[str, Any]) -> tuple[str, str]:
@@ -1136,9 +1153,18 @@ def _alerts(live: LiveProject, target: Target, out: Generated) -> None:
             alerts["custom"] = custom_entries
     elif target.production:
         alerts["enabled"] = False
-        _with_comment(alerts, "enabled", "Production default: the alert baseline. Remove this line to create it.")
+        alerts["optOutReason"] = target.adopted("No alert adopted")
+        _with_comment(
+            alerts,
+            "optOutReason",
+            "Production default: the alert baseline. Written as found: remove `enabled` and `optOutReason` to create it.",
+        )
         _default_item(
-            out, "alert baseline", "no alert adoption could hold: `alerts.enabled: false`; remove it to create the baseline"
+            out,
+            "alert baseline",
+            "no alert adoption could hold: `alerts.enabled: false` with an as-found `optOutReason`; the pack's "
+            "atlas-prod-alerts (advisory) flags the stack unless its policy config gives optOutReason: remove both keys "
+            "to create the baseline",
         )
     if alerts:
         out.config["alerts"] = alerts

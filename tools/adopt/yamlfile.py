@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from tools.schema import modelines
+
 from .generate import ANNOTATIONS, COMMENT, COMMENTS
 
 PLAIN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./@+=-]*")
@@ -103,7 +105,8 @@ def _entry(head: str, value: Any, indent: int) -> list[str]:
 
 def render(header: list[str], namespace: str, config: dict[str, Any], other: dict[str, Any], secrets: dict[str, str]) -> str:
     """The stack file's text: header comments, then `config:` with the namespace's keys, other namespaces, and secrets."""
-    lines = [*_comment_lines("\n".join(header), 0), "config:"]
+    # First, the schema an editor checks the file against (stack files live in the project root).
+    lines = [*modelines(), *_comment_lines("\n".join(header), 0), "config:"]
     if "aws:region" in other:
         lines.append("  # The region of the AWS resources this stack creates (secrets, keys): the cluster's preferred region.")
     for key, value in other.items():
