@@ -3,7 +3,9 @@
 Environments are names, not a fixed list (`qa`, `uat`, `perf`, `sandbox`, ...). Exactly one fact
 decides the safe defaults and the refusals: production or not. `prod` is production; any other
 name is not, unless its stack file says `production: true`. Every section's validators read that
-one flag (`in_production`), never the name, so a new environment needs no code edit.
+one flag (`in_production`), never the name, so a new environment needs no code edit. That flag
+comes from `is_production` (stackconfig/production.py), the one definition the CI matrix, the tools
+and the policy pack's copy use too.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ from typing import Annotated
 from pydantic import TypeAdapter, ValidationError, ValidationInfo
 
 from .base import matches
-
-PROD = "prod"
+from .production import ENVIRONMENT_KEY, NAMESPACE, PRODUCTION_KEY
+from .production import PROD as PROD
+from .production import is_production as is_production
 
 # A slug: it becomes part of the project name, resource names, secret paths and the KMS alias
 # (`<app>-<environment>-...`, `<app>/<environment>/mongodb/...`), so it stays short and plain.
@@ -41,14 +44,12 @@ def looks_like_production(environment: object) -> bool:
     return isinstance(environment, str) and re.match(PROD_LOOKING_NAME, environment) is not None
 
 
-def production_default(environment: object) -> bool:
-    """Production when the stack file does not say: `prod` only."""
-    return environment == PROD
-
-
-def resolve_production(environment: object, production: bool | None) -> bool:
-    """The one answer to "is this stack production": the explicit `production` key, else the name."""
-    return production if production is not None else production_default(environment)
+def stack_keys(environment: object, production: object) -> dict[str, object]:
+    """The two keys `is_production` reads, as a stack file's config mapping (no `production` key when None)."""
+    keys = {f"{NAMESPACE}:{ENVIRONMENT_KEY}": environment}
+    if production is not None:
+        keys[f"{NAMESPACE}:{PRODUCTION_KEY}"] = production
+    return keys
 
 
 def production_before_validation(environment: object, production: object) -> bool | None:
@@ -61,10 +62,10 @@ def production_before_validation(environment: object, production: object) -> boo
         except ValidationError:
             return None
         # `prod` with `production: false` is refused by the model; its sections keep production's rules.
-        return flag or production_default(environment)
+        return is_production(stack_keys(environment, flag))
     if not isinstance(environment, str) or not re.fullmatch(NAME_PATTERN, environment):
         return None
-    return production_default(environment)
+    return is_production(stack_keys(environment, None))
 
 
 def in_production(info: ValidationInfo) -> bool:

@@ -20,9 +20,9 @@ from .environment import (
     PROD,
     EnvironmentName,
     in_production,
+    is_production,
     looks_like_production,
-    production_default,
-    resolve_production,
+    stack_keys,
 )
 from .log_export import AccessLogs, LogExport, SnapshotExport
 from .network import Network
@@ -180,7 +180,7 @@ class StackConfig(StackModel):
     @property
     def is_prod(self) -> bool:
         """Production or not, resolved once: what every safe default and refusal of this stack follows."""
-        return resolve_production(self.environment, self.production)
+        return is_production(stack_keys(self.environment, self.production))
 
     @property
     def resolved_project_name(self) -> str:
@@ -195,7 +195,7 @@ class StackConfig(StackModel):
     @classmethod
     def _prod_is_production(cls, production: bool | None, info: ValidationInfo) -> bool | None:
         environment = info.data.get("environment")
-        if production is False and production_default(environment):
+        if production is False and environment == PROD:
             raise invalid(
                 "prod_not_production",
                 f"environment {PROD!r} is production; remove `production: false`, or give a non-production "

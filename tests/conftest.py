@@ -5,8 +5,11 @@ Two kinds of stack, kept apart so a team that edits its own stack files never ed
   copied there): `plans`, `plan_variant`, `stack_config` and `load_stack` read these, and a test may
   assert their values (`payments-prod-cluster1`).
 - `YOUR_STACKS` are the repository's root `Pulumi.<stack>.yaml` files, whatever they are; only
-  tests/test_your_stacks.py reads them (`your_plans`, `load_your_stack`), and asserts only what holds
+  tests/test_your_stacks*.py read them (`your_plans`, `load_your_stack`), and assert only what holds
   for any valid stack.
+The same holds for policy configs: the behaviour tests' are tests/fixtures/policy-config/<stack>.json,
+yours are policies/config/<stack>.json. An audit hook (tests/harness/your_files.py) makes any other test module
+that opens one of your files fail, so an edit of your stacks can never break a behaviour test.
 """
 
 from __future__ import annotations
@@ -27,9 +30,14 @@ if str(ROOT) not in sys.path:
 
 from stackconfig import StackConfig  # noqa: E402
 from tests.harness.runner import Plan, run_stack  # noqa: E402
-from tests.harness.stackfile import available_stacks  # noqa: E402
+from tests.harness.stackfile import POLICY_CONFIG_FOLDER, available_stacks  # noqa: E402
+from tests.harness.your_files import guard_your_files  # noqa: E402
+
+guard_your_files()
 
 FIXTURES = ROOT / "tests" / "fixtures"
+FIXTURE_POLICY_CONFIG = FIXTURES / POLICY_CONFIG_FOLDER
+"""The behaviour tests' policy configs, `<stack>.json` for each fixture stack that has one."""
 STACKS = ["prod", "staging", "dev"]
 """The payments example's three stacks, as fixtures: the behaviour tests' stacks."""
 YOUR_STACKS = available_stacks(ROOT)
@@ -147,7 +155,7 @@ def plan_variant() -> Callable[..., Plan]:
     def run(stack: str, change: Callable[[dict[str, Any]], None]) -> Plan:
         config = stack_config(stack)
         change(config)
-        return run_stack(stack, config=config)
+        return run_stack(stack, config=config, stack_file=fixture_file(stack))
 
     return run
 
@@ -198,7 +206,7 @@ def variant_plans(plans: Callable[[str], Plan]) -> Callable[[str], Plan]:
             else:
                 config = stack_config(stack)
                 edit(config)
-                cache[name] = run_stack(stack, config=config)
+                cache[name] = run_stack(stack, config=config, stack_file=fixture_file(stack))
         return cache[name]
 
     return get

@@ -33,6 +33,14 @@ def resource(
     )
 
 
+# What a production stack's policy config must give (policies/rules/atlas_rules.py, PRODUCTION_REQUIRED),
+# set wide enough that it judges nothing here: a test of one rule passes the config that rule reads.
+PRODUCTION_SETTINGS: dict[str, Any] = {
+    "atlas-cluster-allowed-regions": {"allowedRegions": ["aws:us-east-1", "aws:us-east-2", "aws:us-west-2"]},
+    "atlas-prod-cluster-min-tier": {"minTier": "M10"},
+}
+
+
 def verdict(
     pack: PolicyPackServer,
     resources: Sequence[Resource] | Resource,
@@ -41,8 +49,9 @@ def verdict(
     config: Mapping[str, Any] | None = None,
     tags: Mapping[str, str] | None = None,
 ) -> Report:
+    """The pack's report on `resources`, with `config` over PRODUCTION_SETTINGS (policy by policy)."""
     listed = [resources] if isinstance(resources, Resource) else list(resources)
-    return pack.check(stack, listed, policy_config=config, tags=tags)
+    return pack.check(stack, listed, policy_config={**PRODUCTION_SETTINGS, **(config or {})}, tags=tags)
 
 
 def messages(report: Report, policy: str) -> str:

@@ -8,8 +8,12 @@ environments (`payments-qa`, `payments-live`, `orders-staging`).
 
 from __future__ import annotations
 
+import ast
 import copy
+import importlib.util
+import inspect
 import re
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -20,13 +24,13 @@ from pydantic import TypeAdapter, ValidationError
 
 from policies.rules import environment as pack_environment
 from policies.rules import types as t
-from stackconfig import ConfigError, StackConfig, load_stack_config
+from stackconfig import ConfigError, StackConfig, load_stack_config, production
 from stackconfig import environment as program_environment
 from tests.conftest import NAMESPACE, ROOT, key, stack_config
 from tests.harness.policy import PolicyPackServer, stack_config_for
 from tests.harness.runner import run_stack
 from tests.harness.stackfile import available_stacks, engine_config
-from tests.policy_support import GOOD_CLUSTER, resource
+from tests.policy_support import GOOD_CLUSTER, PRODUCTION_SETTINGS, resource
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PROJECT = "mongodbatlas:index/project:Project"
@@ -146,7 +150,8 @@ def test_production_true_makes_the_mandatory_policies_apply(plans, stack_pack):
     assert reasons[f"{CLUSTER_POLICY}-outside-prod"] == "production stack (stack config atlas-platform:production=true)"
     # A stack name the pack would not take for production, and a cluster production refuses.
     bad = resource(t.ADVANCED_CLUSTER, "c", {**GOOD_CLUSTER, "pitEnabled": False}, stack="payments-live")
-    assert [f.policy for f in pack.check("payments-live", [bad]).mandatory if f.resource_name] == [CLUSTER_POLICY]
+    report = pack.check("payments-live", [bad], policy_config=PRODUCTION_SETTINGS)
+    assert [f.policy for f in report.mandatory if f.resource_name] == [CLUSTER_POLICY]
 
 
 def test_without_stack_config_the_pack_falls_back_to_the_stack_name(policy_pack):
@@ -159,15 +164,22 @@ def test_without_stack_config_the_pack_falls_back_to_the_stack_name(policy_pack)
 def test_policy_config_and_stack_tag_still_decide_over_stack_config(plans, stack_pack):
     bad = resource(t.ADVANCED_CLUSTER, "c", {**GOOD_CLUSTER, "pitEnabled": False}, stack="payments-qa")
     qa = stack_pack("payments-qa")
-    assert [f.policy for f in qa.check("payments-qa", [bad], tags={"environment": "prod"}).mandatory if f.resource_name] == [
-        CLUSTER_POLICY
-    ]
-    override = {CLUSTER_POLICY: {"environment": "prod"}, f"{CLUSTER_POLICY}-outside-prod": {"environment": "prod"}}
+    promoted = qa.check("payments-qa", [bad], tags={"environment": "prod"}, policy_config=PRODUCTION_SETTINGS)
+    assert [f.policy for f in promoted.mandatory if f.resource_name] == [CLUSTER_POLICY]
+    override = {
+        **PRODUCTION_SETTINGS,
+        CLUSTER_POLICY: {"environment": "prod"},
+        f"{CLUSTER_POLICY}-outside-prod": {"environment": "prod"},
+    }
     assert [f.policy for f in qa.check("payments-qa", [bad], policy_config=override).mandatory if f.resource_name] == [
         CLUSTER_POLICY
     ]
     live_bad = resource(t.ADVANCED_CLUSTER, "c", {**GOOD_CLUSTER, "pitEnabled": False}, stack="payments-live")
-    demote = {CLUSTER_POLICY: {"environment": "staging"}, f"{CLUSTER_POLICY}-outside-prod": {"environment": "staging"}}
+    demote = {
+        **PRODUCTION_SETTINGS,
+        CLUSTER_POLICY: {"environment": "staging"},
+        f"{CLUSTER_POLICY}-outside-prod": {"environment": "staging"},
+    }
     demoted = stack_pack("payments-live").check("payments-live", [live_bad], policy_config=demote)
     assert [f.policy for f in demoted.mandatory if f.resource_name] == []
 
@@ -262,10 +274,11 @@ def test_a_stack_name_is_not_read_as_an_environment(plans):
 
 def test_the_pack_reads_production_as_the_program_does():
     words = TypeAdapter(bool)
-    for word in pack_environment.YES:
-        assert words.validate_python(word) is True
-    for word in pack_environment.NO:
+    for word in production.NO:
         assert words.validate_python(word) is False
+    # Every other word pydantic reads is a yes: only a plain "no" keeps a stack out of production.
+    for word in ("true", "t", "yes", "y", "on", "1", "TRUE", "Yes"):
+        assert words.validate_python(word) is True and production.is_production({key("production"): word})
     for word in ("maybe", "2", "prod"):
         with pytest.raises(ValidationError):
             words.validate_python(word)
@@ -273,3 +286,96 @@ def test_the_pack_reads_production_as_the_program_does():
     for name in ("prod", "production", "prod-eu", "orders-prod", "qa", "preprod", "products"):
         assert pack_environment.is_prod_stack_name(name) is program_environment.looks_like_production(name)
     assert re.fullmatch(program_environment.NAME_PATTERN, "prod")
+
+
+# ---- one definition of production: the program's, the pack's copy and the CI matrix's ----
+
+
+def test_the_packs_copy_of_the_definition_of_production_is_the_programs():
+    assert inspect.getsource(pack_environment.is_production) == inspect.getsource(production.is_production)
+    for name in ("NAMESPACE", "PROD", "PRODUCTION_KEY", "ENVIRONMENT_KEY", "NO"):
+        assert getattr(pack_environment, name) == getattr(production, name), name
+
+
+def test_the_definition_of_production_needs_only_the_standard_library():
+    # The CI job that builds the deploy matrix loads the module by path, with pyyaml and nothing else.
+    tree = ast.parse((ROOT / "stackconfig" / "production.py").read_text())
+    imported = {
+        (node.module or "").split(".")[0] if isinstance(node, ast.ImportFrom) else alias.name.split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Import, ast.ImportFrom))
+        for alias in node.names
+    }
+    assert imported <= set(sys.stdlib_module_names) | {"__future__"}, imported
+
+
+def ci_matrix(root: Path) -> dict[str, list[str]]:
+    spec = importlib.util.spec_from_file_location("ci_stacks", ROOT / ".github" / "scripts" / "stacks.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return dict(module.stacks(root))
+
+
+# The issue's five stacks: a team's prod, a second production stack under another name, staging, a
+# non-production name written out, and dev. Each: (environment, production key or None).
+TEAM_STACKS: dict[str, tuple[str, bool | None]] = {
+    "prod": ("prod", None),
+    "prod-eu": ("prod-eu", True),
+    "staging": ("staging", None),
+    "uat": ("uat", False),
+    "dev": ("dev", None),
+}
+
+
+def write_team_stacks(root: Path) -> Path:
+    """A repository root with the five stack files: staging's fixture (live's for production) under each environment."""
+    (root / "Pulumi.yaml").write_text("name: atlas-platform\nruntime: python\n")
+    for stack, (environment, said) in TEAM_STACKS.items():
+        config = fixture_config("payments-live" if said or environment == "prod" else "staging")
+        config.pop(key("production"), None)
+        config[key("environment")] = environment
+        if said is not None:
+            config[key("production")] = said
+        (root / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump({"config": config}, sort_keys=False))
+    return root
+
+
+@pytest.fixture(scope="module")
+def team_stacks(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_team_stacks(tmp_path_factory.mktemp("team"))
+
+
+def test_program_pack_and_ci_agree_on_which_stacks_are_production(team_stacks: Path):
+    matrix = ci_matrix(team_stacks)
+    for stack in TEAM_STACKS:
+        stack_file = team_stacks / f"Pulumi.{stack}.yaml"
+        values, secret_keys = engine_config(team_stacks, stack, stack_file=stack_file)
+        program = load_stack_config(values, namespace=NAMESPACE, stack=stack, secret_keys=secret_keys).is_prod
+        urn = f"urn:pulumi:{stack}::{NAMESPACE}::mongodbatlas:index/project:Project::p"
+        pack = pack_environment.resolve(urn=urn, stack_config=values).is_prod
+        written = production.is_production(yaml.safe_load(stack_file.read_text())["config"])
+        assert program is pack is written is (stack in matrix["prod"]), stack
+        assert program is (stack in ("prod", "prod-eu")), stack
+
+
+@pytest.mark.parametrize(
+    ("config", "expected"),
+    [
+        ({}, False),
+        ({"atlas-platform:environment": "prod"}, True),
+        ({"atlas-platform:environment": "staging"}, False),
+        ({"atlas-platform:environment": "prod-eu", "atlas-platform:production": True}, True),
+        ({"atlas-platform:environment": "prod-eu", "atlas-platform:production": "true"}, True),
+        ({"atlas-platform:environment": "uat", "atlas-platform:production": False}, False),
+        ({"atlas-platform:environment": "uat", "atlas-platform:production": "off"}, False),
+        # The unsafe side never wins: prod stays production, and an unreadable answer is production.
+        ({"atlas-platform:environment": "prod", "atlas-platform:production": False}, True),
+        ({"atlas-platform:environment": "uat", "atlas-platform:production": "maybe"}, True),
+        ({"atlas-platform:environment": "uat", "atlas-platform:production": ""}, True),
+        ({"orders:environment": "prod"}, False),
+    ],
+)
+def test_what_production_is(config: dict[str, Any], expected: bool):
+    assert production.is_production(config) is expected
+    assert pack_environment.is_production(config) is expected

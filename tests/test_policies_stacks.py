@@ -8,7 +8,7 @@ import dataclasses
 import pytest
 
 from policies.rules import types as t
-from tests.conftest import STACKS, fixture_file, load_stack
+from tests.conftest import FIXTURE_POLICY_CONFIG, STACKS, fixture_file, load_stack
 from tests.harness.mocks import Registration
 from tests.harness.policy import (
     POLICY_VIOLATION_EXIT,
@@ -57,8 +57,8 @@ def test_every_stack_file_passes_the_pack(policy_pack, plans, stack):
 
 def test_policy_config_files_are_valid_for_the_pack(policy_pack):
     for stack in STACKS:
-        config = config_for_stack(stack)
-        assert config, f"policies/config/{stack}.json is missing or empty"
+        config = config_for_stack(stack, FIXTURE_POLICY_CONFIG)
+        assert config, f"tests/fixtures/policy-config/{stack}.json is missing or empty"
         reconcile_config(policy_pack.info, config)
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, STACKS, fixture_file
+from tests.conftest import FIXTURE_POLICY_CONFIG, ROOT, STACKS, fixture_file
 from tests.harness.mocks import AtlasMocks, RecordingMonitor, Registration
 from tools.preview import flatten, render_inputs, render_value
 
@@ -36,11 +36,17 @@ def preview(stack: str, root: Path = ROOT) -> subprocess.CompletedProcess[str]:
     )
 
 
+def _not_yours(folder: str, names: list[str]) -> set[str]:
+    """What not to copy: caches, and your policy configs (policies/config/): a copy gets the fixtures' instead."""
+    skipped = {n for n in names if n == "__pycache__"}
+    return skipped | ({"config"} if Path(folder) == ROOT / "policies" else set())
+
+
 def copy_program(target: Path) -> Path:
     for name in PROGRAM_FILES:
         source = ROOT / name
         if source.is_dir():
-            shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("__pycache__"))
+            shutil.copytree(source, target / name, ignore=_not_yours)
         elif source.exists():
             shutil.copy(source, target / name)
     return target
@@ -54,11 +60,14 @@ def project_copy(tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def example_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The program with the fixture stack files (the payments example) as its own: the preview reads
-    a project's root stack files, and these tests assert the example's values, not yours."""
+    """The program with the fixture stack files and policy configs (the payments example) as its own: the
+    preview reads a project's root stack files and policies/config/, and these tests assert the example's
+    values, not yours."""
     root = copy_program(tmp_path_factory.mktemp("example"))
+    (root / "policies" / "config").mkdir()
     for stack in STACKS:
         shutil.copy(fixture_file(stack), root / f"Pulumi.{stack}.yaml")
+        shutil.copy(FIXTURE_POLICY_CONFIG / f"{stack}.json", root / "policies" / "config" / f"{stack}.json")
     return root
 
 

@@ -23,8 +23,8 @@ from atlas_platform.components.atlas_rules import RULES, TABLE_FILE, Rule, regio
 from policies.rules import atlas_rules as pack_rules
 from policies.rules import types as t
 from stackconfig import ConfigError
-from tests.conftest import STACKS, load_stack, stack_config
-from tests.harness.policy import CONFIG_DIR, Report
+from tests.conftest import FIXTURE_POLICY_CONFIG, STACKS, load_stack, stack_config
+from tests.harness.policy import Report
 from tests.policy_support import GOOD_CLUSTER, PROJECT_ID, resource, verdict
 
 POLICY = "mongodbatlas:index/resourcePolicy:ResourcePolicy"
@@ -254,14 +254,14 @@ def test_the_program_emits_exactly_the_table_rules_rendered_with_the_stack_param
 
 @pytest.mark.parametrize("stack", managing_stacks())
 def test_every_policy_config_checks_the_regions_and_tier_atlas_is_given(plans, stack):
-    """The pack's policy configs check the parameters the managing stack gives Atlas, for every stack:
+    """The fixtures' policy configs check the parameters the managing stack gives Atlas, for every stack:
     Atlas applies the org's rules to every project. A stack's region list may be narrower than the
     org's (the pack is then stricter than Atlas), never wider: the preview would pass what Atlas refuses."""
     params = expected_parameters(stack, plans(stack).one(PROJECT).id)
-    for config_file in sorted(CONFIG_DIR.glob("*.json")):
+    for config_file in sorted(FIXTURE_POLICY_CONFIG.glob("*.json")):
         config = json.loads(config_file.read_text())
         assert set(config["atlas-cluster-allowed-regions"]["allowedRegions"]) <= set(params["regions"]), config_file.name
-    prod_config = json.loads((CONFIG_DIR / f"{stack}.json").read_text())
+    prod_config = json.loads((FIXTURE_POLICY_CONFIG / f"{stack}.json").read_text())
     assert prod_config["atlas-prod-cluster-min-tier"]["minTier"] == params["minTier"]
 
 

@@ -1,5 +1,6 @@
-"""The CI workflow, read as GitHub runs it: its matrix, the OIDC subjects its jobs produce, and
-the trust conditions docs/policies.md tells a new repository to configure."""
+"""The CI workflow, read as GitHub runs it: its jobs, permissions and pins, and its matrix over stack
+files of a scratch folder. The matrix over your own stack files, and the OIDC subjects it produces
+for them, are tests/test_your_stacks_ci.py (only your-stacks tests read your files)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,9 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import ROOT, YOUR_STACKS
+from tests.conftest import ROOT
 
 WORKFLOW = ROOT / ".github" / "workflows" / "infrastructure.yml"
-DOC = ROOT / "docs" / "policies.md"
 SHA_PIN = re.compile(r"^[\w.-]+/[\w.-]+(/[\w./-]+)?@[0-9a-f]{40}$")
 
 
@@ -31,19 +31,6 @@ def stacks_script() -> Any:
     return module
 
 
-def matrix_values() -> dict[str, list[str]]:
-    return dict(stacks_script().stacks(ROOT))
-
-
-def test_the_matrix_is_every_stack_file_with_production_last():
-    values = matrix_values()
-    assert values["all"] == YOUR_STACKS
-    assert sorted(values["nonprod"] + values["prod"]) == sorted(YOUR_STACKS)
-    for stack in values["prod"]:
-        config = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]
-        assert config["atlas-platform:environment"] == "prod", stack
-
-
 def test_the_workflow_takes_its_stacks_from_the_matrix_job_not_a_list():
     for name, job in workflow()["jobs"].items():
         matrix = job.get("strategy", {}).get("matrix", {})
@@ -54,36 +41,6 @@ def test_the_workflow_takes_its_stacks_from_the_matrix_job_not_a_list():
 def _environment(job: dict[str, Any]) -> str | None:
     environment = job.get("environment")
     return environment.get("name") if isinstance(environment, dict) else environment
-
-
-def oidc_subjects() -> set[str]:
-    """`repo:<owner>/<repo>:environment:<name>` for every job that requests an OIDC token.
-
-    GitHub puts the environment in the subject whenever a job has one, whatever the event
-    (https://docs.github.com/actions/security-for-github-actions/security-hardening-your-deployments/about-security-hardening-with-openid-connect).
-    """
-    values = matrix_values()
-    subjects = set()
-    for name, job in workflow()["jobs"].items():
-        if job.get("permissions", {}).get("id-token") != "write":
-            continue
-        environment = _environment(job)
-        assert environment, f"{name} requests an OIDC token without an environment: its subject would be the branch or PR"
-        source = re.search(r"needs\.test\.outputs\.(\w+)", job["strategy"]["matrix"]["stack"]).group(1)
-        for stack in values[source]:
-            subjects.add("repo:<owner>/<repo>:environment:" + environment.replace("${{ matrix.stack }}", stack))
-    return subjects
-
-
-def documented_subjects() -> set[str]:
-    """The subjects docs/policies.md documents per stack (`...:environment:preview-<stack>`), for each of your stacks."""
-    patterns = set(re.findall(r"`(repo:<owner>/<repo>:environment:[a-z0-9-]*<stack>)`", DOC.read_text()))
-    assert patterns, "docs/policies.md documents no OIDC subject"
-    return {pattern.replace("<stack>", stack) for pattern in patterns for stack in YOUR_STACKS}
-
-
-def test_documented_oidc_trust_is_exactly_the_subjects_the_jobs_produce():
-    assert oidc_subjects() == documented_subjects()
 
 
 def test_every_job_has_its_own_least_permissions():
@@ -159,6 +116,28 @@ def test_codeowners_cover_what_gates_production():
 def test_dependabot_bumps_the_pinned_actions():
     config = yaml.safe_load((ROOT / ".github" / "dependabot.yml").read_text())
     assert any(u["package-ecosystem"] == "github-actions" for u in config["updates"])
+
+
+def test_a_second_production_stack_deploys_last_behind_reviewers(tmp_path: Path):
+    from tests.test_environments import write_team_stacks
+
+    values = stacks_script().stacks(write_team_stacks(tmp_path))
+    # `prod-eu` says `production: true`, `uat` says `production: false`: the stack files decide, not the names.
+    assert sorted(values["prod"]) == ["prod", "prod-eu"]
+    assert sorted(values["nonprod"]) == ["dev", "staging", "uat"]
+    jobs = workflow()["jobs"]
+    deploy = jobs["deploy-prod"]
+    assert deploy["strategy"]["matrix"]["stack"] == "${{ fromJSON(needs.test.outputs.prod) }}"
+    assert "deploy-nonprod" in deploy["needs"] and deploy["environment"] == "${{ matrix.stack }}"
+    assert jobs["deploy-nonprod"]["strategy"]["matrix"]["stack"] == "${{ fromJSON(needs.test.outputs.nonprod) }}"
+
+
+def test_the_matrix_reads_production_under_the_programs_project_name(tmp_path: Path):
+    # The program's config namespace is its project name (Pulumi.yaml): a renamed project keeps its production stacks.
+    (tmp_path / "Pulumi.yaml").write_text("name: orders\nruntime: python\n")
+    (tmp_path / "Pulumi.live.yaml").write_text("config:\n  orders:environment: live\n  orders:production: true\n")
+    (tmp_path / "Pulumi.qa.yaml").write_text("config:\n  orders:environment: qa\n  atlas-platform:production: true\n")
+    assert stacks_script().stacks(tmp_path) == {"all": ["live", "qa"], "nonprod": ["qa"], "prod": ["live"]}
 
 
 def test_a_stack_name_that_is_unsafe_in_ci_is_refused(tmp_path: Path):

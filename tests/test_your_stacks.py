@@ -76,10 +76,12 @@ def test_your_stack_passes_the_policy_pack(stack: str, policy_pack: Any, your_pl
 
 @pytest.mark.parametrize("stack", YOUR_STACKS)
 def test_your_policy_config_file_if_any_is_valid_for_the_pack(stack: str, policy_pack: Any) -> None:
-    # policies/config/<stack>.json is optional (README, "Adding an environment").
+    # policies/config/<stack>.json is optional outside production (README, "Adding an environment"); a
+    # production stack without one fails test_your_stack_passes_the_policy_pack, naming the file.
     config = config_for_stack(stack)
     if config:
         reconcile_config(policy_pack.info, config)
+    assert config or not load_your_stack(stack).is_prod, f"production stack {stack} has no policies/config/{stack}.json"
 
 
 @pytest.mark.parametrize("stack", YOUR_STACKS)

@@ -297,12 +297,14 @@ def _child(stack: str, config_file: str | None) -> dict[str, Any]:
     from tests.harness.runner import run_stack
 
     config = json.loads(Path(config_file).read_text()) if config_file else None
+    # A config given is the example prod's (scaled or not): it goes with the fixture's policy config, not yours.
+    stack_file = EXAMPLE_PROD if config is not None else None
     with PolicyPackServer(wait=False) as pack:
         start = time.perf_counter()
-        run_stack(stack, config=config)
+        run_stack(stack, config=config, stack_file=stack_file)
         cold = time.perf_counter() - start
         start = time.perf_counter()
-        plan = run_stack(stack, config=config)
+        plan = run_stack(stack, config=config, stack_file=stack_file)
         warm = time.perf_counter() - start
         pack.wait_ready()
         start = time.perf_counter()

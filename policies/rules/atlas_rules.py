@@ -24,7 +24,7 @@ from typing import Any
 from pulumi_policy import Severity
 
 from . import types as t
-from .base import Context, resource_policy
+from .base import Context, policy_config_file, resource_policy
 from .values import get_path, items, require_known
 
 TABLE_FILE = Path(__file__).with_name("atlas_rules.json")
@@ -42,14 +42,41 @@ def default(rule: str, parameter: str) -> Any:
     return RULES[rule]["parameters"][parameter]["default"]
 
 
+# The settings a production stack's policy config must give: without them its clusters would be judged
+# by the table's defaults (any region, M10), which are not production's. Their schemas carry no default,
+# so the pack can tell "not given" from "given": the engine fills in a schema's defaults before `Configure`.
+PRODUCTION_REQUIRED = {("allowed-regions", "regions"), ("production-min-tier", "minTier")}
+# What a production policy config holds, for the message that asks for one (policies/config/prod.json).
+PRODUCTION_CONFIG_EXAMPLE = (
+    '{"atlas-cluster-allowed-regions": {"allowedRegions": ["aws:<region>", ...]}, '
+    '"atlas-prod-cluster-min-tier": {"minTier": "M30"}}'
+)
+
+
 def _schema(rule: str, parameter: str, schema: dict[str, Any]) -> dict[str, Any]:
     spec = RULES[rule]["parameters"][parameter]
-    return {spec["packConfig"]: {**schema, "default": spec["default"], "description": spec["description"]}}
+    default = {} if (rule, parameter) in PRODUCTION_REQUIRED else {"default": spec["default"]}
+    return {spec["packConfig"]: {**schema, **default, "description": spec["description"]}}
 
 
 def _configured(ctx: Context, rule: str, parameter: str) -> Any:
     spec = RULES[rule]["parameters"][parameter]
     return ctx.config.get(spec["packConfig"], spec["default"])
+
+
+def _missing_in_production(ctx: Context, policy: str, rule: str, parameter: str) -> list[str]:
+    """The mandatory refusal of a production stack whose policy config does not give `parameter`."""
+    setting = RULES[rule]["parameters"][parameter]["packConfig"]
+    value = ctx.config.get(setting)
+    if not ctx.environment.is_prod or (value is not None and value != []):
+        return []
+    given = "gives an empty" if value == [] else "gives no"
+    return [
+        f"this production stack's policy config {given} {setting} for {policy}, so Atlas's rule would be checked "
+        f"against nothing. Create {policy_config_file(ctx.urn)} (CI passes it with --policy-pack-config) with the "
+        f"production settings, as policies/config/prod.json has: {PRODUCTION_CONFIG_EXAMPLE}, using the regions "
+        "and tier of the organization's resource policy."
+    ]
 
 
 def tier_value(size: Any) -> int | None:
@@ -146,6 +173,9 @@ def check_providers(props: Mapping[str, Any], ctx: Context) -> list[str]:
 
 
 def check_regions(props: Mapping[str, Any], ctx: Context) -> list[str]:
+    missing = _missing_in_production(ctx, "atlas-cluster-allowed-regions", "allowed-regions", "regions")
+    if missing:
+        return missing
     allowed = [str(r).lower() for r in _configured(ctx, "allowed-regions", "regions")]
     if not allowed:
         return []
@@ -158,6 +188,9 @@ def check_regions(props: Mapping[str, Any], ctx: Context) -> list[str]:
 
 
 def check_min_tier(props: Mapping[str, Any], ctx: Context) -> list[str]:
+    missing = _missing_in_production(ctx, "atlas-prod-cluster-min-tier", "production-min-tier", "minTier")
+    if missing:
+        return missing
     minimum = str(_configured(ctx, "production-min-tier", "minTier")).upper()
     floor = tier_value(minimum)
     if floor is None:

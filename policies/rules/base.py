@@ -8,6 +8,7 @@ them directly; the policies built here are what `policies/__main__.py` puts in t
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -80,6 +81,31 @@ def _schema(properties: dict[str, Any] | None, env_dependent: bool) -> PolicyCon
     return PolicyConfigSchema(properties=props) if props else None
 
 
+def policy_config_file(urn: str) -> str:
+    """The policy config file CI passes for the stack of `urn`: `policies/config/<stack>.json`."""
+    return f"policies/config/{environment.stack_name(urn) or '<stack>'}.json"
+
+
+def unknown_settings(policy: str, schema: PolicyConfigSchema | None, config: Mapping[str, Any], urn: str) -> list[str]:
+    """A message per key of this policy's config that it does not read, with the closest key it does.
+
+    Pulumi validates a policy's config against its schema, which allows any other key (the engine's
+    `convertSchema` sets no additionalProperties; pulumi/pulumi pkg/resource/analyzer/config.go), and passes
+    it on: a misspelt `allowedRegion` would leave `allowedRegions` at its default and switch the check off.
+    """
+    known = sorted(schema.properties) if schema is not None else []
+    problems = []
+    for key in sorted(set(config) - set(known)):
+        close = difflib.get_close_matches(key, known, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        reads = f"it reads only {', '.join(known)}" if known else "it reads no settings"
+        problems.append(
+            f"the policy config gives {policy} the setting {key!r}, which it does not read: {hint}({reads}). "
+            f"Fix the key in {policy_config_file(urn)}: an unknown key would leave the check at its default."
+        )
+    return problems
+
+
 def resource_policy(
     name: str,
     description: str,
@@ -94,11 +120,15 @@ def resource_policy(
 ) -> ResourceValidationPolicy:
     """A policy running `check` on resources of `types`; `only_in` is "prod", "non-prod" or None."""
     wanted = frozenset(types)
+    schema = _schema(config, only_in is not None)
 
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
         if args.resource_type not in wanted:
             return
         ctx = Context(args.urn, args.name, args.resource_type, dict(args.get_config() or {}), dict(args.stack_tags))
+        # Before the environment: a misspelt key is refused in every stack.
+        for message in unknown_settings(name, schema, ctx.config, args.urn):
+            report_violation(message, None)
         if only_in is not None:
             env = ctx.environment
             if env.is_prod != (only_in == "prod"):
@@ -112,7 +142,7 @@ def resource_policy(
         validate=validate,
         enforcement_level=level,
         severity=severity,
-        config_schema=_schema(config, only_in is not None),
+        config_schema=schema,
         remediation_steps=remediation,
     )
 
@@ -164,10 +194,14 @@ def stack_policy(
     only_in: str | None = None,
     remediation: str | None = None,
 ) -> StackValidationPolicy:
+    schema = _schema(config, only_in is not None)
+
     def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
         resources = stack_resources(args.resources)
         urn = next((r.urn for r in resources if r.urn), "")
         ctx = Context(urn, "", "", dict(args.get_config() or {}), dict(args.stack_tags))
+        for message in unknown_settings(name, schema, ctx.config, urn):
+            report_violation(message, None)
         if only_in is not None:
             env = ctx.environment
             if env.is_prod != (only_in == "prod"):
@@ -181,6 +215,6 @@ def stack_policy(
         validate=validate,
         enforcement_level=level,
         severity=severity,
-        config_schema=_schema(config, only_in is not None),
+        config_schema=schema,
         remediation_steps=remediation,
     )

@@ -3,9 +3,10 @@
 Sources, first match wins:
 1. policy config: the `environment` property of the policy being run (from `--policy-pack-config`
    or the Pulumi Cloud policy group), either way: `prod`/`production` or anything else;
-2. the stack's own config, as the program reads it: `<project>:production` (`true`/`false`) when set,
-   else `<project>:environment` (`prod`/`production` is production, any other name, e.g. `qa`, is not).
-   The stack tag `environment` = `prod`/`production` still promotes such a stack, never demotes it;
+2. the stack's own config, as the program reads it (`is_production`, a copy of the program's one
+   definition in stackconfig/production.py that a test holds identical): `<project>:production` when
+   set, and `<project>:environment: prod` always. The stack tag `environment` = `prod`/`production`
+   still promotes such a stack, never demotes it;
 3. a stack whose config has neither key (another program) is production when EITHER its name looks
    like production (`prod`, `production`, `prod-*`, `production-*`, `*-prod`, `*-production`, any case)
    OR its stack tag `environment` is `prod`/`production`. A tag can promote, never demote.
@@ -33,12 +34,33 @@ from typing import Any
 
 ENVIRONMENT_TAG = "environment"
 CONFIG_KEY = "environment"
-# The program's own stack-config keys (stackconfig/environment.py): `production` decides when set.
-STACK_ENVIRONMENT_KEY = "environment"
-STACK_PRODUCTION_KEY = "production"
-# The words the program's loader reads as a yes/no (pydantic's lax bool); a test holds the two equal.
-YES = frozenset({"true", "t", "yes", "y", "on", "1"})
+
+# ---- a copy of stackconfig/production.py (the pack is published alone); tests/test_environments.py holds them equal ----
+NAMESPACE = "atlas-platform"
+PROD = "prod"
+PRODUCTION_KEY = "production"
+ENVIRONMENT_KEY = "environment"
+# The words pydantic's lax bool reads as "no", as the program's loader reads `production:`; a test holds them equal.
 NO = frozenset({"false", "f", "no", "n", "off", "0"})
+
+
+def is_production(config: Mapping[str, object], namespace: str = NAMESPACE) -> bool:
+    """Whether the stack whose config is `config` (`<namespace>:<key>` -> value, as written in the stack
+    file or as the engine passes it) is production: `production` when it says so, else `environment: prod`.
+
+    The unsafe side never wins: `prod` is production whatever `production` says (the program refuses
+    `production: false` there), and a `production` value that is not a plain "no" is production (the program
+    refuses a value it cannot read as a yes/no).
+    """
+    environment = config.get(f"{namespace}:{ENVIRONMENT_KEY}")
+    if isinstance(environment, str) and environment.strip().lower() == PROD:
+        return True
+    production = config.get(f"{namespace}:{PRODUCTION_KEY}")
+    return production is not None and str(production).strip().lower() not in NO
+
+
+# ---- end of the copy ----
+
 PROD_VALUES = frozenset({"prod", "production"})
 _PROD_NAME = re.compile(r"^(prod|production)(-.+)?$|^.+-(prod|production)$")
 
@@ -86,14 +108,18 @@ def engine_stack_config() -> dict[str, str]:
 
 
 def _from_stack_config(config: Mapping[str, str], project: str) -> Environment | None:
-    """Production as the stack's own config says it, or None when it says nothing."""
-    production = config.get(f"{project}:{STACK_PRODUCTION_KEY}", "").strip().lower()
-    if production in YES or production in NO:
-        return Environment(production in YES, f"stack config {project}:{STACK_PRODUCTION_KEY}={production}")
-    environment = config.get(f"{project}:{STACK_ENVIRONMENT_KEY}")
-    if environment is not None and environment.strip():
-        return Environment(is_prod_value(environment), f"stack config {project}:{STACK_ENVIRONMENT_KEY}={environment}")
-    return None
+    """Production as the stack's own config says it (the program's definition), or None when it says nothing."""
+    said = {key: str(config.get(f"{project}:{key}") or "").strip() for key in (PRODUCTION_KEY, ENVIRONMENT_KEY)}
+    if not any(said.values()):
+        return None
+    # The key that decided: `production` when set, unless the environment is `prod` (production whatever it says).
+    key = PRODUCTION_KEY if said[PRODUCTION_KEY] and said[ENVIRONMENT_KEY].lower() != PROD else ENVIRONMENT_KEY
+    return Environment(is_production(config, project), f"stack config {project}:{key}={said[key]}")
+
+
+def stack_name(urn: str = "") -> str:
+    """The stack being checked: from the resource's URN, else what the engine said (PULUMI_STACK), else empty."""
+    return stack_from_urn(urn) or os.environ.get("PULUMI_STACK", "")
 
 
 def is_prod_stack_name(stack: str) -> bool:
@@ -123,7 +149,7 @@ def resolve(
         if not said.is_prod and tag and is_prod_value(tag):
             return Environment(True, f"stack tag {ENVIRONMENT_TAG}={tag!r} (over {said.reason})")
         return said
-    stack = stack_from_urn(urn) or os.environ.get("PULUMI_STACK", "")
+    stack = stack_name(urn)
     if stack and is_prod_stack_name(stack):
         return Environment(True, f"stack name {stack!r}")
     if tag and is_prod_value(tag):

@@ -16,12 +16,18 @@ Differences from the engine, on purpose:
   name from each resource's URN and the tags from `ConfigureStack`, the fallbacks they use under the
   engine too when a stack's config says nothing about its environment;
 - the engine validates the config against each policy's JSON schema with gojsonschema;
-  `validate_config` checks the subset of JSON schema the pack uses (no extra dependency).
+  `validate_config` checks the subset of JSON schema the pack uses (no extra dependency);
+- the engine passes a policy name the pack does not have on to `Configure` (pulumi/pulumi
+  pkg/resource/analyzer/config.go, `applyConfig`), where pulumi_policy 1.21 keeps it for no policy:
+  the pack never sees it. `reconcile_config` refuses it, with the closest name, so `make preview`, the
+  CI test job's offline preview of every stack and the your-stacks tests stop a misspelt policy name.
+  A misspelt setting inside a policy is the pack's own refusal (policies/rules/base.py), as under the engine.
 """
 
 from __future__ import annotations
 
 import atexit
+import difflib
 import json
 import os
 import subprocess
@@ -45,6 +51,7 @@ from .stackfile import engine_config
 ROOT = Path(__file__).resolve().parents[2]
 PACK_DIR = ROOT / "policies"
 CONFIG_DIR = PACK_DIR / "config"
+"""Your stacks' policy configs, as CI passes them; the behaviour tests' are in tests/fixtures/policy-config/."""
 START_TIMEOUT = 30.0
 LOOPBACK = "127.0.0.1"
 
@@ -238,6 +245,12 @@ def _schema_errors(schema: Mapping[str, Any], value: Any, where: str) -> list[st
     return errors
 
 
+def _unknown_policy(name: str, policies: list[str]) -> str:
+    close = difflib.get_close_matches(name, policies, n=1)
+    hint = f"did you mean {close[0]!r}?" if close else "policies/README.md, Rules, lists them"
+    return f"{name!r} is not a policy of this pack ({hint}); a misspelt policy name leaves that policy at its defaults"
+
+
 def reconcile_config(info: analyzer_pb2.AnalyzerInfo, given: Mapping[str, Any]) -> dict[str, tuple[str, dict[str, Any]]]:
     """Defaults from the pack's metadata, then `all`, then each policy's entry; validated by schema."""
     schemas = {p.name: json_format.MessageToDict(p.configSchema) for p in info.policies}
@@ -246,6 +259,9 @@ def reconcile_config(info: analyzer_pb2.AnalyzerInfo, given: Mapping[str, Any]) 
         properties = schemas[policy.name].get("properties", {})
         defaults = {k: v["default"] for k, v in properties.items() if "default" in v}
         result[policy.name] = (LEVELS[policy.enforcementLevel], defaults)
+    unknown = [_unknown_policy(name, list(schemas)) for name in given if name != "all" and name not in schemas]
+    if unknown:
+        raise PolicyConfigError("policy pack configuration is invalid: " + "; ".join(unknown))
     parsed = {name: _split(value, name) for name, value in given.items()}
     all_level = parsed.get("all", (None, {}))[0]
     if all_level:
@@ -503,9 +519,11 @@ class PolicyPackServer:
         tags: Mapping[str, str] | None = None,
         extra: Sequence[Registration] = (),
     ) -> Report:
-        """Every planned resource (plus `extra`) through `Analyze`, then all of them through `AnalyzeStack`."""
+        """Every planned resource (plus `extra`) through `Analyze`, then all of them through `AnalyzeStack`.
+
+        Without `policy_config`, the policy config that goes with the plan's stack file (`plan.policy_config_dir`)."""
         registrations = [*plan.resources, *extra]
-        config = config_for_stack(plan.stack) if policy_config is None else policy_config
+        config = config_for_stack(plan.stack, plan.policy_config_dir) if policy_config is None else policy_config
         return self.check(
             plan.stack,
             [from_registration(r) for r in registrations],
@@ -520,8 +538,13 @@ class PolicyPackServer:
 POLICY_VIOLATION_EXIT = 2
 
 
+def _shown(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
 def render_policy_report(plan: Any, report: Report, startup_seconds: float) -> list[str]:
-    config = f"policies/config/{plan.stack}.json" if config_for_stack(plan.stack) else "no policy config file"
+    path = plan.policy_config_dir / f"{plan.stack}.json"
+    config = _shown(path) if config_for_stack(plan.stack, plan.policy_config_dir) else "no policy config file"
     lines = [
         f"Policies (CrossGuard pack policies/, run over its gRPC Analyzer protocol; {config}; "
         f"pack started in {startup_seconds:.2f}s):",
@@ -535,8 +558,12 @@ def render_policy_report(plan: Any, report: Report, startup_seconds: float) -> l
 
 
 def check_policies(plan: Any, pack: PolicyPackServer, extra: Iterable[Registration] = ()) -> tuple[list[str], int]:
-    """The pack's verdict on `plan`: printable lines and the exit code (2 on any mandatory violation)."""
-    report = pack.check_plan(plan, extra=list(extra))
+    """The pack's verdict on `plan`: printable lines and the exit code (2 on any mandatory violation, 1 on a
+    policy config the CLI would refuse to run with)."""
+    try:
+        report = pack.check_plan(plan, extra=list(extra))
+    except PolicyConfigError as error:
+        return [f"Policies: {_shown(plan.policy_config_dir / f'{plan.stack}.json')}: {error}. Nothing was checked."], 1
     lines = render_policy_report(plan, report, pack.startup_seconds)
     return lines, POLICY_VIOLATION_EXIT if report.mandatory else 0
 

@@ -19,7 +19,7 @@ import pulumi
 from pulumi.runtime import settings as pulumi_settings
 
 from .mocks import AtlasMocks, Invocation, RecordingMonitor, Registration, unwrap_secrets
-from .stackfile import engine_config, project_name
+from .stackfile import engine_config, policy_config_dir, project_name
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -35,6 +35,9 @@ class Plan:
     secret_exports: set[str] = field(default_factory=set)
     invocations: list[Invocation] = field(default_factory=list)
     """The data-source reads, in the order the program made them."""
+    policy_config_dir: Path = ROOT / "policies" / "config"
+    """Where this stack's policy config is (`<stack>.json`): the one that goes with its stack file
+    (tests/fixtures/policy-config/ for a fixture's plan, policies/config/ for yours)."""
 
     def of_type(self, token: str, within: str | None = None) -> list[Registration]:
         """Resources of type `token`; with `within`, only children of a component of that type."""
@@ -152,4 +155,5 @@ def run_stack(
         exports=captured.get("exports", {}),
         secret_exports=captured.get("secrets", set()),
         invocations=list(monitor.invocations),
+        policy_config_dir=policy_config_dir(root, stack_file),
     )

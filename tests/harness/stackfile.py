@@ -292,6 +292,18 @@ def stack_file_path(root: Path, stack: str) -> Path:
     return root / f"Pulumi.{stack}.yaml"
 
 
+POLICY_CONFIG_FOLDER = "policy-config"
+
+
+def policy_config_dir(root: Path, stack_file: Path | None = None) -> Path:
+    """Where a stack file's policy configs (`<stack>.json`) live: a `policy-config/` folder beside the stack
+    file when there is one (tests/fixtures/ has one for the behaviour tests' stacks), else the pack's own
+    `policies/config/` beside `root`'s stack files, the files CI passes with --policy-pack-config."""
+    if stack_file is not None and (stack_file.parent / POLICY_CONFIG_FOLDER).is_dir():
+        return stack_file.parent / POLICY_CONFIG_FOLDER
+    return root / "policies" / "config"
+
+
 def available_stacks(root: Path) -> list[str]:
     return sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in root.glob("Pulumi.*.yaml"))
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from stackconfig.environment import NAME_PATTERN, PROD, looks_like_production, resolve_production
+from stackconfig.environment import NAME_PATTERN, PROD, is_production, looks_like_production, stack_keys
 from tests.harness.runner import ROOT
 from tools.atlas_api import AtlasApiError, AtlasClient, CredentialsMissing, base_url_from_env, credentials_from_env
 
@@ -89,7 +89,7 @@ def _environment(stack: str, given: str | None, production: bool | None) -> tupl
         raise Refusal("environment prod is production: drop PRODUCTION=false")
     if production is None and environment != PROD and looks_like_production(environment):
         raise Refusal(f"environment {environment!r} reads as production: say PRODUCTION=true or PRODUCTION=false")
-    return environment, resolve_production(environment, production), production is not None and environment != PROD
+    return environment, is_production(stack_keys(environment, production)), production is not None and environment != PROD
 
 
 def _app(project_name: str, environment: str, given: str | None) -> str:
