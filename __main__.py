@@ -166,8 +166,7 @@ private_endpoints = {
 custom_roles = CustomRoles(f"{prefix}-roles", custom_roles_args(cfg, project.project_id)) if cfg.custom_roles else None
 
 secrets_kms_key_id: pulumi.Input[str] | None = cfg.secrets_kms_key_arn
-stores_secrets = cfg.service_account is not None or cfg.review is not None or any(u.stores_credential for u in cfg.database_users)
-if secrets_kms_key_id is None and stores_secrets:
+if secrets_kms_key_id is None and cfg.stores_secrets:
     secrets_kms_key_id = SecretsKey(f"{prefix}-secrets-key", secrets_key_args(cfg)).key_arn
 
 # Users are scoped through the cluster's name output, so they are created once the cluster exists:

@@ -274,6 +274,7 @@ def app_user_args(
         secret_name=f"{cfg.app}/{cfg.environment}/mongodb/{user.name}" if user.stores_credential else None,
         secrets_kms_key_id=secrets_kms_key_id if user.stores_credential else None,
         secret_tags={**standard_tags(cfg), "owner": user.owner},
+        secret_region=cfg.data_region if user.stores_credential else None,
         secret_recovery_window_in_days=cfg.production_defaults.secret_recovery_window_days[user.name],
         connection_string=connection_string,
         password_version=user.password_generation,
@@ -299,6 +300,7 @@ def secrets_key_args(cfg: StackConfig) -> SecretsKeyArgs:
         description=f"Encrypts the MongoDB Atlas credentials of {cfg.resource_prefix} in Secrets Manager",
         tags=standard_tags(cfg),
         protect=cfg.production_defaults.protect,
+        region=cfg.data_region,
     )
 
 
@@ -387,8 +389,9 @@ def auditing_args(cfg: StackConfig, project_id: pulumi.Input[str]) -> ProjectAud
 
 def rule_parameters(cfg: StackConfig, project_id: pulumi.Input[str]) -> RuleParameters:
     """The rule table's parameters, from this (the managing) stack: what docs/operations.md lists."""
-    policies, cluster = cfg.resource_policies, cfg.cluster
-    regions = policies.allowed_regions or ([r.region for r in cluster.regions] if cluster is not None else [])
+    # Required with restrictRegions (the org's regions, stated in this stack: stackconfig/model.py); the
+    # allowed-regions rule is the only one that reads them.
+    regions = cfg.resource_policies.allowed_regions or []
     defaults = cfg.production_defaults
     return RuleParameters(
         # This program builds on AWS only.
@@ -433,6 +436,7 @@ def log_export_args(cfg: StackConfig, project_id: pulumi.Input[str]) -> AtlasLog
         lifecycle=_lifecycle(logs.lifecycle),
         tags=standard_tags(cfg),
         protect=cfg.production_defaults.protect,
+        region=cfg.data_region,
     )
 
 
@@ -451,6 +455,7 @@ def snapshot_export_args(cfg: StackConfig, project_id: pulumi.Input[str]) -> Sna
         lifecycle=_lifecycle(snapshots.lifecycle),
         tags=standard_tags(cfg),
         protect=cfg.production_defaults.protect,
+        region=cfg.data_region,
         exporting=snapshots.enabled,
     )
 
@@ -474,6 +479,8 @@ def access_log_args(
         noncurrent_expire_days=logs.noncurrent_expire_days,
         tags=standard_tags(cfg),
         protect=cfg.production_defaults.protect,
+        # The export buckets' region: S3 delivers access logs only to a bucket of the source's region.
+        region=cfg.data_region,
     )
 
 
@@ -549,6 +556,7 @@ def _scoped_account_args(
         secret_generation=account.secret_generation,
         keep_previous_secret=account.keep_previous_secret,
         secret_tags={**standard_tags(cfg), "owner": account.name},
+        secret_region=cfg.data_region,
         secret_recovery_window_in_days=window,
         protect=cfg.production_defaults.protect,
     )

@@ -555,6 +555,12 @@ class ClusterSettings(StackModel):
     def preferred_region(self) -> RegionNodes:
         return max(self.regions, key=lambda r: r.priority)
 
+    @property
+    def data_regions(self) -> list[str]:
+        """Every region that holds this cluster's data: its nodes' regions, then its backup copies'."""
+        nodes = [r.region for r in self.regions]
+        return nodes + [c.region for c in self.backup.copies if c.region not in nodes]
+
     def point_in_time(self, prod: bool) -> bool:
         backup = self.backup
         return backup.enabled and (backup.point_in_time if backup.point_in_time is not None else prod)

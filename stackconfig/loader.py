@@ -21,9 +21,13 @@ from typing import Any, get_args, get_origin
 import pulumi
 from pydantic import BaseModel, ValidationError
 
+from atlas_platform.components.facts import AWS_REGION_SHAPE, AWS_REGIONS, aws_region_name
+
 from .base import OWN_ERROR_KINDS, SECRET_NAME_PATTERN, Secret, SecretName
 from .environment import production_before_validation
-from .model import StackConfig
+from .model import PROVIDER_REGION, StackConfig
+
+AWS_REGION_KEY = "aws:region"
 
 # Namespaces other than the project's that a stack file may hold: the providers this program
 # uses and Pulumi's own. Anything else is a typo (`atlas-platfrom:cluster`) that would silently
@@ -225,16 +229,26 @@ def load_stack_config(
         )
     secrets, found = _named_secrets(data, config, settings, secret_keys, namespace, stack)
     problems += found
+    provider_region, found = _provider_region(config)
+    problems += found
     production = production_before_validation(data.get("environment"), data.get("production"))
     if production is not None:
-        stack_config, found = _validate(data, production, namespace)
+        stack_config, found = _validate(data, production, namespace, provider_region)
         problems += found
     else:
         # Without a valid environment, some rules cannot be chosen: report only the problems that
         # hold in production and outside it, so one typo does not bring a cascade of prod-only errors.
-        runs = [_validate(data, candidate, namespace)[1] for candidate in (True, False)]
+        runs = [_validate(data, candidate, namespace, provider_region)[1] for candidate in (True, False)]
         problems += [p for p in runs[0] if p in runs[1]]
         stack_config = None
+    if stack_config is not None and stack_config.data_region is None and stack_config.keeps_data_in_aws:
+        problems.append(
+            Problem(
+                f"{namespace}:awsRegion",
+                "this stack keeps data in AWS (secrets, keys or buckets) and has no cluster to take their region from; "
+                f"set it to the AWS region where that data must stay, e.g. `{namespace}:awsRegion: eu-central-1`",
+            )
+        )
     if problems or stack_config is None:
         raise ConfigError(source, problems)
     stack_config._secrets = secrets
@@ -355,8 +369,36 @@ def _secret_references(value: Any, path: Path_ = ()) -> Iterable[tuple[Path_, st
             yield from _secret_references(item, (*path, index))
 
 
-def _validate(data: dict[str, Any], production: bool, namespace: str) -> tuple[StackConfig | None, list[Problem]]:
-    context = {"production": production, "environment": data.get("environment")}
+def _provider_region(config: Mapping[str, Any]) -> tuple[str | None, list[Problem]]:
+    """`aws:region`, the AWS provider's default region, and a problem unless it is an AWS region name (the
+    value goes on as written: a stack without cluster then gets this problem only, not also "no region").
+
+    The provider would take any string and fail at `pulumi up` (or, for a plausible typo, build in a
+    region nobody meant); a stack without cluster keeps its AWS data there (StackConfig.data_region).
+    """
+    value = config.get(AWS_REGION_KEY)
+    if value is None:
+        return None, []
+    region = str(value)
+    if re.fullmatch(AWS_REGION_SHAPE, region):
+        return region, []
+    # Atlas's form (US_EAST_1) is the likeliest mistake: match it in AWS's form.
+    close = get_close_matches(aws_region_name(region), AWS_REGIONS, n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    return region, [
+        Problem(
+            AWS_REGION_KEY,
+            f"{region!r} is not an AWS region name; {hint}write AWS's form, lowercase with hyphens (e.g. us-east-1, "
+            "eu-central-1). It is the AWS provider's default region; the stack's data follows `atlas-platform:awsRegion` "
+            "(default: the cluster's primary region)",
+        )
+    ]
+
+
+def _validate(
+    data: dict[str, Any], production: bool, namespace: str, provider_region: str | None = None
+) -> tuple[StackConfig | None, list[Problem]]:
+    context = {"production": production, "environment": data.get("environment"), PROVIDER_REGION: provider_region}
     try:
         return StackConfig.model_validate(data, context=context), []
     except ValidationError as error:

@@ -14,7 +14,7 @@ from pydantic import PrivateAttr, ValidationInfo, field_validator, model_validat
 from atlas_platform.components.facts import RESERVED_TAGS
 
 from .base import Secret, SecretName, StackModel, invalid, matches, unique
-from .cluster import ClusterSettings
+from .cluster import AwsRegion, ClusterSettings
 from .defaults import ProductionDefaults, resolve
 from .environment import (
     PROD,
@@ -32,6 +32,9 @@ from .project import AtlasId, Federation, ProjectSettings, TeamAccess
 from .review import ReviewSettings
 from .service_account import ServiceAccountSettings
 from .users import CustomRoles, DatabaseUsers, KmsKeyArn
+
+# The loader's context key for `aws:region`, checked by the loader (the `aws` namespace is not this model's).
+PROVIDER_REGION = "aws_provider_region"
 
 # Atlas's service-account name: at most 64 characters (Admin API v2, OrgServiceAccountRequest.name).
 SERVICE_ACCOUNT_NAME_MAX = 64
@@ -95,6 +98,11 @@ class StackConfig(StackModel):
     """Identity-provider groups mapped to project roles through Atlas federated authentication."""
     cluster: ClusterSettings | None = None
     """The environment's dedicated cluster: tier, regions, backups, KMS encryption, maintenance window."""
+    # Declared after cluster (its default) and before every section that puts data in AWS.
+    aws_region: AwsRegion | None = None
+    """AWS region of the data this stack keeps in AWS: the Secrets Manager secrets, their KMS key, the log and
+    snapshot export buckets and their keys (e.g. eu-central-1). Default: the cluster's primary region (its
+    highest-priority one); without a cluster, `aws:region`, and one of them must be set."""
     # Declared before database_users: the users' roles are checked against these.
     custom_roles: CustomRoles = []
     """Project-wide custom database roles, for grants finer than the built-in roles."""
@@ -123,6 +131,32 @@ class StackConfig(StackModel):
     """Retention of the S3 server access logs of the log and snapshot export buckets (kept 400 days by default)."""
 
     _production_defaults: ProductionDefaults = PrivateAttr()
+    # `aws:region`, the AWS provider's own region (the loader checks it and passes it as context): the
+    # region of the data of a stack without cluster and without `awsRegion`.
+    _provider_region: str | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _take_provider_region(self, info: ValidationInfo) -> StackConfig:
+        self._provider_region = (info.context or {}).get(PROVIDER_REGION)
+        return self
+
+    @property
+    def data_region(self) -> str | None:
+        """Where every data-holding AWS resource of this stack lives: `awsRegion`, else the cluster's primary
+        region, else `aws:region`. None only for a stack that keeps no data in AWS (the loader refuses the others)."""
+        return self.aws_region or (self.cluster.preferred_region.region if self.cluster else self._provider_region)
+
+    @property
+    def stores_secrets(self) -> bool:
+        """Some credential goes to Secrets Manager: a user's, or a service account's (automation, review)."""
+        return (
+            self.service_account is not None or self.review is not None or any(u.stores_credential for u in self.database_users)
+        )
+
+    @property
+    def keeps_data_in_aws(self) -> bool:
+        """Secrets, exported logs or exported snapshots: the AWS resources that hold data (and so need `data_region`)."""
+        return self.stores_secrets or self.production_defaults.log_export or self.keeps_snapshot_export_bucket
 
     @model_validator(mode="after")
     def _resolve_production_defaults(self) -> StackConfig:
@@ -194,28 +228,44 @@ class StackConfig(StackModel):
             )
         return cluster
 
+    @field_validator("secrets_kms_key_arn")
+    @classmethod
+    def _secrets_key_in_the_data_region(cls, arn: str | None, info: ValidationInfo) -> str | None:
+        return _key_in_data_region(arn, "secretsKmsKeyArn", "Secrets Manager", info)
+
+    @field_validator("log_export", "snapshot_export")
+    @classmethod
+    def _bucket_key_in_the_data_region(
+        cls, section: LogExport | SnapshotExport, info: ValidationInfo
+    ) -> LogExport | SnapshotExport:
+        _key_in_data_region(section.kms_key_arn, "kmsKeyArn", "S3", info)
+        return section
+
     @field_validator("resource_policies")
     @classmethod
-    def _own_cluster_in_allowed_regions(cls, policies: ResourcePolicies, info: ValidationInfo) -> ResourcePolicies:
-        # Atlas applies the region rule to every cluster of the org, this stack's own first.
+    def _org_regions_stated(cls, policies: ResourcePolicies, info: ValidationInfo) -> ResourcePolicies:
+        # Atlas applies the region rule to every cluster of the org, not only this stack's: a default
+        # taken from this stack's own regions refused a staging cluster elsewhere at `pulumi up` only.
         # No `cluster` in info.data: it was refused already, and that error says enough.
         if not (policies.enabled and policies.restrict_regions) or "cluster" not in info.data:
             return policies
         cluster = info.data["cluster"]
-        own = [r.region for r in cluster.regions] if cluster is not None else []
+        own = cluster.data_regions if cluster is not None else []
         if policies.allowed_regions is None:
-            if not own:
-                raise invalid(
-                    "missing_regions",
-                    "restrictRegions needs regions: set allowedRegions (this stack has no cluster to take them from)",
-                )
-            return policies
+            example = f" (this stack's own: {', '.join(own)})" if own else ""
+            raise invalid(
+                "missing_regions",
+                "restrictRegions applies to every cluster of the organization, so this stack states the "
+                "organization's regions: set allowedRegions to every AWS region where any of your stacks has cluster "
+                f"nodes or backup copies{example}, e.g. `allowedRegions: [{', '.join(own) or 'us-east-1'}]` plus the "
+                "other stacks' regions",
+            )
         outside = [r for r in own if r not in policies.allowed_regions]
         if outside:
             raise invalid(
                 "regions_outside",
                 f"allowedRegions {policies.allowed_regions} leaves out {', '.join(outside)}, where this stack's cluster has "
-                "nodes, so Atlas would refuse the cluster; add them to allowedRegions",
+                "nodes or backup copies, so Atlas would refuse the cluster; add them to allowedRegions",
             )
         return policies
 
@@ -387,6 +437,31 @@ class StackConfig(StackModel):
     def secret(self, name: SecretName | None) -> Secret | None:
         """The value of the secret config key `name` (e.g. a channel's `serviceKeySecret`)."""
         return None if name is None else self._secrets[name]
+
+
+def _key_in_data_region(arn: str | None, key: str, service: str, info: ValidationInfo) -> str | None:
+    """Refuse an existing KMS key outside the data's region: AWS encrypts a secret or a bucket's objects only
+    with a key of its own region, and the data must stay there anyway."""
+    region = data_region_of(info)
+    key_region = arn.split(":")[3] if arn else None
+    if key_region is not None and region is not None and key_region != region:
+        raise invalid(
+            "key_region",
+            f"{key} {arn!r} is a key in {key_region}, but this stack keeps its AWS data in {region} (awsRegion, default "
+            f"the cluster's primary region) and {service} uses only a key of its own region; name a key in {region}, "
+            "or remove the key to have one created there",
+        )
+    return arn
+
+
+def data_region_of(info: ValidationInfo) -> str | None:
+    """For a section's validator declared after `awsRegion`: the region of the stack's AWS data (None if unknown)."""
+    cluster = info.data.get("cluster")
+    return (
+        info.data.get("aws_region")
+        or (cluster.preferred_region.region if cluster is not None else None)
+        or (info.context or {}).get(PROVIDER_REGION)
+    )
 
 
 def _each_service_is_reached(network: Network, services: list[str]) -> None:

@@ -779,8 +779,9 @@ class ResourcePolicies(StackModel):
     restrict_regions: bool = True
     """Forbid clusters with nodes outside `allowedRegions`."""
     allowed_regions: list[AwsRegion] | None = None
-    """AWS regions clusters anywhere in the org may have nodes in (e.g. [us-east-1, us-west-2]).
-    Default: this stack's cluster regions. Must include them: Atlas would refuse this stack's cluster."""
+    """The organization's regions: AWS regions clusters anywhere in the org may have nodes in (e.g.
+    [us-east-1, us-west-2]). Required with restrictRegions: list every region where any stack of the org has
+    cluster nodes or backup copies, not only this stack's (Atlas refuses every other stack's cluster outside it)."""
     production_min_tier: bool = True
     """In this stack's production project, forbid clusters provisioned or scaled below its cluster's
     smallest tier (autoScaling.compute.minTier, else tier). Only in a production stack."""

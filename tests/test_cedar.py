@@ -151,7 +151,7 @@ when { context.cluster.regions.containsAny([ResourcePolicy::Region::"aws:ap-sout
 
 def with_custom(*policies: dict[str, str]) -> Callable[[dict[str, Any]], None]:
     def change(config: dict[str, Any]) -> None:
-        config[key("resourcePolicies")] = {"enabled": True, "custom": list(policies)}
+        config[key("resourcePolicies")] = {**config.get(key("resourcePolicies"), {}), "enabled": True, "custom": list(policies)}
 
     return change
 

@@ -106,6 +106,7 @@ def test_read_only_and_analytics_regions_get_priority_zero_and_the_same_tier(pla
             private_endpoint("eu-west-1", "0d1e2f3a4b5c6074"),
             private_endpoint("us-west-1", "0e1f2a3b4c5d6075"),
         ]
+        config[key("resourcePolicies")]["allowedRegions"].append("eu-west-1")
 
     configs = region_configs(plan_variant("prod", add_regions).one(CLUSTER))
     # Equal priorities go in reverse alphabetical order of Atlas's region name.

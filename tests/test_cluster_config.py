@@ -316,6 +316,7 @@ def test_prod_defaults_are_the_safe_ones():
             "encryption": {"keyAdminArns": ["arn:aws:iam::111111111111:role/kms-admin"]},
         }
         endpoint_only_in(config, "eu-central-1")
+        config[key("resourcePolicies")]["allowedRegions"] = ["eu-central-1"]
 
     settings = load("prod", minimal).cluster
     assert settings.point_in_time(prod=True) is True

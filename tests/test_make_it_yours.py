@@ -46,6 +46,7 @@ COPIED = [
     "tools",
     "tests",
     "docs",
+    "schema",
     ".github",
 ]
 NEW_PRODUCTION_STACK = "prod-eu"

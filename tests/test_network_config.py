@@ -354,6 +354,8 @@ def without_endpoint_in(region: str) -> Callable[[dict[str, Any]], None]:
 def with_read_only_nodes_in(region: str) -> Callable[[dict[str, Any]], None]:
     def change(config: dict[str, Any]) -> None:
         config[key("cluster")]["regions"].append({"region": region, "priority": 0, "electableNodes": 0, "readOnlyNodes": 1})
+        if key("resourcePolicies") in config:
+            config[key("resourcePolicies")]["allowedRegions"].append(region)
 
     return change
 

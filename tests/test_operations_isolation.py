@@ -86,7 +86,7 @@ def test_no_org_level_resource_is_managed_by_two_stacks(plans):
 
 def test_shared_resource_check_catches_a_bad_pair(plans, plan_variant):
     def enable_policies(config: dict[str, Any]) -> None:
-        config[key("resourcePolicies")] = {"enabled": True}
+        config[key("resourcePolicies")] = {"enabled": True, "allowedRegions": ["us-east-1"]}
 
     conflicts = shared_org_resources({"prod": plans("prod"), "staging": plan_variant("staging", enable_policies)})
     # Staging is not production: every table rule but the production-only ones.

@@ -123,6 +123,8 @@ def limit_config() -> dict[str, Any]:
         "arn:aws:iam::111111111111:role/payments-prod-kms-user-a",
     ]
     cluster["backup"]["copies"].append({"region": "eu-west-1", "frequencies": ["monthly", "daily"]})
+    # The organization's regions hold every copy (stackconfig/model.py).
+    config[key("resourcePolicies")]["allowedRegions"].append("eu-west-1")
     config[key("customRoles")].append(
         {"name": "ledgerReader", "actions": [{"action": "FIND", "resources": ["payments.ledger", "payments.audit"]}]}
     )

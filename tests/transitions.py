@@ -122,6 +122,7 @@ VARIANTS: dict[str, tuple[str, Edit | None]] = {
         "prod",
         _both(_user_setting("api", "rotation", "single"), _user_setting("api", "singleUserReason", SINGLE_USER)),
     ),
+    "prod/data-region-moved": ("prod", _set("awsRegion", "us-west-2")),
     "staging": ("staging", None),
     "staging/auditing-off": (
         "staging",
@@ -137,6 +138,7 @@ VARIANTS: dict[str, tuple[str, Edit | None]] = {
     "staging/region-added": ("staging", _region("us-east-2", {"readOnlyNodes": 1})),
     "staging/endpoint-region-added": ("staging", _endpoint_region),
     "staging/user-dba-x509": ("staging", _user_auth("dba", "x509")),
+    "staging/data-region-moved": ("staging", _set("awsRegion", "us-east-2")),
 }
 
 
@@ -196,4 +198,7 @@ TRANSITIONS: list[Transition] = [
     *_pair("database user sign-in kind", "staging", "staging/user-dba-x509"),
     *_pair("live access review", "prod/review-on", "prod", off_outcome="refused"),
     *_pair("alternating rotation", "prod", "prod/api-single-user", off_outcome="refused"),
+    # The data's AWS region: every secret, key and bucket is replaced there (region is ForceNew), new and empty.
+    Transition("data region", "prod", "prod/data-region-moved", "refused", "moved"),
+    Transition("data region", "staging", "staging/data-region-moved", "one edit", "moved"),
 ]

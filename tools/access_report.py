@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from tests.harness.mocks import Registration
 from tests.harness.runner import ROOT, Plan, run_stack
 from tests.harness.stackfile import available_stacks
+from tools.regions import region_rows
 
 if TYPE_CHECKING:
     from tests.harness.policy import Report as PolicyReport
@@ -469,6 +470,13 @@ def render_report(plan: Plan, advisories: Sequence[Finding] | None = None) -> st
     )
     out += ["", "## Organization security settings", ""]
     out += organization_lines(plan) or ["Not managed by this stack (one stack of the organization manages them: docs/access.md)."]
+    out += ["", "## Where the data lives", ""]
+    rows = region_rows(plan)
+    out += (
+        table(["AWS resource", "Kind", "Region", "Where the cluster has nodes"], rows)
+        if rows
+        else ["No AWS resource holds data."]
+    )
     out += ["", "## Controls", "", *control_lines(plan), "", "## Advisory findings", ""]
     if advisories is None:
         out.append("Not checked: the policy pack was not run for this report.")

@@ -145,10 +145,27 @@ def show_change(old: Registration, new: Registration, path: str) -> str:
     return f"{path}: {_window(before, same)} -> {_window(after, same)}"
 
 
-def compare_resource(old: Registration, new: Registration) -> Change | None:
-    """What the engine would do to `old` to make it `new` (same resource, perhaps renamed)."""
+def _states_the_provider_region(old: Registration, new: Registration, path: str, provider_region: str | None) -> bool:
+    """An AWS resource's `region` newly stated as the provider's region, the one it has in state.
+
+    pulumi-aws 7's per-resource `region` is Optional and Computed and defaults to the provider's region
+    (terraform-provider-aws v6 guide "Enhanced Region Support", "How `region` works"): stating that same
+    region is no change; another one replaces the resource, as the table says.
+    """
+    return (
+        path == "region"
+        and new.type.startswith("aws:")
+        and _lookup(old.inputs, path) is _ABSENT
+        and provider_region is not None
+        and new.inputs.get(path) == provider_region
+    )
+
+
+def compare_resource(old: Registration, new: Registration, provider_region: str | None = None) -> Change | None:
+    """What the engine would do to `old` to make it `new` (same resource, perhaps renamed). `provider_region`:
+    `aws:region` of BASE's stack file, the region AWS resources that stated none were created in."""
     renamed = old.urn != new.urn
-    paths = changed_paths(old.inputs, new.inputs)
+    paths = [p for p in changed_paths(old.inputs, new.inputs) if not _states_the_provider_region(old, new, p, provider_region)]
     ignored = [p for p in paths if _ignored(top_level(p), new.ignore_changes)]
     paths = [p for p in paths if p not in ignored]
     change = Change(action="update", type=new.type, name=new.name, urn=new.urn, old_urn=old.urn if renamed else "")
@@ -180,8 +197,9 @@ def compare_resource(old: Registration, new: Registration) -> Change | None:
     return change if change.action else None
 
 
-def compare(old: Plan, new: Plan) -> list[Change]:
-    """Every change from plan `old` to plan `new`, matched by URN or by an alias of the new one."""
+def compare(old: Plan, new: Plan, provider_region: str | None = None) -> list[Change]:
+    """Every change from plan `old` to plan `new`, matched by URN or by an alias of the new one (`provider_region`:
+    see `compare_resource`)."""
     before = {r.urn: r for r in old.resources}
     after = {r.urn: r for r in new.resources}
     changes: list[Change] = []
@@ -194,7 +212,7 @@ def compare(old: Plan, new: Plan) -> list[Change]:
             changes.append(Change(action="create", type=resource.type, name=resource.name, urn=urn))
             continue
         matched.add(previous.urn)
-        found = compare_resource(previous, resource)
+        found = compare_resource(previous, resource, provider_region)
         if found is not None:
             changes.append(found)
     for urn, resource in sorted(before.items()):
@@ -284,6 +302,17 @@ def resolve_base(base: str, repo: Path = ROOT) -> str:
     return found.stdout.strip()
 
 
+def provider_region(tree: Path, stack: str) -> str | None:
+    """`aws:region` of the tree's Pulumi.<stack>.yaml, if it has one."""
+    import yaml
+
+    path = tree / f"Pulumi.{stack}.yaml"
+    document = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else None
+    config = (document or {}).get("config") or {}
+    region = config.get("aws:region") if isinstance(config, dict) else None
+    return str(region) if region else None
+
+
 def exists_at(commit: str, stack: str, repo: Path = ROOT) -> bool:
     """Whether `commit` has the stack file Pulumi.<stack>.yaml (beside Pulumi.yaml, as in the working tree)."""
     return _git("cat-file", "-e", f"{commit}:./Pulumi.{stack}.yaml", cwd=repo).returncode == 0
@@ -322,7 +351,7 @@ def diff_stack(stack: str, base: str, repo: Path = ROOT) -> tuple[str, list[Chan
         from .hazards import hazards
 
         old_plan, new_plan = old_future.result(), new_future.result()
-        changes = compare(old_plan, new_plan)
+        changes = compare(old_plan, new_plan, provider_region(tree, stack))
         return commit, changes, hazards(old_plan, new_plan, changes)
     finally:
         _git("worktree", "remove", "--force", str(tree), cwd=repo)

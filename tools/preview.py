@@ -21,6 +21,7 @@ from typing import Any
 from tests.harness.mocks import Registration
 from tests.harness.runner import ROOT, Plan, run_stack
 from tests.harness.stackfile import available_stacks
+from tools.regions import region_suffix, region_summary
 
 MASK = "[secret]"
 MAX_INPUTS = 14
@@ -97,7 +98,7 @@ def render_tree(plan: Plan, *, full: bool = False) -> list[str]:
     def walk(parent: str, depth: int) -> None:
         for resource in sorted(by_parent.get(parent, []), key=lambda r: (r.custom, r.type, r.name)):
             indent = "  " * depth
-            lines.append(f"{indent}+ {resource.type}  {resource.name}{_flags(resource)}")
+            lines.append(f"{indent}+ {resource.type}  {resource.name}{_flags(resource)}{region_suffix(resource)}")
             for part in render_inputs(resource, full=full) if resource.custom or full else []:
                 lines.append(f"{indent}      {part}")
             walk(resource.urn, depth + 1)
@@ -134,6 +135,9 @@ def render_plan(plan: Plan, *, full: bool = False, verdict: str | None = None) -
         "",
         "Resources by type:",
         *render_counts(plan),
+        "",
+        'AWS regions (docs/operations.md, "Where the data lives"):',
+        *region_summary(plan),
         "",
         "Exports:",
         *render_exports(plan),

@@ -52,6 +52,9 @@ class AccessLogBucketArgs:
     noncurrent_expire_days: int = DEFAULT_NONCURRENT_EXPIRE_DAYS
     tags: Mapping[str, str] = field(default_factory=dict)
     protect: bool = True
+    region: str | None = None
+    """AWS region of the bucket and its settings, the source buckets' (S3 delivers access logs only within a
+    region). Default: the AWS provider's (`aws:region`)."""
 
 
 def target_prefix(source: LoggedBucket) -> str:
@@ -110,6 +113,7 @@ class AccessLogBucket(pulumi.ComponentResource):
             bucket_prefix=bucket_name_prefix(f"{args.name_prefix}-s3-access-logs"),
             force_destroy=False,
             tags=dict(args.tags),
+            region=args.region,
             opts=pulumi.ResourceOptions.merge(kept, pulumi.ResourceOptions(protect=args.protect)),
         )
         # ACLs off: the logging service is granted by the bucket policy, never by an ACL grant.
@@ -117,12 +121,14 @@ class AccessLogBucket(pulumi.ComponentResource):
             f"{name}-ownership",
             bucket=bucket.bucket,
             rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
+            region=args.region,
             opts=kept,
         )
         aws.s3.BucketVersioning(
             f"{name}-versioning",
             bucket=bucket.bucket,
             versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"),
+            region=args.region,
             opts=kept,
         )
         aws.s3.BucketServerSideEncryptionConfiguration(
@@ -135,6 +141,7 @@ class AccessLogBucket(pulumi.ComponentResource):
                     ),
                 )
             ],
+            region=args.region,
             opts=kept,
         )
         public_access = aws.s3.BucketPublicAccessBlock(
@@ -144,6 +151,7 @@ class AccessLogBucket(pulumi.ComponentResource):
             block_public_policy=True,
             ignore_public_acls=True,
             restrict_public_buckets=True,
+            region=args.region,
             opts=kept,
         )
         sources = list(args.sources)
@@ -159,6 +167,7 @@ class AccessLogBucket(pulumi.ComponentResource):
                     values[0], values[1], [(target_prefix(s), arn) for s, arn in zip(sources, values[2:], strict=True)]
                 )
             ),
+            region=args.region,
             opts=pulumi.ResourceOptions.merge(kept, pulumi.ResourceOptions(depends_on=[public_access, ownership])),
         )
         aws.s3.BucketLifecycleConfiguration(
@@ -181,6 +190,7 @@ class AccessLogBucket(pulumi.ComponentResource):
                     ),
                 )
             ],
+            region=args.region,
             opts=kept,
         )
         # The source's own setting, not kept: removing a source stops its logging with it. Its target is
@@ -191,6 +201,7 @@ class AccessLogBucket(pulumi.ComponentResource):
                 bucket=source.bucket_name,
                 target_bucket=policy.bucket,
                 target_prefix=target_prefix(source),
+                region=args.region,
                 opts=pulumi.ResourceOptions(parent=self),
             )
 

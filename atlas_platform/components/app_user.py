@@ -107,6 +107,8 @@ class AppUserArgs:
     """Customer KMS key (id or ARN) that encrypts the secret; required with `secret_name`."""
     secret_tags: Mapping[str, str] = field(default_factory=dict)
     """Tags on the Secrets Manager secret."""
+    secret_region: str | None = None
+    """AWS region of the secret (AWS form, e.g. eu-central-1), the key's. Default: the AWS provider's (`aws:region`)."""
     secret_recovery_window_in_days: int = 30
     """Days a deleted secret can still be restored (7-30); 0 deletes it at once, so the name is free
     for a new secret right away (never in prod)."""
@@ -345,7 +347,11 @@ class AppUser(pulumi.ComponentResource):
         secret = self._secret(resource_name, args.secret_name, args, description)
         secret_text: pulumi.Output[str] = pulumi.Output.secret(text)
         aws.secretsmanager.SecretVersion(
-            f"{resource_name}-version", secret_id=secret.id, secret_string=secret_text, opts=pulumi.ResourceOptions(parent=self)
+            f"{resource_name}-version",
+            secret_id=secret.id,
+            secret_string=secret_text,
+            region=args.secret_region,
+            opts=pulumi.ResourceOptions(parent=self),
         )
         return secret.arn
 
@@ -359,5 +365,6 @@ class AppUser(pulumi.ComponentResource):
             kms_key_id=args.secrets_kms_key_id,
             recovery_window_in_days=args.secret_recovery_window_in_days,
             tags=dict(args.secret_tags),
+            region=args.secret_region,
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
         )

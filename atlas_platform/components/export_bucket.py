@@ -32,6 +32,8 @@ class SnapshotExportBucketArgs:
     lifecycle: BucketLifecycle = field(default_factory=lambda: BucketLifecycle(storage_class="GLACIER_IR"))
     tags: Mapping[str, str] = field(default_factory=dict)
     protect: bool = True
+    region: str | None = None
+    """AWS region of the bucket and its key (AWS form, e.g. eu-central-1). Default: the AWS provider's (`aws:region`)."""
     exporting: bool = True
     """The backup schedule exports to this registration. Then it is protected: Atlas refuses to delete a
     registration a schedule still exports to, and Pulumi runs the schedule's update before the delete, so
@@ -65,6 +67,7 @@ class SnapshotExportBucket(pulumi.ComponentResource):
                 lifecycle=args.lifecycle,
                 tags=args.tags,
                 protect=args.protect,
+                region=args.region,
             ),
             role_description="Assumed by MongoDB Atlas to export backup snapshots to their S3 bucket",
             objects="*",

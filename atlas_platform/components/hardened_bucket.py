@@ -49,6 +49,9 @@ class HardenedBucketArgs:
     tags: Mapping[str, str] = field(default_factory=dict)
     protect: bool = True
     """Refuse `pulumi destroy` and replacements of the bucket and its key: a new bucket starts empty."""
+    region: str | None = None
+    """AWS region of the bucket, its key and every setting of it (AWS form, e.g. eu-central-1). Default: the
+    AWS provider's (`aws:region`). Give it to every AWS resource added here: S3 uses only a key of its own region."""
 
 
 def bucket_name_prefix(prefix: str) -> str:
@@ -121,11 +124,18 @@ class HardenedBucket(pulumi.ComponentResource):
                 enable_key_rotation=True,
                 deletion_window_in_days=30,
                 tags=dict(args.tags),
+                region=args.region,
                 opts=kept,
             )
             key_arn = key.arn
             if args.key_alias:
-                aws.kms.Alias(f"{name}-key-alias", name=f"alias/{args.key_alias}", target_key_id=key.key_id, opts=child)
+                aws.kms.Alias(
+                    f"{name}-key-alias",
+                    name=f"alias/{args.key_alias}",
+                    target_key_id=key.key_id,
+                    region=args.region,
+                    opts=child,
+                )
 
         bucket = aws.s3.Bucket(
             f"{name}-bucket",
@@ -133,12 +143,14 @@ class HardenedBucket(pulumi.ComponentResource):
             bucket_prefix=None if args.bucket_name else bucket_name_prefix(args.name_prefix),
             force_destroy=False,
             tags=dict(args.tags),
+            region=args.region,
             opts=kept,
         )
         aws.s3.BucketVersioning(
             f"{name}-versioning",
             bucket=bucket.bucket,
             versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"),
+            region=args.region,
             opts=child,
         )
         encryption = aws.s3.BucketServerSideEncryptionConfiguration(
@@ -153,6 +165,7 @@ class HardenedBucket(pulumi.ComponentResource):
                     bucket_key_enabled=True,
                 )
             ],
+            region=args.region,
             opts=child,
         )
         public_access = aws.s3.BucketPublicAccessBlock(
@@ -162,6 +175,7 @@ class HardenedBucket(pulumi.ComponentResource):
             block_public_policy=True,
             ignore_public_acls=True,
             restrict_public_buckets=True,
+            region=args.region,
             opts=child,
         )
         # S3 answers OperationAborted ("a conflicting conditional operation") to a bucket policy put while
@@ -172,6 +186,7 @@ class HardenedBucket(pulumi.ComponentResource):
             f"{name}-tls-only",
             bucket=bucket.bucket,
             policy=bucket.arn.apply(tls_only_policy),
+            region=args.region,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[public_access]),
         )
         life = args.lifecycle
@@ -203,6 +218,7 @@ class HardenedBucket(pulumi.ComponentResource):
                     ),
                 )
             ],
+            region=args.region,
             opts=child,
         )
 

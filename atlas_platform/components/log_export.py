@@ -36,6 +36,8 @@ class AtlasLogExportArgs:
     lifecycle: BucketLifecycle = field(default_factory=BucketLifecycle)
     tags: Mapping[str, str] = field(default_factory=dict)
     protect: bool = True
+    region: str | None = None
+    """AWS region of the bucket and its key (AWS form, e.g. eu-central-1). Default: the AWS provider's (`aws:region`)."""
 
 
 class AtlasLogExport(pulumi.ComponentResource):
@@ -64,6 +66,7 @@ class AtlasLogExport(pulumi.ComponentResource):
                 lifecycle=args.lifecycle,
                 tags=args.tags,
                 protect=args.protect,
+                region=args.region,
             ),
             role_description="Assumed by MongoDB Atlas to write the project's logs to their S3 bucket",
             # The whole (dedicated) bucket, not only `prefix_path`: where Atlas writes the object it checks

@@ -25,6 +25,9 @@ class SecretsKeyArgs:
     """Days a scheduled deletion can still be cancelled (AWS allows 7-30); every secret under the key dies with it."""
     protect: bool = True
     """Refuse `pulumi destroy` and replacements of the key (prod keeps it on)."""
+    region: str | None = None
+    """AWS region of the key (AWS form, e.g. eu-central-1): the secrets' region, as Secrets Manager uses only a key
+    of its own region. Default: the AWS provider's (`aws:region`)."""
 
 
 class SecretsKey(pulumi.ComponentResource):
@@ -45,12 +48,14 @@ class SecretsKey(pulumi.ComponentResource):
             enable_key_rotation=True,
             deletion_window_in_days=args.deletion_window_in_days,
             tags=dict(args.tags),
+            region=args.region,
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
         )
         alias = aws.kms.Alias(
             f"{name}-alias",
             name=f"alias/{args.alias}",
             target_key_id=key.key_id,
+            region=args.region,
             opts=pulumi.ResourceOptions(parent=self),
         )
 

@@ -69,6 +69,8 @@ class ScopedServiceAccountArgs:
     secret_generation: int = 1
     keep_previous_secret: bool = False
     secret_tags: Mapping[str, str] = field(default_factory=dict)
+    secret_region: str | None = None
+    """AWS region of the stored secret (AWS form), the key's. Default: the AWS provider's (`aws:region`)."""
     secret_recovery_window_in_days: int = 30
     """0 deletes the stored secret at once (non-prod); 7-30 keeps it restorable."""
     protect: bool = False
@@ -165,6 +167,7 @@ class ScopedServiceAccount(pulumi.ComponentResource):
             kms_key_id=args.secrets_kms_key_id,
             recovery_window_in_days=args.secret_recovery_window_in_days,
             tags=dict(args.secret_tags),
+            region=args.secret_region,
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
         )
         # From the secret's outputs: the stored version changes only once Atlas issued the secret.
@@ -176,6 +179,7 @@ class ScopedServiceAccount(pulumi.ComponentResource):
             f"{name}-credentials-version",
             secret_id=stored.id,
             secret_string=secret_text,
+            region=args.secret_region,
             opts=child,
         )
 
