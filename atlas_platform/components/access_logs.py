@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from .hardened_bucket import ABORT_INCOMPLETE_UPLOAD_DAYS, bucket_name_prefix
+from .hardened_bucket import bucket_name_prefix, retention_rule, versioned_and_private
 
 TOKEN = "atlas-platform:index:AccessLogBucket"
 # New with issue 20: no stack was ever deployed under another token, so no alias.
@@ -124,13 +124,6 @@ class AccessLogBucket(pulumi.ComponentResource):
             region=args.region,
             opts=kept,
         )
-        aws.s3.BucketVersioning(
-            f"{name}-versioning",
-            bucket=bucket.bucket,
-            versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"),
-            region=args.region,
-            opts=kept,
-        )
         aws.s3.BucketServerSideEncryptionConfiguration(
             f"{name}-encryption",
             bucket=bucket.bucket,
@@ -144,16 +137,7 @@ class AccessLogBucket(pulumi.ComponentResource):
             region=args.region,
             opts=kept,
         )
-        public_access = aws.s3.BucketPublicAccessBlock(
-            f"{name}-public-access",
-            bucket=bucket.bucket,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            region=args.region,
-            opts=kept,
-        )
+        public_access = versioned_and_private(name, bucket, args.region, kept)
         sources = list(args.sources)
         # After the public access block and ownership controls: S3 answers OperationAborted to concurrent
         # settings changes of one bucket (atlas_platform/components/hardened_bucket.py).
@@ -173,23 +157,8 @@ class AccessLogBucket(pulumi.ComponentResource):
         aws.s3.BucketLifecycleConfiguration(
             f"{name}-lifecycle",
             bucket=bucket.bucket,
-            rules=[
-                aws.s3.BucketLifecycleConfigurationRuleArgs(
-                    id="retention",
-                    status="Enabled",
-                    filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
-                    # No transition: log objects are small, and S3 moves nothing under 128 KB by default.
-                    expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=args.expire_days)
-                    if args.expire_days is not None
-                    else None,
-                    noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
-                        noncurrent_days=args.noncurrent_expire_days
-                    ),
-                    abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
-                        days_after_initiation=ABORT_INCOMPLETE_UPLOAD_DAYS
-                    ),
-                )
-            ],
+            # No transition: log objects are small, and S3 moves nothing under 128 KB by default.
+            rules=[retention_rule(args.expire_days, args.noncurrent_expire_days)],
             region=args.region,
             opts=kept,
         )

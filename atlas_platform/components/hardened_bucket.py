@@ -101,6 +101,54 @@ def atlas_writer_policy(bucket_arn: str, objects: str, key_arn: str, write_sid: 
     )
 
 
+def versioned_and_private(
+    name: str, bucket: aws.s3.Bucket, region: pulumi.Input[str] | None, opts: pulumi.ResourceOptions
+) -> aws.s3.BucketPublicAccessBlock:
+    """What every bucket of this program gets: versioning on and every public-access block on. Returns the
+    block, which the bucket policy waits for (S3 refuses concurrent settings changes of one bucket)."""
+    aws.s3.BucketVersioning(
+        f"{name}-versioning",
+        bucket=bucket.bucket,
+        versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"),
+        region=region,
+        opts=opts,
+    )
+    return aws.s3.BucketPublicAccessBlock(
+        f"{name}-public-access",
+        bucket=bucket.bucket,
+        block_public_acls=True,
+        block_public_policy=True,
+        ignore_public_acls=True,
+        restrict_public_buckets=True,
+        region=region,
+        opts=opts,
+    )
+
+
+def retention_rule(
+    expire_days: int | None,
+    noncurrent_expire_days: int,
+    transitions: list[aws.s3.BucketLifecycleConfigurationRuleTransitionArgs] | None = None,
+) -> aws.s3.BucketLifecycleConfigurationRuleArgs:
+    """The one lifecycle rule of a bucket of this program: its whole content expires after `expire_days`
+    (None: kept), older versions after `noncurrent_expire_days`, unfinished uploads after a week."""
+    return aws.s3.BucketLifecycleConfigurationRuleArgs(
+        id="retention",
+        status="Enabled",
+        filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
+        transitions=transitions,
+        expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=expire_days) if expire_days is not None else None,
+        # The bucket is versioned: without this, an expired object only gets a delete marker and its data
+        # is kept (and billed) for ever.
+        noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
+            noncurrent_days=noncurrent_expire_days
+        ),
+        abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
+            days_after_initiation=ABORT_INCOMPLETE_UPLOAD_DAYS
+        ),
+    )
+
+
 class HardenedBucket(pulumi.ComponentResource):
     """A private, versioned, KMS-encrypted, TLS-only S3 bucket with lifecycle rules."""
 
@@ -146,13 +194,7 @@ class HardenedBucket(pulumi.ComponentResource):
             region=args.region,
             opts=kept,
         )
-        aws.s3.BucketVersioning(
-            f"{name}-versioning",
-            bucket=bucket.bucket,
-            versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"),
-            region=args.region,
-            opts=child,
-        )
+        public_access = versioned_and_private(name, bucket, args.region, child)
         encryption = aws.s3.BucketServerSideEncryptionConfiguration(
             f"{name}-encryption",
             bucket=bucket.bucket,
@@ -165,16 +207,6 @@ class HardenedBucket(pulumi.ComponentResource):
                     bucket_key_enabled=True,
                 )
             ],
-            region=args.region,
-            opts=child,
-        )
-        public_access = aws.s3.BucketPublicAccessBlock(
-            f"{name}-public-access",
-            bucket=bucket.bucket,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
             region=args.region,
             opts=child,
         )
@@ -194,10 +226,9 @@ class HardenedBucket(pulumi.ComponentResource):
             f"{name}-lifecycle",
             bucket=bucket.bucket,
             rules=[
-                aws.s3.BucketLifecycleConfigurationRuleArgs(
-                    id="retention",
-                    status="Enabled",
-                    filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
+                retention_rule(
+                    life.expire_days,
+                    life.noncurrent_expire_days,
                     transitions=[
                         aws.s3.BucketLifecycleConfigurationRuleTransitionArgs(
                             days=life.transition_days, storage_class=life.storage_class
@@ -205,17 +236,6 @@ class HardenedBucket(pulumi.ComponentResource):
                     ]
                     if life.transition_days is not None
                     else None,
-                    expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=life.expire_days)
-                    if life.expire_days is not None
-                    else None,
-                    # The bucket is versioned: without this, an expired object only gets a delete marker
-                    # and its data is kept (and billed) for ever.
-                    noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
-                        noncurrent_days=life.noncurrent_expire_days
-                    ),
-                    abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
-                        days_after_initiation=ABORT_INCOMPLETE_UPLOAD_DAYS
-                    ),
                 )
             ],
             region=args.region,
