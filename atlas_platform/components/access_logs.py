@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from .hardened_bucket import bucket_name_prefix, retention_rule, versioned_and_private
+from .hardened_bucket import bucket_name_prefix, deny_insecure_transport, retention_rule, versioned_and_private
 
 TOKEN = "atlas-platform:index:AccessLogBucket"
 # New with issue 20: no stack was ever deployed under another token, so no alias.
@@ -70,14 +70,7 @@ def access_log_policy(bucket_arn: str, account_id: str, sources: Sequence[tuple[
         {
             "Version": "2012-10-17",
             "Statement": [
-                {
-                    "Sid": "DenyInsecureTransport",
-                    "Effect": "Deny",
-                    "Principal": "*",
-                    "Action": "s3:*",
-                    "Resource": [bucket_arn, f"{bucket_arn}/*"],
-                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                },
+                deny_insecure_transport(bucket_arn),
                 {
                     "Sid": "S3ServerAccessLogsFromTheExportBuckets",
                     "Effect": "Allow",

@@ -59,23 +59,22 @@ def bucket_name_prefix(prefix: str) -> str:
     return f"{cut}-"
 
 
+def deny_insecure_transport(bucket_arn: str) -> dict[str, object]:
+    """The statement that refuses every request made without TLS (AWS's S3 security best practice,
+    `aws:SecureTransport`), in every bucket policy of this program."""
+    return {
+        "Sid": "DenyInsecureTransport",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": [bucket_arn, f"{bucket_arn}/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+
+
 def tls_only_policy(bucket_arn: str) -> str:
-    """Refuse every request made without TLS (AWS's S3 security best practice, `aws:SecureTransport`)."""
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "DenyInsecureTransport",
-                    "Effect": "Deny",
-                    "Principal": "*",
-                    "Action": "s3:*",
-                    "Resource": [bucket_arn, f"{bucket_arn}/*"],
-                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                }
-            ],
-        }
-    )
+    """Refuse every request made without TLS."""
+    return json.dumps({"Version": "2012-10-17", "Statement": [deny_insecure_transport(bucket_arn)]})
 
 
 def atlas_writer_policy(bucket_arn: str, objects: str, key_arn: str, write_sid: str) -> str:
