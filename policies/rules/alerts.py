@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pulumi_policy import Severity
 
 from . import types as t
-from .base import ADVISORY, Context, StackResource, Violation, stack_policy
+from .base import ADVISORY, Context, StackResource, Violation, opt_out_schema, stack_policy
 
-OPT_OUT_SCHEMA: dict[str, Any] = {
-    "type": "string",
-    "default": "",
-    "description": "Why this production stack manages no alert configuration; empty means it should manage some.",
-}
+OPT_OUT_SCHEMA = opt_out_schema("Why this production stack manages no alert configuration; empty means it should manage some.")
 
 
 def check_alerts(resources: list[StackResource], ctx: Context) -> list[Violation]:
@@ -21,7 +15,7 @@ def check_alerts(resources: list[StackResource], ctx: Context) -> list[Violation
     projects = [r for r in resources if r.type == t.PROJECT]
     if not projects or any(r.type == t.ALERT_CONFIGURATION for r in resources):
         return []
-    if str(ctx.config.get("optOutReason") or "").strip():
+    if ctx.opted_out:
         return []
     return [
         Violation(

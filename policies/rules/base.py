@@ -45,6 +45,16 @@ class Context:
     def environment(self) -> environment.Environment:
         return environment.resolve(urn=self.urn, stack_tags=self.stack_tags, config=self.config)
 
+    @property
+    def opted_out(self) -> bool:
+        """The policy config gives a reason (`optOutReason`, see `opt_out_schema`) for what the rule asks."""
+        return bool(str(self.config.get("optOutReason") or "").strip())
+
+
+def opt_out_schema(description: str) -> dict[str, Any]:
+    """The `optOutReason` setting of a production rule a stack may opt out of with a reason: empty by default."""
+    return {"type": "string", "default": "", "description": description}
+
 
 @dataclass(frozen=True)
 class StackResource:

@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from . import types as t
-from .base import Context, StackResource, Violation, stack_policy
+from .base import Context, StackResource, Violation, opt_out_schema, stack_policy
 from .stack import ATLAS_TYPES
 from .values import UNKNOWN
 
 AUDIT_LOG_TYPES = frozenset({"MONGOD_AUDIT", "MONGOS_AUDIT"})
 
-OPT_OUT_SCHEMA: dict[str, Any] = {
-    "type": "string",
-    "default": "",
-    "description": "Why this production stack exports no audit log; empty means it must export one.",
-}
+OPT_OUT_SCHEMA = opt_out_schema("Why this production stack exports no audit log; empty means it must export one.")
 
 
 def _exports_audit_log(integration: StackResource) -> bool:
@@ -29,7 +23,7 @@ def _exports_audit_log(integration: StackResource) -> bool:
 def check_audit_log_export(resources: list[StackResource], ctx: Context) -> list[Violation]:
     if not any(r.type in ATLAS_TYPES for r in resources):
         return []
-    if str(ctx.config.get("optOutReason") or "").strip():
+    if ctx.opted_out:
         return []
     integrations = [r for r in resources if r.type == t.LOG_INTEGRATION]
     if any(_exports_audit_log(i) for i in integrations):

@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
 
 from pulumi_policy import Severity
 
 from . import types as t
-from .base import Context, StackResource, Violation, stack_policy
+from .base import Context, StackResource, Violation, opt_out_schema, stack_policy
 from .values import UNKNOWN
 
 MAX_USERS_PER_PROJECT = 100
 ATLAS_TYPES = (t.PROJECT, t.ADVANCED_CLUSTER, t.LEGACY_CLUSTER)
 
-OPT_OUT_SCHEMA: dict[str, Any] = {
-    "type": "string",
-    "default": "",
-    "description": "Why this production stack has no private endpoint; empty means it must have one.",
-}
+OPT_OUT_SCHEMA = opt_out_schema("Why this production stack has no private endpoint; empty means it must have one.")
 
 
 def project_key(user: StackResource) -> str:
@@ -51,8 +46,7 @@ def _uses_atlas(resources: list[StackResource]) -> bool:
 def check_private_endpoint(resources: list[StackResource], ctx: Context) -> list[Violation]:
     if not _uses_atlas(resources):
         return []
-    reason = str(ctx.config.get("optOutReason") or "").strip()
-    if reason:
+    if ctx.opted_out:
         return []
     missing = [
         what
